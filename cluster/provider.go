@@ -1,0 +1,80 @@
+package cluster
+
+import (
+	"context"
+)
+
+// Provider is what the engine needs from a cloud.
+//
+// Describe must be safe to call at any time and from many goroutines.
+//
+// Upgrade begins the operation op, or re-attaches to it when an operation
+// with op.ID was begun before (by this process or, after a restart, by an
+// earlier one): a provider never begins a second operation for an id it
+// already began. It returns once the operation is under way; an error
+// means the operation did not begin (see Error for how the engine reacts).
+// When the operation ends, the provider calls done exactly once, from any
+// goroutine, with nil or the reason it failed. done is never called when
+// Upgrade returns an error. Cancelling ctx abandons tracking without
+// aborting the cloud's operation; a later Upgrade with the same id picks it
+// up again.
+type Provider interface {
+	Describe(ctx context.Context, clusterID string) (*Cluster, error)
+	Upgrade(ctx context.Context, op Operation, done func(error)) error
+}
+
+// UpgradeType says which parts of a cluster an operation moves.
+type UpgradeType string
+
+// The upgrade types, as the ARM API names them.
+const (
+	// Full upgrades the control plane, then every node pool to the same
+	// Kubernetes version, with node images at the selected image.
+	Full UpgradeType = "Full"
+	// ControlPlaneOnly upgrades only the control plane.
+	ControlPlaneOnly UpgradeType = "ControlPlaneOnly"
+	// NodeImageOnly upgrades only the node images of every node pool.
+	NodeImageOnly UpgradeType = "NodeImageOnly"
+)
+
+// Operation is one upgrade of one cluster.
+type Operation struct {
+	// ID identifies the operation; the engine records it before calling
+	// Upgrade and passes the same id again to re-attach.
+	ID        string
+	ClusterID string
+	Type      UpgradeType
+	// KubernetesVersion is the exact target version (Full and
+	// ControlPlaneOnly); empty for NodeImageOnly.
+	KubernetesVersion string
+	// NodeImages says which node images pools end at (Full and
+	// NodeImageOnly).
+	NodeImages ImageTarget
+	// Resume is set when the engine re-attaches, after a restart, to an
+	// operation it recorded as begun. The provider then waits for an
+	// operation in progress on the cluster (most likely this one) instead
+	// of reporting Busy, and reports a failure rather than beginning again
+	// a step that ended in failure.
+	Resume bool
+}
+
+// ImageTarget is the node image each pool should end at. With Latest, every
+// pool takes the newest image its region offers for its family when the
+// upgrade runs. Otherwise Versions maps an image family to the exact image
+// version for pools of that family; pools of a family with no entry keep
+// their image.
+type ImageTarget struct {
+	Latest   bool              `json:"latest,omitempty"`
+	Versions map[string]string `json:"versions,omitempty"`
+}
+
+// For returns the image a pool of the given family should end at, and
+// false when the pool's image is left alone. latest is the newest image the
+// pool's region offers for its family.
+func (t ImageTarget) For(family, latest string) (string, bool) {
+	if t.Latest {
+		return latest, latest != ""
+	}
+	v, ok := t.Versions[family]
+	return v, ok
+}

@@ -1,0 +1,191 @@
+package engine
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/version"
+)
+
+type verdictKind int
+
+const (
+	verdictBegin verdictKind = iota
+	verdictSkip
+	verdictPending
+)
+
+// verdict is what to do with a member once its cluster has been observed.
+type verdict struct {
+	kind    verdictKind
+	message string
+	target  fleet.MemberTarget
+}
+
+// decide is the check before a member's upgrade: skip a cluster already at
+// the target, hold one whose target its region does not offer (or that is
+// busy), and otherwise say what to upgrade it to. It is pure.
+func (rs *runState) decide(c *cluster.Cluster) verdict {
+	if c.Busy {
+		return verdict{kind: verdictPending, message: fmt.Sprintf("cluster is busy with another operation (provisioning state %s); will check again", orUnknown(c.ProvisioningState))}
+	}
+	var t fleet.MemberTarget
+	var kube version.Kubernetes
+	if rs.upgrade != fleet.UpgradeNodeImageOnly {
+		v, ok := rs.resolveVersion(c)
+		if !ok {
+			return verdict{kind: verdictPending, message: fmt.Sprintf("no Kubernetes %s version is offered in region %s; will check again", rs.want, orUnknown(c.Region))}
+		}
+		kube = v
+		t.KubernetesVersion = v.String()
+	}
+	images := map[string]string{} // family → target image, for pools that have one
+	if rs.upgrade != fleet.UpgradeControlPlaneOnly {
+		switch rs.sel {
+		case fleet.NodeImageLatest:
+			t.LatestNodeImages = true
+			for _, p := range c.NodePools {
+				if p.LatestNodeImageVersion != "" {
+					images[p.ImageFamily()] = p.LatestNodeImageVersion
+				}
+			}
+		default:
+			chosen := rs.custom
+			if rs.sel == fleet.NodeImageConsistent {
+				chosen = rs.selected()
+			}
+			t.NodeImageVersions = map[string]string{}
+			for _, p := range c.NodePools {
+				if img, ok := chosen[p.ImageFamily()]; ok {
+					images[p.ImageFamily()] = img
+					t.NodeImageVersions[p.ImageFamily()] = img
+				}
+			}
+		}
+	}
+	if msg, done := rs.atTarget(c, kube, images, t.LatestNodeImages); done {
+		return verdict{kind: verdictSkip, message: msg, target: t}
+	}
+	if t.KubernetesVersion != "" && c.KubernetesVersion != t.KubernetesVersion && !c.OffersVersion(t.KubernetesVersion) {
+		return verdict{kind: verdictPending, message: fmt.Sprintf("Kubernetes %s is not offered in region %s yet; will check again", t.KubernetesVersion, orUnknown(c.Region)), target: t}
+	}
+	if !t.LatestNodeImages {
+		for _, fam := range slices.Sorted(maps.Keys(images)) {
+			img := images[fam]
+			if !c.OffersImage(img) && !rs.poolsAlreadyAt(c, fam, img) {
+				return verdict{kind: verdictPending, message: fmt.Sprintf("node image %s is not offered in region %s yet; will check again", img, orUnknown(c.Region)), target: t}
+			}
+		}
+	}
+	return verdict{kind: verdictBegin, message: rs.describeUpgrade(t), target: t}
+}
+
+// resolveVersion turns the run's version into this cluster's target: the
+// exact version, or the newest patch of the minor that the cluster's
+// region offers (or that the cluster already runs, if newer).
+func (rs *runState) resolveVersion(c *cluster.Cluster) (version.Kubernetes, bool) {
+	if rs.want.HasPatch() {
+		return rs.want, true
+	}
+	offered := c.AvailableVersions
+	if c.KubernetesVersion != "" {
+		offered = append(slices.Clone(offered), c.KubernetesVersion)
+	}
+	return version.Resolve(rs.want, offered)
+}
+
+// atTarget reports whether the cluster already is where the run would
+// take it, with the message a Skipped member shows.
+func (rs *runState) atTarget(c *cluster.Cluster, kube version.Kubernetes, images map[string]string, latest bool) (string, bool) {
+	imagesDone := func() bool {
+		for _, p := range c.NodePools {
+			img, ok := images[p.ImageFamily()]
+			if latest && p.LatestNodeImageVersion == "" {
+				return false // the newest image is unknown: let the upgrade decide
+			}
+			if ok && p.NodeImageVersion != img {
+				return false
+			}
+		}
+		return true
+	}
+	switch rs.upgrade {
+	case fleet.UpgradeControlPlaneOnly:
+		if c.KubernetesVersion == kube.String() {
+			return fmt.Sprintf("control plane is already at Kubernetes %s", kube), true
+		}
+	case fleet.UpgradeFull:
+		if c.KubernetesVersion != kube.String() {
+			return "", false
+		}
+		for _, p := range c.NodePools {
+			if p.KubernetesVersion != kube.String() {
+				return "", false
+			}
+		}
+		if imagesDone() {
+			return fmt.Sprintf("already at Kubernetes %s with the target node images", kube), true
+		}
+	case fleet.UpgradeNodeImageOnly:
+		if len(images) == 0 && !latest {
+			return "no node pool uses an image family this run targets", true
+		}
+		if imagesDone() {
+			return "node images are already at the target", true
+		}
+	}
+	return "", false
+}
+
+func (rs *runState) poolsAlreadyAt(c *cluster.Cluster, family, img string) bool {
+	for _, p := range c.NodePools {
+		if p.ImageFamily() == family && p.NodeImageVersion != img {
+			return false
+		}
+	}
+	return true
+}
+
+func (rs *runState) describeUpgrade(t fleet.MemberTarget) string {
+	images := "the newest node images of its region"
+	if !t.LatestNodeImages {
+		var list []string
+		for _, fam := range slices.Sorted(maps.Keys(t.NodeImageVersions)) {
+			list = append(list, t.NodeImageVersions[fam])
+		}
+		images = "node images " + strings.Join(list, ", ")
+	}
+	switch rs.upgrade {
+	case fleet.UpgradeControlPlaneOnly:
+		return fmt.Sprintf("upgrading the control plane to Kubernetes %s", t.KubernetesVersion)
+	case fleet.UpgradeNodeImageOnly:
+		return "upgrading to " + images
+	}
+	return fmt.Sprintf("upgrading to Kubernetes %s with %s", t.KubernetesVersion, images)
+}
+
+// operation builds the provider operation for a member's current attempt.
+func (rs *runState) operation(m *fleet.MemberStatus, resume bool) cluster.Operation {
+	op := cluster.Operation{
+		ID:        m.OperationID,
+		ClusterID: m.ClusterResourceID,
+		Type:      cluster.UpgradeType(rs.upgrade),
+		Resume:    resume,
+	}
+	if m.Target != nil {
+		op.KubernetesVersion = m.Target.KubernetesVersion
+		op.NodeImages = cluster.ImageTarget{Latest: m.Target.LatestNodeImages, Versions: maps.Clone(m.Target.NodeImageVersions)}
+	}
+	return op
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}

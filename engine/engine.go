@@ -1,0 +1,221 @@
+package engine
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/caravan-dev/caravan/clock"
+	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/store"
+)
+
+// Config is what an Engine works with.
+type Config struct {
+	Store    store.Store
+	Provider cluster.Provider
+	// Clock defaults to the system clock.
+	Clock clock.Clock
+	// Logger defaults to discarding.
+	Logger *slog.Logger
+	// RecheckInterval is how long a Pending member waits before its
+	// cluster is checked again (default 30s). A member waiting for
+	// another run's cluster is checked as soon as that run lets go.
+	RecheckInterval time.Duration
+	// NewID makes operation ids and ETags (default: random).
+	NewID func() string
+	// Persisted, if set, is called after every write of a run, with the
+	// record written. It must not block.
+	Persisted func(store.Record)
+}
+
+// Engine executes update runs. Create it with New, call Start to resume
+// the runs that were active, and Close to stop.
+type Engine struct {
+	cfg     Config
+	log     *slog.Logger
+	locks   *clusterLocks
+	ctx     context.Context
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup // runners and the effects they started
+	mu      sync.Mutex
+	runners map[string]*runner
+	closed  bool
+}
+
+// New returns an engine; nothing runs until Start.
+func New(cfg Config) (*Engine, error) {
+	if cfg.Store == nil || cfg.Provider == nil {
+		return nil, errors.New("engine needs a store and a cluster provider")
+	}
+	if cfg.Clock == nil {
+		cfg.Clock = clock.Real{}
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if cfg.RecheckInterval <= 0 {
+		cfg.RecheckInterval = 30 * time.Second
+	}
+	if cfg.NewID == nil {
+		cfg.NewID = randomID
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}}
+	e.locks = newClusterLocks(e.poke)
+	return e, nil
+}
+
+func randomID() string {
+	var b [8]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}
+
+// Start resumes every run that was Running, Pending or Stopping, and
+// re-attaches to the upgrades they recorded as begun.
+func (e *Engine) Start(ctx context.Context) error {
+	opts := store.ListOptions{Kind: store.Runs, States: []string{string(fleet.Running), string(fleet.Pending), string(fleet.Stopping)}, Limit: 500}
+	for {
+		page, err := e.cfg.Store.List(ctx, opts)
+		if err != nil {
+			return fmt.Errorf("error listing active update runs: %w", err)
+		}
+		for _, rec := range page.Records {
+			if _, err := e.runnerFor(ctx, rec.ID); err != nil {
+				e.log.Error("cannot resume update run", "run", rec.ID, "error", err)
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		opts.After = page.Next
+	}
+}
+
+// Close stops every runner. Upgrades in flight are not aborted; a new
+// engine on the same store re-attaches to them. Close is safe to call
+// twice.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	e.closed = true
+	e.mu.Unlock()
+	e.cancel()
+	e.wg.Wait()
+}
+
+// StartRun starts or resumes a run. ifMatch, if set, must be the run's
+// current ETag.
+func (e *Engine) StartRun(ctx context.Context, id, ifMatch string) (*fleet.UpdateRun, error) {
+	return e.command(ctx, id, ifMatch, func(rs *runState) error { return rs.start() })
+}
+
+// StopRun stops a run.
+func (e *Engine) StopRun(ctx context.Context, id, ifMatch string) (*fleet.UpdateRun, error) {
+	return e.command(ctx, id, ifMatch, func(rs *runState) error { return rs.stop() })
+}
+
+// SkipRun skips members, groups, stages or waits of a run.
+func (e *Engine) SkipRun(ctx context.Context, id string, targets []fleet.SkipTarget, ifMatch string) (*fleet.UpdateRun, error) {
+	return e.command(ctx, id, ifMatch, func(rs *runState) error { return rs.skip(targets) })
+}
+
+// Active reports whether the engine is driving the run.
+func (e *Engine) Active(id string) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	r := e.runners[store.CanonicalID(id)]
+	return r != nil && r.active()
+}
+
+func (e *Engine) command(ctx context.Context, id, ifMatch string, apply func(*runState) error) (*fleet.UpdateRun, error) {
+	reply := make(chan commandResult, 1)
+	r, err := e.runnerFor(ctx, id, command{apply: apply, ifMatch: ifMatch, reply: reply})
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case res := <-reply:
+		return res.run, res.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-r.done:
+		return nil, errors.New("the engine is shutting down; try again")
+	}
+}
+
+// runnerFor returns the run's runner, starting one if there is none, and
+// posts the events to it; posting under the engine's lock means a runner
+// never retires with an event unread.
+func (e *Engine) runnerFor(ctx context.Context, id string, events ...any) (*runner, error) {
+	key := store.CanonicalID(id)
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return nil, errors.New("the engine is shutting down; try again")
+	}
+	r := e.runners[key]
+	if r == nil {
+		rs, err := e.load(ctx, key)
+		if err != nil {
+			return nil, err
+		}
+		r = newRunner(e, rs)
+		e.runners[key] = r
+		e.wg.Add(1)
+		go r.loop()
+	}
+	for _, ev := range events {
+		r.mb.post(ev)
+	}
+	return r, nil
+}
+
+// load reads a run from the store and prepares it for execution.
+func (e *Engine) load(ctx context.Context, id string) (*runState, error) {
+	run, rec, err := store.Load[fleet.UpdateRun](ctx, e.cfg.Store, store.Runs, id)
+	if errors.Is(err, store.ErrNotFound) {
+		return nil, fleet.NotFound("update run %s not found", runName(id))
+	}
+	if err != nil {
+		return nil, fmt.Errorf("error reading update run %s: %w", id, err)
+	}
+	return newRunState(run, rec.ETag, e.cfg.NewID, e.cfg.RecheckInterval)
+}
+
+// poke wakes a run's runner, if it has one.
+func (e *Engine) poke(run string) {
+	e.mu.Lock()
+	r := e.runners[run]
+	e.mu.Unlock()
+	if r != nil {
+		r.mb.post(tick{})
+	}
+}
+
+// retire removes an idle runner, unless an event arrived meanwhile.
+func (e *Engine) retire(r *runner) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !r.mb.empty() {
+		return false
+	}
+	delete(e.runners, r.id)
+	return true
+}
+
+// goEffect runs f in a goroutine the engine waits for on Close.
+func (e *Engine) goEffect(f func()) {
+	e.wg.Add(1)
+	go func() {
+		defer e.wg.Done()
+		f()
+	}()
+}

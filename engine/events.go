@@ -1,0 +1,224 @@
+package engine
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/fleet"
+)
+
+// locker hands out clusters to runs, so that two runs never upgrade one
+// cluster at the same time. acquire succeeds when the cluster is free or
+// already held by run; otherwise it returns the holder and remembers that
+// run waits for it.
+type locker interface {
+	acquire(clusterID, run string) (holder string, ok bool)
+	release(clusterID, run string)
+}
+
+// inspected is the result of reading a member's cluster before its turn.
+type inspected struct {
+	k       mkey
+	cluster *cluster.Cluster
+	err     error
+	// gone reports that the member was deleted from the fleet.
+	gone bool
+}
+
+// beginFailed reports that the provider did not begin an operation.
+type beginFailed struct {
+	k    mkey
+	opID string
+	err  error
+}
+
+// finished reports the end of an operation.
+type finished struct {
+	k    mkey
+	opID string
+	err  error
+}
+
+// selectedImages carries the clusters observed to choose Consistent images.
+type selectedImages struct {
+	clusters []*cluster.Cluster
+}
+
+// onInspected applies an inspection: the member is skipped, held Pending or
+// begun, in which case the returned effect begins its upgrade once the
+// run is persisted.
+func (rs *runState) onInspected(ev inspected, locks locker) []effect {
+	k := ev.k
+	if !rs.inspecting[k] {
+		return nil
+	}
+	delete(rs.inspecting, k)
+	m := rs.member(k)
+	defer rs.deriveStage(k.s)
+	if rs.phase() != fleet.Running || (m.Status.State != fleet.NotStarted && m.Status.State != fleet.Pending) {
+		// Stopped, or skipped, while the cluster was being read.
+		locks.release(m.ClusterResourceID, rs.id)
+		return nil
+	}
+	switch {
+	case ev.gone:
+		locks.release(m.ClusterResourceID, rs.id)
+		rs.finishMember(m, fleet.Skipped, "member was removed from the fleet before its turn")
+		return nil
+	case ev.err != nil && cluster.ReasonOf(ev.err) == cluster.NotFound:
+		locks.release(m.ClusterResourceID, rs.id)
+		rs.failMember(k, ev.err)
+		return nil
+	case ev.err != nil:
+		locks.release(m.ClusterResourceID, rs.id)
+		rs.hold(k, fmt.Sprintf("could not read the cluster: %v; will check again", ev.err))
+		return nil
+	}
+	v := rs.decide(ev.cluster)
+	switch v.kind {
+	case verdictSkip:
+		locks.release(m.ClusterResourceID, rs.id)
+		rs.finishMember(m, fleet.Skipped, v.message)
+		return nil
+	case verdictPending:
+		locks.release(m.ClusterResourceID, rs.id)
+		rs.hold(k, v.message)
+		return nil
+	}
+	m.Attempt++
+	m.OperationID = fmt.Sprintf("%s-%d-%s", m.Name, m.Attempt, rs.newID())
+	target := v.target
+	m.Target = &target
+	m.Status = fleet.UpdateStatus{State: fleet.Running}
+	rs.setStart(&m.Status, rs.now)
+	m.Message = v.message
+	delete(rs.recheckAt, k)
+	rs.dirty = true
+	return []effect{{kind: effectBegin, k: k, op: rs.operation(m, false)}}
+}
+
+// onBeginFailed applies a provider's refusal to begin: a busy cluster, a
+// target not offered yet or a passing fault holds the member Pending; any
+// other refusal fails it.
+func (rs *runState) onBeginFailed(ev beginFailed, locks locker) {
+	m := rs.member(ev.k)
+	if m.Status.State != fleet.Running || m.OperationID != ev.opID {
+		return
+	}
+	locks.release(m.ClusterResourceID, rs.id)
+	defer rs.deriveStage(ev.k.s)
+	switch cluster.ReasonOf(ev.err) {
+	case cluster.Busy, cluster.Unavailable, cluster.Transient:
+		m.Status.StartTime = nil
+		rs.hold(ev.k, fmt.Sprintf("upgrade did not begin: %v; will try again", ev.err))
+	default:
+		rs.failMember(ev.k, ev.err)
+	}
+}
+
+// onFinished applies the end of an operation.
+func (rs *runState) onFinished(ev finished, locks locker) {
+	m := rs.member(ev.k)
+	if m.Status.State != fleet.Running || m.OperationID != ev.opID {
+		return
+	}
+	locks.release(m.ClusterResourceID, rs.id)
+	defer rs.deriveStage(ev.k.s)
+	if ev.err != nil {
+		rs.failMember(ev.k, ev.err)
+		return
+	}
+	msg := "upgraded"
+	if t := m.Target; t != nil && t.KubernetesVersion != "" {
+		msg = "upgraded to Kubernetes " + t.KubernetesVersion
+	} else if t != nil {
+		msg = "upgraded node images"
+	}
+	rs.finishMember(m, fleet.Completed, msg)
+}
+
+// onSelected records the Consistent node images, or schedules another try
+// when no cluster could be read.
+func (rs *runState) onSelected(ev selectedImages) {
+	rs.selecting = false
+	if !rs.needsSelection() {
+		return
+	}
+	if len(ev.clusters) == 0 {
+		rs.selectRetryAt = rs.now.Add(rs.recheck)
+		return
+	}
+	rs.status().NodeImageSelection = &fleet.NodeImageSelectionStatus{SelectedNodeImageVersions: consistentImages(ev.clusters)}
+	rs.dirty = true
+}
+
+// finishMember ends a member Completed or Skipped.
+func (rs *runState) finishMember(m *fleet.MemberStatus, s fleet.State, msg string) {
+	m.Status.State = s
+	m.Status.Error = nil
+	now := rs.now
+	m.Status.CompletedTime = &now
+	m.Message = msg
+	rs.dirty = true
+}
+
+// hold makes a member Pending; it is checked again after the recheck
+// interval.
+func (rs *runState) hold(k mkey, msg string) {
+	m := rs.member(k)
+	rs.setState(&m.Status, fleet.Pending)
+	rs.setMessage(m, msg)
+	rs.recheckAt[k] = rs.now.Add(rs.recheck)
+}
+
+// failMember fails a member with the provider's error and fails the run:
+// no new member starts; the run is Stopping until the members in flight
+// end, then Failed.
+func (rs *runState) failMember(k mkey, err error) {
+	m := rs.member(k)
+	detail := &fleet.ErrorDetail{Code: cluster.CodeOf(err), Message: err.Error()}
+	if detail.Code == "" {
+		detail.Code = "UpgradeFailed"
+	}
+	m.Status.State = fleet.Failed
+	now := rs.now
+	m.Status.CompletedTime = &now
+	m.Status.Error = detail
+	m.Message = "upgrade failed: " + err.Error()
+	rs.dirty = true
+	run := &rs.status().Status
+	if run.Error == nil {
+		run.Error = &fleet.ErrorDetail{
+			Code:    "MemberFailed",
+			Message: fmt.Sprintf("member %s failed: %s", m.Name, err.Error()),
+		}
+	}
+	if rs.phase() == fleet.Running {
+		rs.setState(run, fleet.Stopping)
+	}
+}
+
+// resumeEffects re-attaches to every operation the run recorded as begun:
+// after a restart, or when a runner takes the run over.
+func (rs *runState) resumeEffects(locks locker) []effect {
+	var out []effect
+	rs.each(func(k mkey, m *fleet.MemberStatus) {
+		if m.Status.State == fleet.Running && m.OperationID != "" {
+			locks.acquire(m.ClusterResourceID, rs.id)
+			out = append(out, effect{kind: effectBegin, k: k, op: rs.operation(m, true)})
+		}
+	})
+	return out
+}
+
+// nextWake returns the earliest time a Pending member is due for a check.
+func (rs *runState) nextRecheck(after time.Time) time.Time {
+	var next time.Time
+	for _, at := range rs.recheckAt {
+		if at.After(after) && (next.IsZero() || at.Before(next)) {
+			next = at
+		}
+	}
+	return next
+}

@@ -1,0 +1,304 @@
+package engine
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/caravan-dev/caravan/clock"
+	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/store"
+)
+
+// tick asks a runner to look at its run again.
+type tick struct{}
+
+// command is a start, stop or skip sent by a caller.
+type command struct {
+	apply   func(*runState) error
+	ifMatch string
+	reply   chan commandResult
+}
+
+type commandResult struct {
+	run *fleet.UpdateRun
+	err error
+}
+
+// runner drives one run: it applies events in batches, persists the run,
+// then performs the side effects, in that order.
+type runner struct {
+	e        *Engine
+	id       string
+	fleetID  string
+	rs       *runState
+	mb       *mailbox
+	timer    clock.Timer
+	timerAt  time.Time
+	done     chan struct{}
+	mu       sync.Mutex // guards isActive for Active()
+	isActive bool
+}
+
+func newRunner(e *Engine, rs *runState) *runner {
+	f, _, _, _ := fleet.ParseFleetChildID(rs.run.ID)
+	return &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{})}
+}
+
+func (r *runner) active() bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.isActive
+}
+
+func (r *runner) loop() {
+	defer r.e.wg.Done()
+	defer close(r.done)
+	defer r.e.locks.releaseRun(r.id)
+	defer func() {
+		if r.timer != nil {
+			r.timer.Stop()
+		}
+	}()
+	r.rs.now = r.e.cfg.Clock.Now()
+	effs := r.rs.resumeEffects(r.e.locks)
+	if !r.advance(effs) {
+		r.retireOnLoss()
+		return
+	}
+	for {
+		if !r.rs.active() && len(r.rs.inspecting) == 0 && r.e.retire(r) {
+			return
+		}
+		select {
+		case <-r.mb.signal:
+		case <-r.e.ctx.Done():
+			return
+		}
+		if !r.handle(r.mb.drain()) {
+			r.retireOnLoss()
+			return
+		}
+	}
+}
+
+// handle applies a batch of events. Commands are applied one by one, each
+// persisted before its reply, so an If-Match sees every earlier change.
+func (r *runner) handle(events []any) bool {
+	var effs []effect
+	for _, ev := range events {
+		r.rs.now = r.e.cfg.Clock.Now()
+		switch ev := ev.(type) {
+		case tick:
+		case inspected:
+			effs = append(effs, r.rs.onInspected(ev, r.e.locks)...)
+		case beginFailed:
+			r.rs.onBeginFailed(ev, r.e.locks)
+		case finished:
+			r.rs.onFinished(ev, r.e.locks)
+		case selectedImages:
+			r.rs.onSelected(ev)
+		case command:
+			if !r.advance(effs) {
+				ev.reply <- commandResult{err: fleet.Conflict("update run %s was changed by another writer; try again", r.rs.name())}
+				return false
+			}
+			effs = nil
+			if !r.runCommand(ev) {
+				return false
+			}
+		}
+	}
+	return r.advance(effs)
+}
+
+func (r *runner) runCommand(c command) bool {
+	if !r.rs.active() && len(r.rs.inspecting) == 0 {
+		// Nothing drives the run: read it afresh, as the API may have
+		// changed it since.
+		rs, err := r.e.load(r.e.ctx, r.id)
+		if err != nil {
+			c.reply <- commandResult{err: err}
+			return true
+		}
+		r.rs = rs
+	}
+	r.rs.now = r.e.cfg.Clock.Now()
+	if c.ifMatch != "" && c.ifMatch != "*" && c.ifMatch != r.rs.etag {
+		c.reply <- commandResult{err: fleet.PreconditionFailed("update run %s has ETag %s, not %s", r.rs.name(), r.rs.etag, c.ifMatch)}
+		return true
+	}
+	if err := c.apply(r.rs); err != nil {
+		c.reply <- commandResult{err: err}
+		return true
+	}
+	if !r.advance(nil) {
+		c.reply <- commandResult{err: fleet.Conflict("update run %s was changed by another writer; try again", r.rs.name())}
+		return false
+	}
+	run, err := r.snapshot()
+	c.reply <- commandResult{run: run, err: err}
+	return true
+}
+
+// advance steps the run, persists it if it changed, then performs the
+// effects. It reports false if the run can no longer be written because
+// another writer changed it.
+func (r *runner) advance(effs []effect) bool {
+	r.rs.now = r.e.cfg.Clock.Now()
+	more, wake := r.rs.step(r.e.locks)
+	effs = append(effs, more...)
+	if r.rs.dirty {
+		if err := r.persist(); err != nil {
+			if !errors.Is(err, store.ErrPreconditionFailed) {
+				// Only a closing engine gives up on a write. The
+				// effects must not happen unrecorded: the next
+				// engine redoes them from what was stored.
+				return true
+			}
+			r.e.log.Error("update run changed underneath the engine; leaving it", "run", r.id, "error", err)
+			return false
+		}
+	}
+	r.mu.Lock()
+	r.isActive = r.rs.active()
+	r.mu.Unlock()
+	for _, ef := range effs {
+		r.perform(ef)
+	}
+	r.setTimer(wake)
+	return true
+}
+
+// persist writes the run, retrying while the store fails and the engine
+// runs.
+func (r *runner) persist() error {
+	etag := r.e.cfg.NewID()
+	r.rs.run.ETag = etag
+	rec, err := store.NewRecord(store.Runs, r.id, r.fleetID, etag, string(r.rs.status().Status.State), r.rs.run)
+	if err != nil {
+		return err
+	}
+	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
+		err = r.e.cfg.Store.Put(r.e.ctx, rec, store.Precondition{IfMatch: r.rs.etag})
+		if err == nil || errors.Is(err, store.ErrPreconditionFailed) {
+			break
+		}
+		r.e.log.Warn("cannot save update run; retrying", "run", r.id, "error", err, "retry_in", delay)
+		if !r.sleep(delay) {
+			return fmt.Errorf("engine closed while saving update run %s: %w", r.id, err)
+		}
+	}
+	if err != nil {
+		r.rs.run.ETag = r.rs.etag
+		return err
+	}
+	r.rs.etag = etag
+	r.rs.dirty = false
+	if r.e.cfg.Persisted != nil {
+		r.e.cfg.Persisted(rec)
+	}
+	return nil
+}
+
+func (r *runner) sleep(d time.Duration) bool {
+	ch := make(chan struct{})
+	t := r.e.cfg.Clock.AfterFunc(d, func() { close(ch) })
+	select {
+	case <-ch:
+		return true
+	case <-r.e.ctx.Done():
+		t.Stop()
+		return false
+	}
+}
+
+func (r *runner) snapshot() (*fleet.UpdateRun, error) {
+	rec, err := store.NewRecord(store.Runs, r.id, r.fleetID, r.rs.etag, "", r.rs.run)
+	if err != nil {
+		return nil, err
+	}
+	return store.Decode[fleet.UpdateRun](rec)
+}
+
+func (r *runner) setTimer(at time.Time) {
+	if at.IsZero() || at.Equal(r.timerAt) {
+		return
+	}
+	if r.timer != nil {
+		r.timer.Stop()
+	}
+	r.timerAt = at
+	r.timer = r.e.cfg.Clock.AfterFunc(at.Sub(r.rs.now), func() { r.mb.post(tick{}) })
+}
+
+func (r *runner) retireOnLoss() {
+	r.e.mu.Lock()
+	delete(r.e.runners, r.id)
+	r.e.mu.Unlock()
+}
+
+// perform starts one side effect; its result comes back as an event.
+func (r *runner) perform(ef effect) {
+	ctx := r.e.ctx
+	p := r.e.cfg.Provider
+	switch ef.kind {
+	case effectInspect:
+		m := *r.rs.member(ef.k)
+		memberID := r.fleetID + "/members/" + m.Name
+		r.e.goEffect(func() {
+			ev := inspected{k: ef.k}
+			if _, err := r.e.cfg.Store.Get(ctx, store.Members, store.CanonicalID(memberID)); errors.Is(err, store.ErrNotFound) {
+				ev.gone = true
+			} else if err != nil {
+				ev.err = fmt.Errorf("error reading member %s: %w", m.Name, err)
+			} else {
+				ev.cluster, ev.err = p.Describe(ctx, m.ClusterResourceID)
+			}
+			r.mb.post(ev)
+		})
+	case effectBegin:
+		op := ef.op
+		k := ef.k
+		r.e.goEffect(func() {
+			err := p.Upgrade(ctx, op, func(err error) { r.mb.post(finished{k: k, opID: op.ID, err: err}) })
+			if err != nil && ctx.Err() == nil {
+				r.mb.post(beginFailed{k: k, opID: op.ID, err: err})
+			}
+		})
+	case effectSelect:
+		var ids []string
+		r.rs.each(func(_ mkey, m *fleet.MemberStatus) { ids = append(ids, m.ClusterResourceID) })
+		r.e.goEffect(func() { r.mb.post(selectedImages{clusters: describeAll(ctx, p, ids)}) })
+	}
+}
+
+// describeAll reads clusters, several at a time, and returns those that
+// could be read.
+func describeAll(ctx context.Context, p cluster.Provider, ids []string) []*cluster.Cluster {
+	out := make([]*cluster.Cluster, len(ids))
+	sem := make(chan struct{}, 32)
+	var wg sync.WaitGroup
+	for i, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if c, err := p.Describe(ctx, id); err == nil {
+				out[i] = c
+			}
+		}()
+	}
+	wg.Wait()
+	var got []*cluster.Cluster
+	for _, c := range out {
+		if c != nil {
+			got = append(got, c)
+		}
+	}
+	return got
+}

@@ -1,0 +1,215 @@
+package engine
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/fleet"
+)
+
+type effectKind int
+
+const (
+	// effectInspect reads a member's cluster before its turn.
+	effectInspect effectKind = iota
+	// effectBegin begins (or re-attaches to) a member's upgrade.
+	effectBegin
+	// effectSelect reads every cluster of the run to choose Consistent
+	// node images.
+	effectSelect
+)
+
+// effect is a side effect the runner performs after persisting the run.
+type effect struct {
+	kind effectKind
+	k    mkey
+	op   cluster.Operation
+}
+
+// step advances the run as far as it can at rs.now: it finishes a stopping
+// run once nothing is in flight, chooses Consistent images, moves through
+// finished stages and their waits, and starts members in the current stage
+// up to the concurrency limits. It returns the side effects to perform and
+// the time to look again (zero when only an event can move the run).
+func (rs *runState) step(locks locker) (effs []effect, wake time.Time) {
+	switch rs.phase() {
+	case fleet.Stopping:
+		rs.finishStopping()
+		return nil, time.Time{}
+	case fleet.Running:
+	default:
+		return nil, time.Time{}
+	}
+	if rs.needsSelection() {
+		if !rs.selecting && !rs.now.Before(rs.selectRetryAt) {
+			rs.selecting = true
+			return []effect{{kind: effectSelect}}, time.Time{}
+		}
+		if !rs.selecting {
+			return nil, rs.selectRetryAt
+		}
+		return nil, time.Time{}
+	}
+	for si := range rs.status().Stages {
+		st := rs.stage(si)
+		if st.Status.State.Finished() {
+			continue
+		}
+		rs.setStart(&st.Status, rs.now)
+		if !rs.membersFinished(si) {
+			effs, wake = rs.schedule(si, locks)
+			rs.deriveStage(si)
+			rs.deriveRun()
+			return effs, wake
+		}
+		w := st.AfterStageWaitStatus
+		switch w.Status.State {
+		case fleet.NotStarted, fleet.Stopped:
+			rs.setStart(&w.Status, rs.now)
+			remaining := time.Duration(w.WaitDurationInSeconds) * time.Second
+			if w.Status.State == fleet.Stopped {
+				remaining = time.Duration(w.RemainingMilliseconds) * time.Millisecond
+				w.RemainingMilliseconds = 0
+			}
+			deadline := rs.now.Add(remaining)
+			rs.setState(&w.Status, fleet.Running)
+			w.Deadline = &deadline
+			rs.dirty = true
+		}
+		if w.Status.State == fleet.Running && w.Deadline != nil && !rs.now.Before(*w.Deadline) {
+			rs.setState(&w.Status, fleet.Completed)
+			rs.setCompleted(&w.Status, &rs.now)
+			w.Deadline = nil
+		}
+		if !w.Status.State.Finished() {
+			rs.deriveStage(si)
+			rs.deriveRun()
+			if w.Deadline != nil {
+				return nil, *w.Deadline
+			}
+			return nil, time.Time{}
+		}
+		rs.deriveStage(si)
+	}
+	run := &rs.status().Status
+	rs.setState(run, fleet.Completed)
+	rs.setCompleted(run, &rs.now)
+	return nil, time.Time{}
+}
+
+// finishStopping ends a stopping run once no member's upgrade is in
+// flight: Failed if a member failed, otherwise Stopped.
+func (rs *runState) finishStopping() {
+	inFlight := false
+	rs.each(func(_ mkey, m *fleet.MemberStatus) {
+		if m.Status.State == fleet.Running {
+			inFlight = true
+		}
+	})
+	if inFlight {
+		rs.deriveAll()
+		return
+	}
+	run := &rs.status().Status
+	if run.Error != nil {
+		rs.setState(run, fleet.Failed)
+		rs.setCompleted(run, &rs.now)
+	} else {
+		rs.setState(run, fleet.Stopped)
+	}
+	rs.deriveAll()
+}
+
+// membersFinished reports whether every member of a stage is Completed or
+// Skipped.
+func (rs *runState) membersFinished(si int) bool {
+	done := true
+	rs.eachInStage(si, func(_ mkey, m *fleet.MemberStatus) {
+		if !m.Status.State.Finished() {
+			done = false
+		}
+	})
+	return done
+}
+
+// schedule starts members of stage si: in each group, in name order, as
+// many as the group's maxConcurrency allows (default 1), taking turns
+// between groups until the stage's maxConcurrency is reached. A member
+// whose cluster another run holds is Pending until that run lets go; the
+// group moves on to its next member.
+func (rs *runState) schedule(si int, locks locker) (effs []effect, wake time.Time) {
+	st := rs.stage(si)
+	total := 0
+	for _, g := range st.Groups {
+		total += len(g.Members)
+	}
+	stageCap := rs.stageCap[si].Limit(total, math.MaxInt)
+	inFlight := 0
+	groupInFlight := make([]int, len(st.Groups))
+	groupCap := make([]int, len(st.Groups))
+	candidates := make([][]mkey, len(st.Groups))
+	for gi := range st.Groups {
+		g := &st.Groups[gi]
+		groupCap[gi] = rs.groupCap[si][gi].Limit(len(g.Members), 1)
+		for mi := range g.Members {
+			k := mkey{si, gi, mi}
+			m := &g.Members[mi]
+			switch {
+			case m.Status.State == fleet.Running || rs.inspecting[k]:
+				groupInFlight[gi]++
+			case m.Status.State == fleet.NotStarted:
+				candidates[gi] = append(candidates[gi], k)
+			case m.Status.State == fleet.Pending:
+				at, ok := rs.recheckAt[k]
+				if !ok || !rs.now.Before(at) {
+					candidates[gi] = append(candidates[gi], k)
+				} else if wake.IsZero() || at.Before(wake) {
+					wake = at
+				}
+			}
+		}
+		inFlight += groupInFlight[gi]
+	}
+	next := make([]int, len(st.Groups))
+	for progress := true; progress && inFlight < stageCap; {
+		progress = false
+		for gi := range st.Groups {
+			if inFlight >= stageCap {
+				break
+			}
+			if groupInFlight[gi] >= groupCap[gi] {
+				continue
+			}
+			for next[gi] < len(candidates[gi]) {
+				k := candidates[gi][next[gi]]
+				next[gi]++
+				m := rs.member(k)
+				if holder, ok := locks.acquire(m.ClusterResourceID, rs.id); !ok {
+					rs.setState(&m.Status, fleet.Pending)
+					rs.setMessage(m, fmt.Sprintf("waiting for update run %s, which is upgrading this cluster", runName(holder)))
+					delete(rs.recheckAt, k)
+					continue
+				}
+				rs.inspecting[k] = true
+				groupInFlight[gi]++
+				inFlight++
+				effs = append(effs, effect{kind: effectInspect, k: k})
+				progress = true
+				break
+			}
+		}
+	}
+	return effs, wake
+}
+
+// runName is the last segment of a run id.
+func runName(id string) string {
+	for i := len(id) - 1; i >= 0; i-- {
+		if id[i] == '/' {
+			return id[i+1:]
+		}
+	}
+	return id
+}

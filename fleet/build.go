@@ -1,0 +1,101 @@
+package fleet
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+)
+
+// DefaultStageName and DefaultGroupName name the single stage and group of
+// a run created without a strategy.
+const (
+	DefaultStageName = "default"
+	DefaultGroupName = "default"
+)
+
+// NewRunStatus freezes a run's member set into its status tree, every node
+// NotStarted. With a strategy, each group holds the members whose group
+// property names it, in name order, and every group must have at least one
+// member; members of groups the strategy does not name are left out. With
+// no strategy, one stage with one group holds every member.
+func NewRunStatus(strategy *RunStrategy, members []Member) (*RunStatus, error) {
+	sorted := slices.Clone(members)
+	slices.SortFunc(sorted, func(a, b Member) int { return cmp.Compare(a.Name, b.Name) })
+	status := &RunStatus{Status: UpdateStatus{State: NotStarted}}
+	if strategy == nil {
+		if len(sorted) == 0 {
+			return nil, Invalid("properties", "the fleet has no members to update; add members first")
+		}
+		g := GroupStatus{Name: DefaultGroupName, Status: UpdateStatus{State: NotStarted}}
+		for _, m := range sorted {
+			g.Members = append(g.Members, newMemberStatus(m))
+		}
+		status.Stages = []StageStatus{{
+			Name:                 DefaultStageName,
+			Status:               UpdateStatus{State: NotStarted},
+			Groups:               []GroupStatus{g},
+			AfterStageWaitStatus: &WaitStatus{Status: UpdateStatus{State: NotStarted}},
+		}}
+		return status, nil
+	}
+	byGroup := map[string][]Member{}
+	for _, m := range sorted {
+		if m.Properties.Group != "" {
+			byGroup[m.Properties.Group] = append(byGroup[m.Properties.Group], m)
+		}
+	}
+	for i, st := range strategy.Stages {
+		ss := StageStatus{
+			Name:   st.Name,
+			Status: UpdateStatus{State: NotStarted},
+			AfterStageWaitStatus: &WaitStatus{
+				Status:                UpdateStatus{State: NotStarted},
+				WaitDurationInSeconds: st.AfterStageWaitInSeconds,
+			},
+		}
+		for j, g := range st.Groups {
+			ms := byGroup[g.Name]
+			if len(ms) == 0 {
+				return nil, Invalid(fmt.Sprintf("properties.strategy.stages[%d].groups[%d].name", i, j),
+					"group %q has no members; set the group property of at least one member to %q, or remove the group", g.Name, g.Name)
+			}
+			gs := GroupStatus{Name: g.Name, Status: UpdateStatus{State: NotStarted}}
+			for _, m := range ms {
+				gs.Members = append(gs.Members, newMemberStatus(m))
+			}
+			ss.Groups = append(ss.Groups, gs)
+		}
+		status.Stages = append(status.Stages, ss)
+	}
+	return status, nil
+}
+
+func newMemberStatus(m Member) MemberStatus {
+	return MemberStatus{
+		Name:              m.Name,
+		ClusterResourceID: m.Properties.ClusterResourceID,
+		Status:            UpdateStatus{State: NotStarted},
+	}
+}
+
+// LeftOut returns the members a strategy leaves out of a run: those with no
+// group or a group the strategy does not name, in name order.
+func LeftOut(strategy *RunStrategy, members []Member) []Member {
+	if strategy == nil {
+		return nil
+	}
+	named := map[string]bool{}
+	for _, st := range strategy.Stages {
+		for _, g := range st.Groups {
+			named[g.Name] = true
+		}
+	}
+	var out []Member
+	for _, m := range members {
+		if !named[m.Properties.Group] {
+			out = append(out, m)
+		}
+	}
+	slices.SortFunc(out, func(a, b Member) int { return cmp.Compare(a.Name, b.Name) })
+	return out
+}
