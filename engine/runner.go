@@ -65,7 +65,7 @@ func (r *runner) loop() {
 	}()
 	r.rs.now = r.e.cfg.Clock.Now()
 	effs := r.rs.resumeEffects(r.e.locks)
-	if !r.advance(effs) {
+	if r.advance(effs) == lost {
 		r.retireOnLoss()
 		return
 	}
@@ -102,9 +102,13 @@ func (r *runner) handle(events []any) bool {
 		case selectedImages:
 			r.rs.onSelected(ev)
 		case command:
-			if !r.advance(effs) {
-				ev.reply <- commandResult{err: fleet.Conflict("update run %s was changed by another writer; try again", r.rs.name())}
+			switch r.advance(effs) {
+			case lost:
+				ev.reply <- commandResult{err: errLost(r.rs)}
 				return false
+			case aborted:
+				ev.reply <- commandResult{err: errShuttingDown}
+				return true
 			}
 			effs = nil
 			if !r.runCommand(ev) {
@@ -112,7 +116,13 @@ func (r *runner) handle(events []any) bool {
 			}
 		}
 	}
-	return r.advance(effs)
+	return r.advance(effs) != lost
+}
+
+var errShuttingDown = errors.New("the engine is shutting down and did not apply the request; try again")
+
+func errLost(rs *runState) error {
+	return fleet.Conflict("update run %s was changed by another writer; try again", rs.name())
 }
 
 func (r *runner) runCommand(c command) bool {
@@ -135,32 +145,46 @@ func (r *runner) runCommand(c command) bool {
 		c.reply <- commandResult{err: err}
 		return true
 	}
-	if !r.advance(nil) {
-		c.reply <- commandResult{err: fleet.Conflict("update run %s was changed by another writer; try again", r.rs.name())}
+	switch r.advance(nil) {
+	case lost:
+		c.reply <- commandResult{err: errLost(r.rs)}
 		return false
+	case aborted:
+		c.reply <- commandResult{err: errShuttingDown}
+		return true
 	}
 	run, err := r.snapshot()
 	c.reply <- commandResult{run: run, err: err}
 	return true
 }
 
+// outcome is how an advance ended.
+type outcome int
+
+const (
+	// advanced: the run was persisted (if it changed) and its effects
+	// performed.
+	advanced outcome = iota
+	// aborted: the engine is closing and the change was not persisted,
+	// so nothing was done; the next engine redoes it from the store.
+	aborted
+	// lost: another writer changed the run; this runner must let go.
+	lost
+)
+
 // advance steps the run, persists it if it changed, then performs the
-// effects. It reports false if the run can no longer be written because
-// another writer changed it.
-func (r *runner) advance(effs []effect) bool {
+// effects, in that order.
+func (r *runner) advance(effs []effect) outcome {
 	r.rs.now = r.e.cfg.Clock.Now()
 	more, wake := r.rs.step(r.e.locks)
 	effs = append(effs, more...)
 	if r.rs.dirty {
 		if err := r.persist(); err != nil {
 			if !errors.Is(err, store.ErrPreconditionFailed) {
-				// Only a closing engine gives up on a write. The
-				// effects must not happen unrecorded: the next
-				// engine redoes them from what was stored.
-				return true
+				return aborted
 			}
 			r.e.log.Error("update run changed underneath the engine; leaving it", "run", r.id, "error", err)
-			return false
+			return lost
 		}
 	}
 	r.mu.Lock()
@@ -170,7 +194,7 @@ func (r *runner) advance(effs []effect) bool {
 		r.perform(ef)
 	}
 	r.setTimer(wake)
-	return true
+	return advanced
 }
 
 // persist writes the run, retrying while the store fails and the engine
