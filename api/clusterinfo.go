@@ -1,0 +1,102 @@
+package api
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caravan-dev/caravan/clock"
+	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/fleet"
+)
+
+// clusterCache remembers what the provider last reported of each member's
+// cluster, so member responses can carry it without a cloud call per
+// member listed.
+type clusterCache struct {
+	p     cluster.Provider
+	clock clock.Clock
+	ttl   time.Duration
+	mu    sync.Mutex
+	seen  map[string]fleet.ClusterInfo
+}
+
+func newClusterCache(p cluster.Provider, c clock.Clock) *clusterCache {
+	return &clusterCache{p: p, clock: c, ttl: 30 * time.Second, seen: map[string]fleet.ClusterInfo{}}
+}
+
+// check asks the provider whether a cluster exists: a missing cluster is a
+// 400, an unreachable cloud a 503.
+func (c *clusterCache) check(ctx context.Context, id string) error {
+	if c.p == nil {
+		return nil
+	}
+	cl, err := c.p.Describe(ctx, id)
+	switch {
+	case err == nil:
+		c.remember(id, cl)
+		return nil
+	case cluster.ReasonOf(err) == cluster.NotFound:
+		return fleet.Invalid("properties.clusterResourceId", "cluster %s does not exist or caravan cannot see it: %v; create the cluster first, or check the id and the credentials caravan uses", id, err)
+	case cluster.ReasonOf(err) == cluster.Rejected:
+		return fleet.Invalid("properties.clusterResourceId", "cluster %s cannot be read: %v", id, err)
+	}
+	return unavailable("cannot reach the cloud to check cluster " + id + ": " + err.Error())
+}
+
+// info returns the cluster's last observed state; fresh reads it from the
+// provider first when the cached state is older than the cache's TTL.
+func (c *clusterCache) info(ctx context.Context, id string, fresh bool) *fleet.ClusterInfo {
+	key := strings.ToLower(id)
+	c.mu.Lock()
+	info, ok := c.seen[key]
+	c.mu.Unlock()
+	stale := !ok || info.ObservedAt == nil || c.clock.Now().Sub(*info.ObservedAt) > c.ttl
+	if fresh && stale && c.p != nil {
+		ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		defer cancel()
+		cl, err := c.p.Describe(ctx, id)
+		if err == nil {
+			return c.remember(id, cl)
+		}
+		if !ok {
+			now := c.clock.Now().UTC()
+			return &fleet.ClusterInfo{Error: err.Error(), ObservedAt: &now}
+		}
+	}
+	if !ok {
+		return nil
+	}
+	return &info
+}
+
+// Observe records a cluster's state seen elsewhere (by the engine).
+func (c *clusterCache) remember(id string, cl *cluster.Cluster) *fleet.ClusterInfo {
+	now := c.clock.Now().UTC()
+	info := fleet.ClusterInfo{
+		Region:            cl.Region,
+		KubernetesVersion: cl.KubernetesVersion,
+		ProvisioningState: cl.ProvisioningState,
+		ObservedAt:        &now,
+	}
+	for _, p := range cl.NodePools {
+		if p.NodeImageVersion != "" && !slices.Contains(info.NodeImageVersions, p.NodeImageVersion) {
+			info.NodeImageVersions = append(info.NodeImageVersions, p.NodeImageVersion)
+		}
+	}
+	slices.Sort(info.NodeImageVersions)
+	c.mu.Lock()
+	c.seen[strings.ToLower(id)] = info
+	c.mu.Unlock()
+	return &info
+}
+
+func unavailable(msg string) error {
+	return &unavailableError{msg}
+}
+
+type unavailableError struct{ msg string }
+
+func (e *unavailableError) Error() string { return e.msg }

@@ -1,0 +1,74 @@
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/store"
+)
+
+// armError is ARM's error body.
+type armError struct {
+	Error fleet.ErrorDetail `json:"error"`
+}
+
+// WriteError writes an ARM error body with the given status.
+func WriteError(w http.ResponseWriter, status int, code, message string) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("x-ms-error-code", code)
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	enc.Encode(armError{Error: fleet.ErrorDetail{Code: code, Message: message}})
+}
+
+// writeErr maps an error to its status: a fleet.Error by its kind, a
+// store's not-found or precondition error, and anything else as a 503
+// when the store or engine is unavailable. Handlers never answer 500: an
+// unexpected error is logged and reported as 503, saying to try again.
+func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
+	var fe *fleet.Error
+	switch {
+	case errors.As(err, &fe):
+		status := map[fleet.ErrorKind]int{
+			fleet.KindInvalid:            http.StatusBadRequest,
+			fleet.KindNotFound:           http.StatusNotFound,
+			fleet.KindConflict:           http.StatusConflict,
+			fleet.KindPreconditionFailed: http.StatusPreconditionFailed,
+		}[fe.Kind]
+		if status == 0 {
+			status = http.StatusBadRequest
+		}
+		body := armError{Error: fleet.ErrorDetail{Code: fe.Code, Message: fe.Message, Target: fe.Field}}
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.Header().Set("x-ms-error-code", fe.Code)
+		w.WriteHeader(status)
+		enc := json.NewEncoder(w)
+		enc.SetEscapeHTML(false)
+		enc.Encode(body)
+	case errors.Is(err, store.ErrPreconditionFailed):
+		WriteError(w, http.StatusPreconditionFailed, "PreconditionFailed", "the resource has changed since you read it (its ETag no longer matches); read it again and retry")
+	case errors.Is(err, store.ErrNotFound):
+		WriteError(w, http.StatusNotFound, "ResourceNotFound", "the resource was not found")
+	case errors.As(err, new(*unavailableError)):
+		WriteError(w, http.StatusServiceUnavailable, "ServiceUnavailable", err.Error()+"; try again")
+	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
+		WriteError(w, http.StatusServiceUnavailable, "RequestCanceled", "the request was canceled before it finished")
+	default:
+		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
+		WriteError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "caravan could not complete the request: "+err.Error()+"; try again")
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		slog.Debug("error writing response", "error", err)
+	}
+}

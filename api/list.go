@@ -1,0 +1,105 @@
+package api
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/store"
+)
+
+// listPage is ARM's list shape.
+type listPage struct {
+	Value    []json.RawMessage `json:"value"`
+	NextLink string            `json:"nextLink,omitempty"`
+}
+
+func (a *API) listFleets(w http.ResponseWriter, r *http.Request, rt route) error {
+	opts := store.ListOptions{Kind: store.Fleets}
+	if rt.bySubscription {
+		opts.ParentPrefix = store.CanonicalID("/subscriptions/"+rt.sub) + "/"
+	} else {
+		opts.Parent = store.CanonicalID(rt.rgID())
+	}
+	return a.list(w, r, opts, nil)
+}
+
+func (a *API) listChildren(w http.ResponseWriter, r *http.Request, rt route) error {
+	ctx := r.Context()
+	if err := a.requireFleet(ctx, rt); err != nil {
+		return err
+	}
+	kind := map[string]store.Kind{collMembers: store.Members, collStrategies: store.Strategies, collRuns: store.Runs}[rt.coll]
+	var decorate func(store.Record) (json.RawMessage, error)
+	if kind == store.Members {
+		decorate = func(rec store.Record) (json.RawMessage, error) {
+			m, err := store.Decode[fleet.Member](rec)
+			if err != nil {
+				return nil, err
+			}
+			m.Properties.Cluster = a.clusters.info(ctx, m.Properties.ClusterResourceID, false)
+			return json.Marshal(m)
+		}
+	}
+	return a.list(w, r, store.ListOptions{Kind: kind, Parent: store.CanonicalID(rt.fleetID())}, decorate)
+}
+
+// list writes one page of records. The page size is the API's, or a
+// smaller $top; $skipToken carries on from a previous page's nextLink.
+func (a *API) list(w http.ResponseWriter, r *http.Request, opts store.ListOptions, decorate func(store.Record) (json.RawMessage, error)) error {
+	q := r.URL.Query()
+	opts.Limit = a.cfg.PageSize
+	if top := q.Get("$top"); top != "" {
+		n, err := strconv.Atoi(top)
+		if err != nil || n < 1 {
+			return fleet.Invalid("$top", "%q is not a page size: use a whole number of at least 1", top)
+		}
+		opts.Limit = min(n, a.cfg.PageSize)
+	}
+	if tok := q.Get("$skipToken"); tok != "" {
+		after, err := base64.RawURLEncoding.DecodeString(tok)
+		if err != nil || !strings.HasPrefix(string(after), "/") {
+			return fleet.Invalid("$skipToken", "the skip token is not one caravan issued; start the listing again without it")
+		}
+		opts.After = string(after)
+	}
+	page, err := a.cfg.Store.List(r.Context(), opts)
+	if err != nil {
+		return err
+	}
+	out := listPage{Value: make([]json.RawMessage, 0, len(page.Records))}
+	for _, rec := range page.Records {
+		body := json.RawMessage(rec.Body)
+		if decorate != nil {
+			if body, err = decorate(rec); err != nil {
+				return err
+			}
+		}
+		out.Value = append(out.Value, body)
+	}
+	if page.Next != "" {
+		next := url.Values{}
+		for k, v := range q {
+			if k != "$skipToken" {
+				next[k] = v
+			}
+		}
+		next.Set("$skipToken", base64.RawURLEncoding.EncodeToString([]byte(page.Next)))
+		out.NextLink = baseURL(r) + r.URL.Path + "?" + next.Encode()
+	}
+	writeJSON(w, http.StatusOK, out)
+	return nil
+}
+
+// baseURL is the scheme and host the client used.
+func baseURL(r *http.Request) string {
+	scheme := "http"
+	if r.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + r.Host
+}

@@ -1,0 +1,116 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/store"
+)
+
+// load reads a record; a missing one is a 404 that names it.
+func (a *API) load(ctx context.Context, kind store.Kind, id, what string) (store.Record, error) {
+	rec, err := a.cfg.Store.Get(ctx, kind, store.CanonicalID(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, fleet.NotFound("%s not found", what)
+	}
+	return rec, err
+}
+
+// exists reports whether a record exists and returns it.
+func (a *API) exists(ctx context.Context, kind store.Kind, id string) (store.Record, bool, error) {
+	rec, err := a.cfg.Store.Get(ctx, kind, store.CanonicalID(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, false, nil
+	}
+	return rec, err == nil, err
+}
+
+// requireFleet checks that the fleet a child lives in exists.
+func (a *API) requireFleet(ctx context.Context, rt route) error {
+	_, err := a.cfg.Store.Get(ctx, store.Fleets, store.CanonicalID(rt.fleetID()))
+	if errors.Is(err, store.ErrNotFound) {
+		return &fleet.Error{Kind: fleet.KindNotFound, Code: "ParentResourceNotFound", Message: "fleet " + rt.fleet + " not found in resource group " + rt.rg + "; create the fleet first"}
+	}
+	return err
+}
+
+// save writes a resource under a new ETag, which it sets on the resource
+// before encoding it. It returns the record written.
+func (a *API) save(ctx context.Context, kind store.Kind, id, parent, state string, v any, setTag func(string), cond store.Precondition) (store.Record, error) {
+	etag := a.cfg.NewID()
+	setTag(etag)
+	rec, err := store.NewRecord(kind, id, parent, etag, state, v)
+	if err != nil {
+		return rec, err
+	}
+	if err := a.cfg.Store.Put(ctx, rec, cond); err != nil {
+		if errors.Is(err, store.ErrPreconditionFailed) {
+			return rec, preconditionError(cond)
+		}
+		return rec, err
+	}
+	return rec, nil
+}
+
+func preconditionError(cond store.Precondition) error {
+	switch {
+	case cond.IfNoneMatch == "*":
+		return fleet.PreconditionFailed("the resource already exists and If-None-Match: * asks to create it only if it does not")
+	case cond.IfMatch == "*":
+		return fleet.PreconditionFailed("the resource does not exist and If-Match: * asks to change it only if it does")
+	}
+	return fleet.PreconditionFailed("the resource's ETag does not match %q; read it again and retry", cond.IfMatch)
+}
+
+// remove deletes a resource. ARM answers 200 when it deleted something and
+// 204 when there was nothing to delete.
+func (a *API) remove(w http.ResponseWriter, r *http.Request, kind store.Kind, id string) error {
+	cond := precondition(r)
+	err := a.cfg.Store.Delete(r.Context(), kind, store.CanonicalID(id), cond)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		if cond.IfMatch != "" {
+			return preconditionError(cond)
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	case errors.Is(err, store.ErrPreconditionFailed):
+		return preconditionError(cond)
+	case err != nil:
+		return err
+	}
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
+
+// stamp returns systemData for a write: creation fields kept from the old
+// resource, or set now for a new one.
+func (a *API) stamp(r *http.Request, old *fleet.SystemData) *fleet.SystemData {
+	now := a.now()
+	who := a.cfg.Principal(r)
+	sd := &fleet.SystemData{LastModifiedBy: who, LastModifiedByType: "User", LastModifiedAt: &now}
+	if old != nil && old.CreatedAt != nil {
+		sd.CreatedAt, sd.CreatedBy, sd.CreatedByType = old.CreatedAt, old.CreatedBy, old.CreatedByType
+	} else {
+		sd.CreatedAt, sd.CreatedBy, sd.CreatedByType = &now, who, "User"
+	}
+	return sd
+}
+
+// respond writes a stored resource: its body, with the ETag header.
+func respond(w http.ResponseWriter, status int, rec store.Record) {
+	setETag(w, rec.ETag)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(rec.Body)
+}
+
+// created is 201 for a new resource and 200 for a replaced one.
+func created(isNew bool) int {
+	if isNew {
+		return http.StatusCreated
+	}
+	return http.StatusOK
+}

@@ -1,0 +1,240 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/store"
+)
+
+var activeStates = []string{string(fleet.Running), string(fleet.Pending), string(fleet.Stopping)}
+
+func (a *API) getRun(w http.ResponseWriter, r *http.Request, rt route) error {
+	rec, err := a.load(r.Context(), store.Runs, rt.childID(), "update run "+rt.name+" of fleet "+rt.fleet)
+	if err != nil {
+		return err
+	}
+	respond(w, http.StatusOK, rec)
+	return nil
+}
+
+// putRun creates a run (or changes one that has not started): it copies
+// the stages of the strategy it names, checks everything, and freezes the
+// fleet's members into the run's status tree.
+func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
+	if err := fleet.ValidateName("name", rt.name, fleet.MaxNameLength); err != nil {
+		return err
+	}
+	body, err := a.readBody(w, r)
+	if err != nil {
+		return err
+	}
+	var in fleet.UpdateRun
+	if err := decode(body, &in); err != nil {
+		return err
+	}
+	ctx := r.Context()
+	if err := a.requireFleet(ctx, rt); err != nil {
+		return err
+	}
+	old, exists, err := a.exists(ctx, store.Runs, rt.childID())
+	if err != nil {
+		return err
+	}
+	p := in.Properties
+	run := fleet.UpdateRun{ID: rt.childID(), Name: rt.name, Type: fleet.TypeUpdateRun}
+	var prev *fleet.SystemData
+	if exists {
+		was, err := store.Decode[fleet.UpdateRun](old)
+		if err != nil {
+			return err
+		}
+		if st := was.Properties.Status; st != nil && st.Status.State != fleet.NotStarted {
+			return fleet.Conflict("update run %s is %s; its strategy and managedClusterUpdate can change only while it is NotStarted", rt.name, st.Status.State)
+		}
+		run.ID, prev = was.ID, was.SystemData
+	} else if p.UpdateStrategyID != "" && p.Strategy != nil {
+		return fleet.Invalid("properties.updateStrategyId", "set either updateStrategyId or strategy, not both")
+	}
+	strategy := p.Strategy
+	if p.UpdateStrategyID != "" && strategy == nil {
+		if strategy, err = a.strategyFor(ctx, rt, p.UpdateStrategyID); err != nil {
+			return err
+		}
+	}
+	if strategy != nil {
+		if err := fleet.ValidateStrategy("properties.strategy", strategy); err != nil {
+			return err
+		}
+	}
+	if err := fleet.ValidateUpdate("properties.managedClusterUpdate", p.ManagedClusterUpdate); err != nil {
+		return err
+	}
+	members, err := a.members(ctx, rt.fleetID())
+	if err != nil {
+		return err
+	}
+	status, err := fleet.NewRunStatus(strategy, members)
+	if err != nil {
+		return err
+	}
+	if err := oneMemberPerCluster(status); err != nil {
+		return err
+	}
+	run.Properties = fleet.UpdateRunProperties{
+		ProvisioningState:    fleet.ProvisioningSucceeded,
+		UpdateStrategyID:     p.UpdateStrategyID,
+		Strategy:             strategy,
+		ManagedClusterUpdate: p.ManagedClusterUpdate,
+		Status:               status,
+	}
+	run.SystemData = a.stamp(r, prev)
+	cond := precondition(r)
+	if exists && cond.IfMatch == "" {
+		// The run may have started since it was read above.
+		cond.IfMatch = old.ETag
+	}
+	rec, err := a.save(ctx, store.Runs, run.ID, rt.fleetID(), string(fleet.NotStarted), &run, func(e string) { run.ETag = e }, cond)
+	if err != nil {
+		return err
+	}
+	respond(w, created(!exists), rec)
+	return nil
+}
+
+// strategyFor copies the stages of the strategy a run names, which must be
+// in the run's fleet.
+func (a *API) strategyFor(ctx context.Context, rt route, id string) (*fleet.RunStrategy, error) {
+	const field = "properties.updateStrategyId"
+	ref, coll, name, err := fleet.ParseFleetChildID(id)
+	if err != nil || !strings.EqualFold(coll, collStrategies) {
+		return nil, fleet.Invalid(field, "%q is not the id of an update strategy: want %s/updateStrategies/{name}", id, rt.fleetID())
+	}
+	if !strings.EqualFold(ref.ID(), rt.fleetID()) {
+		return nil, fleet.Invalid(field, "update strategy %s belongs to another fleet; a run can only use a strategy of its own fleet, %s", name, rt.fleet)
+	}
+	s, _, err := store.Load[fleet.UpdateStrategy](ctx, a.cfg.Store, store.Strategies, id)
+	if err != nil {
+		if errors.Is(err, store.ErrNotFound) {
+			return nil, fleet.Invalid(field, "update strategy %s does not exist in fleet %s; create it first or give the stages in properties.strategy", name, rt.fleet)
+		}
+		return nil, err
+	}
+	strategy := s.Properties.Strategy
+	return &strategy, nil
+}
+
+// members reads every member of a fleet.
+func (a *API) members(ctx context.Context, fleetID string) ([]fleet.Member, error) {
+	var out []fleet.Member
+	opts := store.ListOptions{Kind: store.Members, Parent: store.CanonicalID(fleetID), Limit: 1000}
+	for {
+		page, err := a.cfg.Store.List(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range page.Records {
+			m, err := store.Decode[fleet.Member](rec)
+			if err != nil {
+				return nil, err
+			}
+			out = append(out, *m)
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		opts.After = page.Next
+	}
+}
+
+// oneMemberPerCluster refuses a run in which two members name one cluster,
+// which would upgrade it twice.
+func oneMemberPerCluster(st *fleet.RunStatus) error {
+	seen := map[string]string{}
+	for _, s := range st.Stages {
+		for _, g := range s.Groups {
+			for _, m := range g.Members {
+				c := strings.ToLower(m.ClusterResourceID)
+				if other, dup := seen[c]; dup {
+					return fleet.Invalid("properties", "members %s and %s both name cluster %s; remove one of them from the fleet or from the run's groups", other, m.Name, m.ClusterResourceID)
+				}
+				seen[c] = m.Name
+			}
+		}
+	}
+	return nil
+}
+
+// activeRuns returns the ids of a fleet's runs that are Running, Pending
+// or Stopping.
+func (a *API) activeRuns(ctx context.Context, fleetID string) ([]string, error) {
+	var out []string
+	opts := store.ListOptions{Kind: store.Runs, Parent: store.CanonicalID(fleetID), States: activeStates, Limit: 500}
+	for {
+		page, err := a.cfg.Store.List(ctx, opts)
+		if err != nil {
+			return nil, err
+		}
+		for _, rec := range page.Records {
+			out = append(out, rec.ID)
+		}
+		if page.Next == "" {
+			return out, nil
+		}
+		opts.After = page.Next
+	}
+}
+
+func (a *API) deleteRun(w http.ResponseWriter, r *http.Request, rt route) error {
+	rec, ok, err := a.exists(r.Context(), store.Runs, rt.childID())
+	if err != nil {
+		return err
+	}
+	if ok {
+		for _, s := range activeStates {
+			if rec.State == s {
+				return fleet.Conflict("update run %s is %s; stop it and wait until it is Stopped before deleting it", rt.name, rec.State)
+			}
+		}
+	}
+	return a.remove(w, r, store.Runs, rt.childID())
+}
+
+// runAction handles start, stop and skip.
+func (a *API) runAction(w http.ResponseWriter, r *http.Request, rt route) error {
+	if a.cfg.Runs == nil {
+		return unavailable("this server does not execute update runs")
+	}
+	ctx := r.Context()
+	ifMatch := unquote(r.Header.Get("If-Match"))
+	var run *fleet.UpdateRun
+	var err error
+	switch rt.action {
+	case "start":
+		run, err = a.cfg.Runs.StartRun(ctx, rt.childID(), ifMatch)
+	case "stop":
+		run, err = a.cfg.Runs.StopRun(ctx, rt.childID(), ifMatch)
+	case "skip":
+		body, rerr := a.readBody(w, r)
+		if rerr != nil {
+			return rerr
+		}
+		var in fleet.SkipProperties
+		if err := decode(body, &in); err != nil {
+			return err
+		}
+		run, err = a.cfg.Runs.SkipRun(ctx, rt.childID(), in.Targets, ifMatch)
+	default:
+		return fmt.Errorf("unknown action %q", rt.action)
+	}
+	if err != nil {
+		return err
+	}
+	setETag(w, run.ETag)
+	writeJSON(w, http.StatusOK, run)
+	return nil
+}

@@ -1,0 +1,55 @@
+package sqlite_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"path/filepath"
+	"testing"
+
+	"github.com/caravan-dev/caravan/store"
+)
+
+const benchFleet = "/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/fleets/f"
+
+// Rewriting a 2 MB update-run document by compare-and-set, as the engine
+// does after each batch of transitions.
+func BenchmarkPutRun2MB(b *testing.B) {
+	ctx := context.Background()
+	s := open(b, filepath.Join(b.TempDir(), "caravan.db"))
+	defer s.Close()
+	rec := store.Record{Kind: store.Runs, ID: benchFleet + "/updateruns/r", Parent: benchFleet, ETag: "0", State: "Running",
+		Body: bytes.Repeat([]byte(`{"member":"m-0000","state":"Completed"},`), 2<<20/40)}
+	if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(rec.Body)))
+	for i := 0; b.Loop(); i++ {
+		next := rec
+		next.ETag = fmt.Sprint(i + 1)
+		if err := s.Put(ctx, next, store.Precondition{IfMatch: rec.ETag}); err != nil {
+			b.Fatal(err)
+		}
+		rec = next
+	}
+}
+
+// Reading one 100-member page of a 10,000-member fleet.
+func BenchmarkListMembersPage(b *testing.B) {
+	ctx := context.Background()
+	s := open(b, filepath.Join(b.TempDir(), "caravan.db"))
+	defer s.Close()
+	for i := range 10000 {
+		rec := store.Record{Kind: store.Members, ID: fmt.Sprintf("%s/members/m-%05d", benchFleet, i), Parent: benchFleet, ETag: "1", Body: []byte(`{"properties":{"clusterResourceId":"/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/managedclusters/c"}}`)}
+		if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	after := fmt.Sprintf("%s/members/m-%05d", benchFleet, 5000)
+	for b.Loop() {
+		page, err := s.List(ctx, store.ListOptions{Kind: store.Members, Parent: benchFleet, After: after, Limit: 100})
+		if err != nil || len(page.Records) != 100 {
+			b.Fatalf("listed %d members (error %v)", len(page.Records), err)
+		}
+	}
+}

@@ -1,0 +1,225 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"strings"
+
+	"github.com/caravan-dev/caravan/store"
+)
+
+const columns = `id, kind, parent, etag, state, body`
+
+// Get implements store.Store.
+func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Record, error) {
+	if s.closed.Load() {
+		return store.Record{}, store.ErrClosed
+	}
+	row := s.reader.QueryRowContext(ctx, `SELECT `+columns+` FROM caravan_records WHERE id = ?1 AND kind = ?2`, id, string(kind))
+	rec, err := scanRecord(row)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.Record{}, store.ErrNotFound
+	case err != nil:
+		return store.Record{}, s.fail(err, "reading %s %s", kind, id)
+	}
+	return rec, nil
+}
+
+// List implements store.Store.
+func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, error) {
+	if s.closed.Load() {
+		return store.Page{}, store.ErrClosed
+	}
+	query, args := listQuery(o)
+	rows, err := s.reader.QueryContext(ctx, query, args...)
+	if err != nil {
+		return store.Page{}, s.fail(err, "listing %s", o.Kind)
+	}
+	defer rows.Close()
+	var page store.Page
+	for rows.Next() {
+		if o.Limit > 0 && len(page.Records) == o.Limit {
+			page.Next = page.Records[len(page.Records)-1].ID
+			break
+		}
+		rec, err := scanRecord(rows)
+		if err != nil {
+			return store.Page{}, s.fail(err, "listing %s", o.Kind)
+		}
+		page.Records = append(page.Records, rec)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Page{}, s.fail(err, "listing %s", o.Kind)
+	}
+	return page, nil
+}
+
+// listQuery selects o's records in id order, one more than the limit so
+// that List knows whether another page follows.
+func listQuery(o store.ListOptions) (string, []any) {
+	var q strings.Builder
+	args := []any{string(o.Kind)}
+	q.WriteString(`SELECT ` + columns + ` FROM caravan_records`)
+	if len(o.States) > 0 {
+		// Few records are in the states asked for (the active runs among
+		// every run kept): find them by state and sort them, rather than
+		// read every record of the kind in id order.
+		q.WriteString(` INDEXED BY caravan_records_by_state`)
+	}
+	q.WriteString(` WHERE kind = ?`)
+	if o.Parent != "" {
+		q.WriteString(` AND parent = ?`)
+		args = append(args, o.Parent)
+	}
+	if o.ParentPrefix != "" {
+		q.WriteString(` AND substr(parent, 1, length(?)) = ?`)
+		args = append(args, o.ParentPrefix, o.ParentPrefix)
+	}
+	if len(o.States) > 0 {
+		q.WriteString(` AND state IN (?` + strings.Repeat(`, ?`, len(o.States)-1) + `)`)
+		for _, st := range o.States {
+			args = append(args, st)
+		}
+	}
+	if o.After != "" {
+		q.WriteString(` AND id > ?`)
+		args = append(args, o.After)
+	}
+	q.WriteString(` ORDER BY id`)
+	if o.Limit > 0 {
+		q.WriteString(` LIMIT ?`)
+		args = append(args, o.Limit+1)
+	}
+	return q.String(), args
+}
+
+type scanner interface{ Scan(dest ...any) error }
+
+func scanRecord(row scanner) (store.Record, error) {
+	var rec store.Record
+	var kind string
+	if err := row.Scan(&rec.ID, &kind, &rec.Parent, &rec.ETag, &rec.State, &rec.Body); err != nil {
+		return store.Record{}, err
+	}
+	rec.Kind = store.Kind(kind)
+	return rec, nil
+}
+
+// The statements a write is made of. Each changes a row only if it is
+// still what the precondition was checked against, so a write that loses
+// a race changes nothing and looks again.
+const (
+	upsert = `INSERT INTO caravan_records (` + columns + `) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
+		etag = excluded.etag, state = excluded.state, body = excluded.body`
+	insertIfAbsent = `INSERT INTO caravan_records (` + columns + `) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+		ON CONFLICT (id) DO NOTHING`
+	replaceIfUnchanged = `UPDATE caravan_records SET kind = ?2, parent = ?3, etag = ?4, state = ?5, body = ?6
+		WHERE id = ?1 AND kind = ?7 AND etag = ?8`
+	current = `SELECT kind, etag FROM caravan_records WHERE id = ?1`
+)
+
+// Put implements store.Store.
+func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Precondition) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	body := rec.Body
+	if body == nil {
+		body = []byte{}
+	}
+	args := []any{rec.ID, string(rec.Kind), rec.Parent, rec.ETag, rec.State, body}
+	exec := func(query string, more ...any) (bool, error) {
+		res, err := s.writer.ExecContext(ctx, query, append(args, more...)...)
+		if err != nil {
+			return false, s.fail(err, "writing %s %s", rec.Kind, rec.ID)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return false, s.fail(err, "writing %s %s", rec.Kind, rec.ID)
+		}
+		return n == 1, nil
+	}
+
+	switch {
+	case cond == store.Precondition{}:
+		_, err := exec(upsert)
+		return err
+	case cond.IfNoneMatch == "" && cond.IfMatch != "*":
+		// Replace the version the caller read: the common compare-and-set.
+		done, err := exec(replaceIfUnchanged, string(rec.Kind), cond.IfMatch)
+		if err == nil && !done {
+			err = store.ErrPreconditionFailed
+		}
+		return err
+	case cond.IfNoneMatch == "*" && cond.IfMatch == "":
+		// Create: done unless the id is taken; if it is, the general case
+		// below decides.
+		if done, err := exec(insertIfAbsent); done || err != nil {
+			return err
+		}
+	}
+	for {
+		var kind, etag string
+		err := s.writer.QueryRowContext(ctx, current, rec.ID).Scan(&kind, &etag)
+		found := err == nil
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return s.fail(err, "reading %s %s", rec.Kind, rec.ID)
+		}
+		if !store.Check(cond, found && kind == string(rec.Kind), etag) {
+			return store.ErrPreconditionFailed
+		}
+		var done bool
+		if found {
+			done, err = exec(replaceIfUnchanged, kind, etag)
+		} else {
+			done, err = exec(insertIfAbsent)
+		}
+		if done || err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return s.fail(err, "writing %s %s", rec.Kind, rec.ID)
+		}
+	}
+}
+
+// Delete implements store.Store: it removes the record and, in the same
+// transaction, every record below it by Parent.
+func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond store.Precondition) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return s.fail(err, "deleting %s %s", kind, id)
+	}
+	defer tx.Rollback()
+	var gotKind, etag string
+	err = tx.QueryRowContext(ctx, current, id).Scan(&gotKind, &etag)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.ErrNotFound
+	case err != nil:
+		return s.fail(err, "deleting %s %s", kind, id)
+	case gotKind != string(kind):
+		return store.ErrNotFound
+	case !store.Check(cond, true, etag):
+		return store.ErrPreconditionFailed
+	}
+	const cascade = `WITH RECURSIVE doomed(id) AS (
+			SELECT ?1
+			UNION
+			SELECT r.id FROM caravan_records r JOIN doomed d ON r.parent = d.id
+		)
+		DELETE FROM caravan_records WHERE id IN (SELECT id FROM doomed)`
+	if _, err := tx.ExecContext(ctx, cascade, id); err != nil {
+		return s.fail(err, "deleting %s %s", kind, id)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail(err, "deleting %s %s", kind, id)
+	}
+	return nil
+}

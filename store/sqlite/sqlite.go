@@ -1,0 +1,146 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/caravan-dev/caravan/store"
+)
+
+// FileName is the name the database file has in a data directory:
+// Open(ctx, filepath.Join(dir, FileName)).
+const FileName = "caravan.db"
+
+// Store is a store.Store in a SQLite file.
+type Store struct {
+	path   string
+	writer *sql.DB // one connection: SQLite has one writer at a time
+	reader *sql.DB // a few query-only connections
+
+	closed    atomic.Bool
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var _ store.Store = (*Store)(nil)
+
+const (
+	// busyTimeoutMillis is how long a connection waits for a lock another
+	// connection or process holds before it reports the database busy.
+	busyTimeoutMillis = 10000
+	// readConns caps the read pool.
+	readConns = 4
+	// walSizeLimit is what the write-ahead log is truncated to after a
+	// checkpoint, so that one large burst does not keep a large file.
+	walSizeLimit = 64 << 20
+)
+
+// Open opens the SQLite database at path, creating the file (mode 0600)
+// and its directory (mode 0700) if they are missing, and brings its schema
+// up to date. It refuses a database whose schema is newer than this
+// caravan knows (see migrate.TooNewError).
+func Open(ctx context.Context, path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("error opening SQLite database: no file path given")
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("error opening SQLite database %s: %w", path, err)
+	}
+	if err := createFile(abs); err != nil {
+		return nil, err
+	}
+	s := &Store{path: abs}
+	s.writer, err = sql.Open("sqlite", dsn(abs, url.Values{
+		"_journal_mode": {"WAL"},
+		"_txlock":       {"immediate"},
+		"_pragma":       {fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)},
+	}))
+	if err != nil {
+		return nil, fmt.Errorf("error opening SQLite database %s: %w", abs, err)
+	}
+	s.writer.SetMaxOpenConns(1)
+	s.writer.SetMaxIdleConns(1)
+	s.writer.SetConnMaxLifetime(0)
+	s.writer.SetConnMaxIdleTime(0)
+	if err := migrateSchema(ctx, s.writer); err != nil {
+		s.writer.Close()
+		return nil, fmt.Errorf("error opening SQLite database %s: %w", abs, err)
+	}
+	s.reader, err = sql.Open("sqlite", dsn(abs, url.Values{"_query_only": {"1"}}))
+	if err != nil {
+		s.writer.Close()
+		return nil, fmt.Errorf("error opening SQLite database %s: %w", abs, err)
+	}
+	s.reader.SetMaxOpenConns(readConns)
+	s.reader.SetMaxIdleConns(readConns)
+	return s, nil
+}
+
+// createFile makes path's directory (mode 0700) and an empty database file
+// (mode 0600) when they are missing, so that SQLite's own files inherit
+// owner-only permissions.
+func createFile(path string) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("error creating the directory %s for the SQLite database: %w", dir, err)
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	switch {
+	case errors.Is(err, fs.ErrExist):
+		return nil
+	case err != nil:
+		return fmt.Errorf("error creating SQLite database %s: %w", path, err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("error creating SQLite database %s: %w", path, err)
+	}
+	return nil
+}
+
+// dsn is a file: URI for the driver: every connection gets the busy
+// timeout and synchronous=NORMAL, plus the given parameters.
+func dsn(path string, params url.Values) string {
+	params.Set("_busy_timeout", fmt.Sprint(busyTimeoutMillis))
+	params.Set("_synchronous", "NORMAL")
+	u := url.URL{Scheme: "file", Path: filepath.ToSlash(path), RawQuery: params.Encode()}
+	if u.Path[0] != '/' { // a Windows drive letter
+		u.Path = "/" + u.Path
+	}
+	return u.String()
+}
+
+// Path returns the database file's absolute path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database; it is safe to call twice. Work in progress
+// finishes first; later calls return store.ErrClosed.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		s.closed.Store(true)
+		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
+		if s.closeErr != nil {
+			s.closeErr = fmt.Errorf("error closing SQLite database %s: %w", s.path, s.closeErr)
+		}
+	})
+	return s.closeErr
+}
+
+// fail wraps a database error with what was being done, or reports
+// store.ErrClosed when the store was closed under the operation.
+func (s *Store) fail(err error, format string, args ...any) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	return fmt.Errorf("error "+format+": %w", append(args, err)...)
+}
