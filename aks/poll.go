@@ -1,0 +1,197 @@
+package aks
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+
+	"github.com/caravan-dev/caravan/cluster"
+)
+
+// interval decides how long to wait before the next look: the server's
+// hint when it gives one, otherwise an interval that starts small and
+// grows by half up to a maximum.
+type interval struct {
+	next, max time.Duration
+	now       func() time.Time
+}
+
+func (p *Provider) newInterval() *interval {
+	return &interval{next: p.cfg.Poll.Initial, max: p.cfg.Poll.Max, now: p.cfg.Now}
+}
+
+// after returns the wait before the next look, given the last response
+// (nil when there was none or it carried no hint).
+func (iv *interval) after(resp *http.Response) time.Duration {
+	if d, ok := retryAfter(resp, iv.now()); ok {
+		return d
+	}
+	d := iv.next
+	iv.next = min(iv.next+iv.next/2, iv.max)
+	return d
+}
+
+// retryAfter reads the server's hint: retry-after-ms or x-ms-retry-after-ms
+// in milliseconds, else Retry-After in seconds or as an HTTP date. A hint
+// of zero means "look again now" and is reported as present.
+func retryAfter(resp *http.Response, now time.Time) (time.Duration, bool) {
+	if resp == nil {
+		return 0, false
+	}
+	for _, h := range []string{"Retry-After-Ms", "X-Ms-Retry-After-Ms"} {
+		if v := resp.Header.Get(h); v != "" {
+			if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
+				return time.Duration(ms * float64(time.Millisecond)), true
+			}
+		}
+	}
+	v := resp.Header.Get("Retry-After")
+	if v == "" {
+		return 0, false
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil && s >= 0 {
+		return time.Duration(s * float64(time.Second)), true
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(t.Sub(now), 0), true
+	}
+	return 0, false
+}
+
+// sleep waits for d or until ctx ends.
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// lro is a cloud operation under way.
+type lro interface {
+	// wait returns nil when the operation succeeded, an error with reason
+	// Failed when it ended Failed or Canceled, a lostError when it can no
+	// longer be followed, or ctx's error.
+	wait(ctx context.Context) error
+}
+
+// lostError says an operation could not be followed to its end through
+// its polling URL; its outcome has to be read from the cluster instead.
+type lostError struct{ err error }
+
+func (e *lostError) Error() string { return e.err.Error() }
+func (e *lostError) Unwrap() error { return e.err }
+
+// pollerLRO follows an SDK poller with Poll, Done and Result.
+type pollerLRO[T any] struct {
+	p       *Provider
+	cs      *clientSet
+	poller  *runtime.Poller[T]
+	initial *http.Response // the response that began it, for its Retry-After
+	what    string
+}
+
+func (l *pollerLRO[T]) wait(ctx context.Context) error {
+	iv := l.p.newInterval()
+	resp := l.initial
+	for !l.poller.Done() {
+		if err := sleep(ctx, iv.after(resp)); err != nil {
+			return err
+		}
+		r, err := l.poller.Poll(ctx)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if e := asError(err, "error following the "+l.what); reason(e) != cluster.Transient {
+				return &lostError{err: e}
+			}
+			resp = nil // poll again after the growing interval
+			continue
+		}
+		resp = r
+	}
+	for {
+		_, err := l.poller.Result(ctx)
+		if err == nil {
+			return nil
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		var re *azcore.ResponseError
+		if !errors.As(err, &re) {
+			return &lostError{err: asError(err, "error reading the result of the "+l.what)}
+		}
+		switch e := asError(err, "error reading the result of the "+l.what); reason(e) {
+		case cluster.Transient:
+			if err := sleep(ctx, iv.after(nil)); err != nil {
+				return err
+			}
+		case cluster.NotFound:
+			return e
+		default:
+			return l.failure(ctx, re)
+		}
+	}
+}
+
+// failure reports the operation's failure with the cloud's code. When the
+// terminal response carries no ARM error (a resource body whose
+// provisioningState says Failed), the code is read from the operation
+// status URL the operation began with.
+func (l *pollerLRO[T]) failure(ctx context.Context, re *azcore.ResponseError) error {
+	what := "the " + l.what + " failed"
+	if code, _ := armError(re); code != "" || l.initial == nil {
+		return operationFailed(re, what)
+	}
+	status := l.initial.Header.Get("Azure-AsyncOperation")
+	if status == "" {
+		return operationFailed(re, what)
+	}
+	req, err := runtime.NewRequest(ctx, http.MethodGet, status)
+	if err != nil {
+		return operationFailed(re, what)
+	}
+	resp, err := l.cs.raw.Pipeline().Do(req)
+	if err != nil {
+		return operationFailed(re, what)
+	}
+	defer resp.Body.Close()
+	var sre *azcore.ResponseError
+	if errors.As(runtime.NewResponseError(resp), &sre) {
+		if code, _ := armError(sre); code != "" {
+			return operationFailed(sre, what)
+		}
+	}
+	return operationFailed(re, what)
+}
+
+// waitIdle waits until no operation runs on the cluster and returns the
+// observation that shows it idle.
+func (p *Provider) waitIdle(ctx context.Context, id clusterID) (*observation, error) {
+	iv := p.newInterval()
+	for {
+		obs, err := p.observe(ctx, id, noOffers)
+		switch {
+		case err == nil && !obs.cluster.Busy:
+			return obs, nil
+		case err != nil && reason(err) != cluster.Transient:
+			return nil, err
+		}
+		if err := sleep(ctx, iv.after(nil)); err != nil {
+			return nil, err
+		}
+	}
+}

@@ -1,0 +1,66 @@
+package aks
+
+import (
+	"context"
+	"sync"
+
+	"github.com/caravan-dev/caravan/cluster"
+)
+
+// Provider is the AKS cluster provider. It is safe for concurrent use.
+// Create it with New or NewFromEnvironment and Close it when done.
+type Provider struct {
+	cfg          Config
+	insecureHTTP bool
+
+	versions *offerCache[[]string] // by region
+	images   *offerCache[string]   // by region and image family
+
+	// life bounds the tracking of operations; Close cancels it.
+	life   context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup
+
+	mu       sync.Mutex
+	closed   bool
+	subs     map[string]*clientSet // by subscription
+	trackers map[string]*tracker   // by operation id, in flight or recently finished
+	active   map[string]*tracker   // by cluster key, in flight
+}
+
+var _ cluster.Provider = (*Provider)(nil)
+
+// New returns a provider for cfg's endpoint and credential.
+func New(cfg Config) (*Provider, error) {
+	insecure, err := cfg.validate()
+	if err != nil {
+		return nil, err
+	}
+	cfg = cfg.withDefaults()
+	life, cancel := context.WithCancel(context.Background())
+	return &Provider{
+		cfg:          cfg,
+		insecureHTTP: insecure,
+		versions:     newOfferCache[[]string](cfg.OfferTTL, cfg.Now),
+		images:       newOfferCache[string](cfg.OfferTTL, cfg.Now),
+		life:         life,
+		cancel:       cancel,
+		subs:         map[string]*clientSet{},
+		trackers:     map[string]*tracker{},
+		active:       map[string]*tracker{},
+	}, nil
+}
+
+// Close stops tracking operations and waits for the trackers to stop. It
+// does not abort the cloud's operations, and calls no done callback for
+// operations still in flight: a later Upgrade with the same id (with
+// Resume after a restart) picks them up. Close may be called more than
+// once.
+func (p *Provider) Close() error {
+	p.mu.Lock()
+	p.closed = true
+	p.mu.Unlock()
+	p.cancel()
+	p.wg.Wait()
+	return nil
+}

@@ -1,0 +1,114 @@
+package aks
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+)
+
+// begin starts the cloud operation of one step on the observed cluster.
+func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s step) (lro, error) {
+	cs, err := p.clients(id.subscription)
+	if err != nil {
+		return nil, err
+	}
+	what := fmt.Sprintf("%s of cluster %s", s, id.name)
+	var initial *http.Response
+	capture := runtime.WithCaptureResponse(ctx, &initial)
+	switch s.kind {
+	case stepControlPlane:
+		body := controlPlaneUpdate(obs.raw, s.version)
+		poller, err := cs.clusters.BeginCreateOrUpdate(capture, id.resourceGroup, id.name, body, nil)
+		if err != nil {
+			return nil, asError(err, "error beginning the "+what)
+		}
+		return &pollerLRO[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse]{p: p, cs: cs, poller: poller, initial: initial, what: what}, nil
+
+	case stepPoolVersion, stepPoolImagePinned:
+		got, err := cs.pools.Get(ctx, id.resourceGroup, id.name, s.pool, nil)
+		if err != nil {
+			return nil, asError(err, fmt.Sprintf("error getting node pool %s of cluster %s", s.pool, id.name))
+		}
+		body := poolUpdate(got.AgentPool, s)
+		client := cs.pools
+		if s.image != "" {
+			client = cs.pinPools
+		}
+		poller, err := client.BeginCreateOrUpdate(capture, id.resourceGroup, id.name, s.pool, body, nil)
+		if err != nil {
+			return nil, asError(err, "error beginning the "+what)
+		}
+		return &pollerLRO[armcontainerservice.AgentPoolsClientCreateOrUpdateResponse]{p: p, cs: cs, poller: poller, initial: initial, what: what}, nil
+
+	case stepPoolImageLatest:
+		poller, err := cs.pools.BeginUpgradeNodeImageVersion(capture, id.resourceGroup, id.name, s.pool, nil)
+		if err != nil {
+			return nil, asError(err, "error beginning the "+what)
+		}
+		return &pollerLRO[armcontainerservice.AgentPoolsClientUpgradeNodeImageVersionResponse]{p: p, cs: cs, poller: poller, initial: initial, what: what}, nil
+	}
+	return nil, fmt.Errorf("error beginning step %d: unknown kind", s.kind)
+}
+
+// controlPlaneUpdate is the managed cluster as read, with kubernetesVersion
+// at the target and every pool's orchestratorVersion pinned where it is,
+// so the update moves the control plane only. Read-only fields are cleared
+// so the body says only what the caller asks for.
+func controlPlaneUpdate(mc armcontainerservice.ManagedCluster, target string) armcontainerservice.ManagedCluster {
+	out := mc
+	out.ETag, out.SystemData = nil, nil
+	if mc.Properties == nil {
+		out.Properties = &armcontainerservice.ManagedClusterProperties{}
+	} else {
+		props := *mc.Properties
+		out.Properties = &props
+	}
+	props := out.Properties
+	props.KubernetesVersion = to.Ptr(target)
+	props.CurrentKubernetesVersion = nil
+	props.ProvisioningState = nil
+	pools := make([]*armcontainerservice.ManagedClusterAgentPoolProfile, 0, len(props.AgentPoolProfiles))
+	for _, ap := range props.AgentPoolProfiles {
+		if ap == nil {
+			continue
+		}
+		cp := *ap
+		if v := first(ap.CurrentOrchestratorVersion, ap.OrchestratorVersion); v != "" {
+			cp.OrchestratorVersion = to.Ptr(v)
+		}
+		cp.CurrentOrchestratorVersion = nil
+		cp.NodeImageVersion = nil
+		cp.ProvisioningState = nil
+		cp.ETag = nil
+		pools = append(pools, &cp)
+	}
+	props.AgentPoolProfiles = pools
+	return out
+}
+
+// poolUpdate is the agent pool as read with the step's change: the
+// orchestratorVersion for a version step, and nodeImageVersion only when
+// the step pins an image (otherwise the cloud picks the image).
+func poolUpdate(ap armcontainerservice.AgentPool, s step) armcontainerservice.AgentPool {
+	out := armcontainerservice.AgentPool{}
+	props := armcontainerservice.ManagedClusterAgentPoolProfileProperties{}
+	if ap.Properties != nil {
+		props = *ap.Properties
+	}
+	props.CurrentOrchestratorVersion = nil
+	props.ProvisioningState = nil
+	props.ETag = nil
+	props.NodeImageVersion = nil
+	if s.kind == stepPoolVersion {
+		props.OrchestratorVersion = to.Ptr(s.version)
+	}
+	if s.image != "" {
+		props.NodeImageVersion = to.Ptr(s.image)
+	}
+	out.Properties = &props
+	return out
+}

@@ -1,0 +1,328 @@
+package aks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/caravan-dev/caravan/cluster"
+)
+
+// tracker follows one operation to its end and tells every caller that
+// attached to it, once each.
+type tracker struct {
+	op cluster.Operation
+	id clusterID
+
+	started  chan struct{} // closed when the synchronous part ended
+	startErr error         // why the operation did not begin, if it did not
+
+	// Guarded by Provider.mu.
+	waiters    []func(error)
+	finished   bool
+	err        error
+	finishedAt time.Time
+}
+
+// start is what the synchronous part of Upgrade leaves to the tracker.
+type start struct {
+	target target
+	// lro is the first step, begun; nil when there is none to follow.
+	lro  lro
+	step step
+	// waitFirst: an operation is in progress on the cluster (Resume), so
+	// the tracker waits for it before converging.
+	waitFirst bool
+	// finishNow: nothing to do but report result.
+	finishNow bool
+	result    error
+}
+
+// Upgrade implements cluster.Provider. It observes the cluster, checks the
+// target and begins the first step that is not at target before it
+// returns, so errors of beginning are returned; a goroutine follows the
+// rest and calls done once. A second Upgrade with an id in flight attaches
+// to it and begins nothing.
+func (p *Provider) Upgrade(ctx context.Context, op cluster.Operation, done func(error)) error {
+	if err := checkOperation(op); err != nil {
+		return err
+	}
+	id, err := parseClusterID(op.ClusterID)
+	if err != nil {
+		return err
+	}
+	if done == nil {
+		done = func(error) {}
+	}
+	t, err := p.reserve(ctx, op, id, done)
+	if err != nil || t == nil {
+		return err // attached to an operation in flight, or refused
+	}
+	st, err := p.begin1(ctx, t)
+	if err != nil {
+		p.mu.Lock()
+		delete(p.trackers, op.ID)
+		if p.active[id.key()] == t {
+			delete(p.active, id.key())
+		}
+		t.startErr = err
+		p.mu.Unlock()
+		close(t.started)
+		p.wg.Done()
+		return err
+	}
+	close(t.started)
+	go p.track(t, st)
+	return nil
+}
+
+// reserve registers a tracker for op, or attaches done to the tracker of
+// the same id and returns nil.
+func (p *Provider) reserve(ctx context.Context, op cluster.Operation, id clusterID, done func(error)) (*tracker, error) {
+	for {
+		p.mu.Lock()
+		if p.closed {
+			p.mu.Unlock()
+			return nil, cluster.Errorf(cluster.Transient, "ProviderClosed", "the AKS provider is shutting down; operation %s on cluster %s did not begin", op.ID, id.name)
+		}
+		p.pruneLocked()
+		existing := p.trackers[op.ID]
+		if existing == nil {
+			if other := p.active[id.key()]; other != nil {
+				p.mu.Unlock()
+				return nil, cluster.Errorf(cluster.Busy, "OperationInProgress", "operation %s is in progress on cluster %s; operation %s waits for it to end", other.op.ID, id.name, op.ID)
+			}
+			t := &tracker{op: op, id: id, started: make(chan struct{}), waiters: []func(error){done}}
+			p.trackers[op.ID] = t
+			p.active[id.key()] = t
+			p.wg.Add(1)
+			p.mu.Unlock()
+			return t, nil
+		}
+		p.mu.Unlock()
+
+		select {
+		case <-existing.started:
+		case <-ctx.Done():
+			return nil, asError(ctx.Err(), fmt.Sprintf("error waiting for operation %s on cluster %s to begin", op.ID, id.name))
+		}
+		if existing.startErr != nil {
+			return nil, existing.startErr
+		}
+		p.mu.Lock()
+		if p.trackers[op.ID] != existing {
+			p.mu.Unlock()
+			continue // abandoned in the meantime; look again
+		}
+		if existing.finished {
+			err := existing.err
+			p.mu.Unlock()
+			go done(err)
+			return nil, nil
+		}
+		existing.waiters = append(existing.waiters, done)
+		p.mu.Unlock()
+		return nil, nil
+	}
+}
+
+// pruneLocked forgets finished operations older than the retention.
+func (p *Provider) pruneLocked() {
+	cutoff := p.cfg.Now().Add(-p.cfg.ResultRetention)
+	for k, t := range p.trackers {
+		if t.finished && t.finishedAt.Before(cutoff) {
+			delete(p.trackers, k)
+		}
+	}
+}
+
+// begin1 is the synchronous part of Upgrade.
+func (p *Provider) begin1(ctx context.Context, t *tracker) (start, error) {
+	obs, err := p.observe(ctx, t.id, cachedOffers)
+	if err != nil {
+		return start{}, err
+	}
+	c := obs.cluster
+	tgt, err := resolveTarget(c, t.op)
+	if err != nil {
+		return start{}, err
+	}
+	if c.Busy {
+		if !t.op.Resume {
+			return start{}, cluster.Errorf(cluster.Busy, "OperationInProgress", "cluster %s is %s: another operation is in progress on it; the upgrade waits until it ends", c.Name, c.ProvisioningState)
+		}
+		return start{target: tgt, waitFirst: true}, nil
+	}
+	s, ok := nextStep(c, tgt)
+	if !ok {
+		return start{target: tgt, finishNow: true}, nil
+	}
+	if t.op.Resume && obs.failed {
+		return start{target: tgt, finishNow: true, result: resumedFailure(c, s)}, nil
+	}
+	if err := checkOffers(c, tgt); err != nil {
+		return start{}, err
+	}
+	l, err := p.begin(ctx, t.id, obs, s)
+	if err != nil {
+		return start{}, err
+	}
+	return start{target: tgt, lro: l, step: s}, nil
+}
+
+// track follows the operation to its end in the provider's lifetime.
+func (p *Provider) track(t *tracker, st start) {
+	defer p.wg.Done()
+	err := p.converge(p.life, t, st)
+	if p.life.Err() != nil {
+		// Closing: the cloud's operation goes on; a later Upgrade with
+		// the same id picks it up.
+		p.abandon(t)
+		return
+	}
+	p.finish(t, err)
+}
+
+// converge waits for the step under way, then observes the cluster and
+// begins the next step, until the cluster is at target or a step fails.
+func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
+	if st.finishNow {
+		return st.result
+	}
+	cur, curStep := st.lro, st.step
+	// unobserved: the cluster ran an operation whose end was not seen
+	// through its poller, so a Failed state is that operation's outcome.
+	unobserved := st.waitFirst
+	var last *step // the step that just succeeded
+	retry := p.newInterval()
+	conflicts := 0 // 409s in a row on a cluster that looks idle
+	for {
+		if cur != nil {
+			err := cur.wait(ctx)
+			var lost *lostError
+			switch {
+			case err == nil:
+				s := curStep
+				last = &s
+			case ctx.Err() != nil:
+				return ctx.Err()
+			case errors.As(err, &lost):
+				unobserved, last = true, nil
+			default:
+				return err
+			}
+			cur = nil
+		}
+		obs, err := p.observe(ctx, t.id, freshImages)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			if reason(err) != cluster.Transient {
+				return err
+			}
+			if err := sleep(ctx, retry.after(nil)); err != nil {
+				return err
+			}
+			continue
+		}
+		if obs.cluster.Busy {
+			if _, err := p.waitIdle(ctx, t.id); err != nil {
+				return err
+			}
+			unobserved = true
+			continue
+		}
+		s, ok := nextStep(obs.cluster, st.target)
+		if !ok {
+			return nil
+		}
+		if unobserved && obs.failed {
+			return resumedFailure(obs.cluster, s)
+		}
+		if last != nil && *last == s {
+			return notConverged(obs.cluster, s)
+		}
+		l, err := p.begin(ctx, t.id, obs, s)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			switch reason(err) {
+			case cluster.Busy:
+				// Another operation began in between: wait for it, then
+				// look again; its outcome is not this operation's. A
+				// cluster that keeps refusing while idle is reported.
+				if conflicts++; conflicts > maxConflicts {
+					return err
+				}
+				if _, err := p.waitIdle(ctx, t.id); err != nil {
+					return err
+				}
+				if err := sleep(ctx, retry.after(nil)); err != nil {
+					return err
+				}
+				continue
+			case cluster.Transient:
+				if err := sleep(ctx, retry.after(nil)); err != nil {
+					return err
+				}
+				continue
+			}
+			return err
+		}
+		unobserved, last, conflicts = false, nil, 0
+		retry = p.newInterval()
+		cur, curStep = l, s
+	}
+}
+
+// maxConflicts is how many times in a row a step may be refused with 409
+// while the cluster looks idle before the refusal ends the operation.
+const maxConflicts = 5
+
+// finish records the outcome and calls every waiter once.
+func (p *Provider) finish(t *tracker, err error) {
+	p.mu.Lock()
+	t.finished, t.err, t.finishedAt = true, err, p.cfg.Now()
+	waiters := t.waiters
+	t.waiters = nil
+	if p.active[t.id.key()] == t {
+		delete(p.active, t.id.key())
+	}
+	p.mu.Unlock()
+	for _, w := range waiters {
+		w(err)
+	}
+}
+
+// abandon forgets an operation whose tracking stopped with the provider.
+func (p *Provider) abandon(t *tracker) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.trackers[t.op.ID] == t {
+		delete(p.trackers, t.op.ID)
+	}
+	if p.active[t.id.key()] == t {
+		delete(p.active, t.id.key())
+	}
+	t.waiters = nil
+}
+
+// resumedFailure reports an operation found ended in Failed state when
+// re-attaching: the step s is not done and the cluster says the last
+// operation on it failed.
+func resumedFailure(c *cluster.Cluster, s step) error {
+	return cluster.Errorf(cluster.Failed, "ProvisioningStateFailed",
+		"cluster %s is in provisioning state Failed and the %s is not done: the operation on it failed; look at the cluster's activity log for the cause, then start the upgrade again", c.Name, s)
+}
+
+// notConverged reports a step that succeeded without taking effect.
+func notConverged(c *cluster.Cluster, s step) error {
+	if s.image != "" {
+		return cluster.Errorf(cluster.Failed, "NodeImageVersionNotApplied",
+			"the %s of cluster %s succeeded but the pool's node image did not change: pinning a node image version needs an AKS API version in which nodeImageVersion is writable (a preview version on Azure); set Config.NodeImageAPIVersion (%s)", s, c.Name, EnvNodeImageAPIVersion)
+	}
+	return cluster.Errorf(cluster.Failed, "UpgradeNotApplied", "the %s of cluster %s succeeded but the cluster did not change", s, c.Name)
+}
