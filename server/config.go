@@ -1,0 +1,78 @@
+package server
+
+import (
+	"log/slog"
+	"time"
+)
+
+// Config is how caravan serve runs. The zero value serves on 127.0.0.1
+// with an SQLite store in ./caravan-data, against Azure.
+type Config struct {
+	// Addr is the address to listen on (default 127.0.0.1:8080; port 0
+	// picks a free port).
+	Addr string
+	// DataDir holds the SQLite database and the generated admin token
+	// (default ./caravan-data). It is created if missing.
+	DataDir string
+	// DB, if set, is a postgres:// URL: the store lives there instead.
+	DB string
+	// TLSCert and TLSKey, if both set, serve HTTPS.
+	TLSCert, TLSKey string
+
+	// Token is an admin token accepted in clear (CARAVAN_TOKEN).
+	Token string
+	// TokenFile lists callers by token hash and role.
+	TokenFile string
+
+	// Simulate hosts a simulated AKS cloud on the same endpoint, and
+	// upgrades its clusters unless ARMEndpoint points elsewhere.
+	Simulate bool
+	// SimSeed is a seed file of simulated clusters to create at start.
+	SimSeed string
+	// SimSpeed divides the simulated cloud's realistic durations
+	// (default 1).
+	SimSpeed float64
+	// SimFaultRate is the share of simulated-cloud requests answered with
+	// a transient error.
+	SimFaultRate float64
+
+	// ARMEndpoint is the Azure Resource Manager endpoint clusters are
+	// upgraded through (default: Azure's, or this server with Simulate).
+	ARMEndpoint string
+	// ARMToken is a static bearer token for ARMEndpoint
+	// (CARAVAN_ARM_TOKEN); without it, Azure's DefaultAzureCredential is
+	// used.
+	ARMToken string
+
+	// RecheckInterval is how often Pending members are checked again
+	// (default 30s).
+	RecheckInterval time.Duration
+	// ShutdownTimeout bounds the graceful shutdown (default 10s).
+	ShutdownTimeout time.Duration
+
+	Logger *slog.Logger
+}
+
+// DefaultAddr and DefaultDataDir are the defaults of Addr and DataDir.
+const (
+	DefaultAddr    = "127.0.0.1:8080"
+	DefaultDataDir = "caravan-data"
+)
+
+func (c *Config) defaults() {
+	if c.Addr == "" {
+		c.Addr = DefaultAddr
+	}
+	if c.DataDir == "" {
+		c.DataDir = DefaultDataDir
+	}
+	if c.SimSpeed <= 0 {
+		c.SimSpeed = 1
+	}
+	if c.ShutdownTimeout <= 0 {
+		c.ShutdownTimeout = 10 * time.Second
+	}
+	if c.Logger == nil {
+		c.Logger = slog.Default()
+	}
+}

@@ -1,0 +1,75 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/caravan-dev/caravan/api"
+	"github.com/caravan-dev/caravan/auth"
+	"github.com/caravan-dev/caravan/store"
+)
+
+// routes serves the health endpoints openly and everything else behind
+// authentication: the Fleet API, and the hosted simulated cloud's paths.
+func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeHealth(w, http.StatusOK, "ok", "")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, err := s.Store.Get(ctx, store.Fleets, "/readyz"); err != nil && err != store.ErrNotFound {
+			writeHealth(w, http.StatusServiceUnavailable, "unavailable", "store: "+err.Error())
+			return
+		}
+		writeHealth(w, http.StatusOK, "ok", "")
+	})
+	protected := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case api.Owns(r):
+			fleetAPI.ServeHTTP(w, r)
+		case s.Cloud != nil && s.Cloud.Owns(r):
+			s.Cloud.ServeHTTP(w, r)
+		default:
+			api.WriteError(w, http.StatusNotFound, "NotFound", "nothing is served at "+r.URL.Path+"; see docs/api.md")
+		}
+	})
+	mux.Handle("/", auth.Middleware(tokens, protected))
+	return logRequests(s, mux)
+}
+
+func writeHealth(w http.ResponseWriter, status int, state, detail string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	body := map[string]string{"status": state}
+	if detail != "" {
+		body["detail"] = detail
+	}
+	json.NewEncoder(w).Encode(body)
+}
+
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	r.status = code
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// logRequests logs each request's method, path, status and duration at
+// debug level, and failures at warn. Headers (and so tokens) are never
+// logged.
+func logRequests(s *Server, next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := time.Now()
+		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
+		next.ServeHTTP(rec, r)
+		level := s.logLevel(rec.status)
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+	})
+}
