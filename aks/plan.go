@@ -113,11 +113,16 @@ func nextStep(c *cluster.Cluster, t target) (step, bool) {
 		if t.typ == cluster.Full && !sameVersion(p.KubernetesVersion, t.version) {
 			s := step{kind: stepPoolVersion, pool: p.Name, version: t.version}
 			if pinned {
+				// Node images never go backwards: a pool already past
+				// the pinned image keeps its own.
 				s.image = img
+				if !imageBehind(p.NodeImageVersion, img) {
+					s.image = p.NodeImageVersion
+				}
 			}
 			return s, true
 		}
-		if !has || !imageBehind(p.NodeImageVersion, img, t.images.Latest) {
+		if !has || !imageBehind(p.NodeImageVersion, img) {
 			continue
 		}
 		if pinned {
@@ -146,7 +151,7 @@ func checkOffers(c *cluster.Cluster, t target) error {
 	latest := c.LatestImages()
 	for _, p := range c.NodePools {
 		img, has := t.images.For(p.ImageFamily(), "")
-		if !has || p.NodeImageVersion == img {
+		if !has || !imageBehind(p.NodeImageVersion, img) {
 			continue
 		}
 		if _, known := latest[version.ImageFamily(img)]; known && !c.OffersImage(img) {
@@ -157,13 +162,15 @@ func checkOffers(c *cluster.Cluster, t target) error {
 }
 
 // imageBehind reports whether a pool at image cur still has to move to
-// want. Under Latest an image newer than the region's newest (a region
-// that lags another) counts as arrived.
-func imageBehind(cur, want string, latest bool) bool {
+// want. Node images never go backwards: an image of the same family that
+// is as new as want or newer (a region ahead of the one that set a
+// Consistent choice, or of the region the Latest image came from) counts
+// as arrived.
+func imageBehind(cur, want string) bool {
 	if cur == want {
 		return false
 	}
-	if latest && version.ImageFamily(cur) != "" && version.ImageFamily(cur) == version.ImageFamily(want) {
+	if f := version.ImageFamily(cur); f != "" && f == version.ImageFamily(want) {
 		return version.CompareNodeImages(cur, want) < 0
 	}
 	return true

@@ -76,6 +76,14 @@ func TestNextStep(t *testing.T) {
 			c.NodePools[0].NodeImageVersion = azl + "-202504.16.0"
 			c.NodePools[1].NodeImageVersion = ubuntuV3
 		}), target{typ: cluster.NodeImageOnly, images: latest}, step{}, true},
+		{"a pinned image never goes backwards", observed(func(c *cluster.Cluster) {
+			atVersion(c)
+			c.NodePools[1].NodeImageVersion = ubuntuV3
+		}), target{typ: cluster.NodeImageOnly, images: pinned}, step{}, true},
+		{"a pool past the pinned image keeps its own through a version upgrade", observed(func(c *cluster.Cluster) {
+			c.KubernetesVersion = "1.31.4"
+			c.NodePools[1].NodeImageVersion = ubuntuV3
+		}), target{typ: cluster.Full, version: "1.31.4", images: pinned}, step{kind: stepPoolVersion, pool: "sys", version: "1.31.4", image: ubuntuV3}, false},
 		{"everything at target", observed(func(c *cluster.Cluster) {
 			atVersion(c)
 			c.NodePools[0].NodeImageVersion = azlV3

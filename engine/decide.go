@@ -107,7 +107,7 @@ func (rs *runState) atTarget(c *cluster.Cluster, kube version.Kubernetes, images
 			if latest && p.LatestNodeImageVersion == "" {
 				return false // the newest image is unknown: let the upgrade decide
 			}
-			if ok && p.NodeImageVersion != img {
+			if ok && imageBehind(p.NodeImageVersion, img) {
 				return false
 			}
 		}
@@ -143,9 +143,22 @@ func (rs *runState) atTarget(c *cluster.Cluster, kube version.Kubernetes, images
 
 func (rs *runState) poolsAlreadyAt(c *cluster.Cluster, family, img string) bool {
 	for _, p := range c.NodePools {
-		if p.ImageFamily() == family && p.NodeImageVersion != img {
+		if p.ImageFamily() == family && imageBehind(p.NodeImageVersion, img) {
 			return false
 		}
+	}
+	return true
+}
+
+// imageBehind reports whether a pool at image cur is behind the target
+// want. Node images never go backwards: a newer image of the same family
+// counts as at the target.
+func imageBehind(cur, want string) bool {
+	if cur == want {
+		return false
+	}
+	if f := version.ImageFamily(cur); f != "" && f == version.ImageFamily(want) {
+		return version.CompareNodeImages(cur, want) < 0
 	}
 	return true
 }

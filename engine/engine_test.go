@@ -628,3 +628,31 @@ func TestEngineNeverPanicsOnAMissingRun(t *testing.T) {
 		}
 	})
 }
+
+func TestNodeImagesNeverGoBackwards(t *testing.T) {
+	test(t, func(e *env) {
+		newer := []cluster.NodePool{{Name: "p", KubernetesVersion: "1.30.4", NodeImageVersion: ubuntu + "-202411.12.0"}}
+		e.member("east", "g", "eastus", "1.30.4", newer...)
+		e.member("sea", "g", "southeastasia", "1.30.4")
+		update := full("1.31.2")
+		update.NodeImageSelection = &fleet.NodeImageSelection{Type: fleet.NodeImageConsistent}
+		s := stages("s:g")
+		s.Stages[0].Groups[0].MaxConcurrency = "2"
+		id := e.createRun("r", s, update)
+		e.start(id)
+		// southeastasia's newest Ubuntu image, 202410.15.0, is the
+		// consistent choice; east already runs 202411.12.0 and keeps it.
+		e.finish("east", nil)
+		e.finish("sea", nil)
+		e.wantRun(id, fleet.Completed)
+		c, _ := e.cloud.Cluster(clusterID("east"))
+		if c.KubernetesVersion != "1.31.2" || c.NodePools[0].NodeImageVersion != ubuntu+"-202411.12.0" {
+			t.Fatalf("east after the run: %+v", c)
+		}
+		images := fleet.ManagedClusterUpdate{Upgrade: fleet.UpgradeSpec{Type: fleet.UpgradeNodeImageOnly},
+			NodeImageSelection: &fleet.NodeImageSelection{Type: fleet.NodeImageCustom, CustomNodeImageVersions: []fleet.NodeImageVersion{{Version: ubuntu + "-202410.27.0"}}}}
+		again := e.createRun("images", stages("s:g"), images)
+		e.start(again)
+		e.wantState(again, "east", fleet.Skipped)
+	})
+}

@@ -42,6 +42,20 @@ func TestCreateGetAndDefaults(t *testing.T) {
 	}
 }
 
+func TestCreatedClusterPoolsSettle(t *testing.T) {
+	h := newHarness(t, Options{Speed: 1000})
+	h.create("rg1", "alpha", clusterBody("eastus", "1.31", map[string]string{TagUpgradeSeconds: "0.01"}))
+	got := h.get("rg1", "alpha")
+	for _, p := range got.Properties.AgentPoolProfiles {
+		if *p.ProvisioningState != StateSucceeded {
+			t.Fatalf("pool %s is %s after its cluster was created, want Succeeded", *p.Name, *p.ProvisioningState)
+		}
+	}
+	if pool := h.getPool("rg1", "alpha", *got.Properties.AgentPoolProfiles[0].Name); *pool.Properties.ProvisioningState != StateSucceeded {
+		t.Fatalf("agent pool resource is %s, want Succeeded", *pool.Properties.ProvisioningState)
+	}
+}
+
 func TestCreateWithoutVersionTakesRegionDefault(t *testing.T) {
 	h := newHarness(t, Options{Speed: 1000})
 	mc := h.create("rg1", "alpha", clusterBody("westeurope", "", nil))

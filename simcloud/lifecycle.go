@@ -141,7 +141,7 @@ func completePart(c *cluster, op *operation, p *part) {
 // deleted.
 func (cl *Cloud) finish(c *cluster, op *operation) {
 	op.endTime = op.end
-	involved := op.poolsInvolved()
+	involved := op.poolsInvolved(c)
 	if op.failure != nil {
 		op.status = statusFailed
 		c.state = StateFailed

@@ -156,10 +156,18 @@ func (o *operation) deletesPool() bool {
 	return len(o.parts) == 1 && o.parts[0].kind == KindDeleteAgentPool
 }
 
-// poolsInvolved lists the pools the operation works on.
-func (o *operation) poolsInvolved() []string {
+// poolsInvolved lists the pools the operation works on: every pool of a
+// cluster it creates, else the pools its parts name.
+func (o *operation) poolsInvolved(c *cluster) []string {
 	var out []string
 	for _, p := range o.parts {
+		if p.kind == KindCreateCluster {
+			out = out[:0]
+			for _, pl := range c.pools {
+				out = append(out, pl.name)
+			}
+			return out
+		}
 		if p.pool != "" {
 			out = append(out, p.pool)
 		}

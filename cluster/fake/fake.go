@@ -264,7 +264,7 @@ func (p *Provider) apply(c *cluster.Cluster, o cluster.Operation) {
 		if r != nil {
 			latest = r.Images[pool.ImageFamily()]
 		}
-		if img, ok := o.NodeImages.For(pool.ImageFamily(), latest); ok {
+		if img, ok := o.NodeImages.For(pool.ImageFamily(), latest); ok && version.CompareNodeImages(pool.NodeImageVersion, img) < 0 {
 			pool.NodeImageVersion = img
 		}
 	}
