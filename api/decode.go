@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"reflect"
 	"sort"
-	"strconv"
 	"strings"
 
 	"github.com/caravan-dev/caravan/fleet"
@@ -54,59 +53,114 @@ func decode(body []byte, v any) error {
 	if _, ok := raw.(map[string]any); !ok {
 		return fleet.Invalid("", "the request body must be a JSON object")
 	}
-	if path := unknownField(raw, reflect.TypeOf(v), ""); path != "" {
-		return &fleet.Error{Kind: fleet.KindInvalid, Code: "InvalidRequestContent", Field: path,
-			Message: path + ": unknown property; check its spelling and the api-version (see docs/api.md for the properties caravan accepts)"}
+	if path, problem := checkShape(raw, reflect.TypeOf(v), ""); path != "" {
+		return &fleet.Error{Kind: fleet.KindInvalid, Code: "InvalidRequestContent", Field: path, Message: path + ": " + problem}
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		var te *json.UnmarshalTypeError
-		if errors.As(err, &te) {
-			field := jsonPath(te.Field)
-			return &fleet.Error{Kind: fleet.KindInvalid, Code: "InvalidRequestContent", Field: field,
-				Message: fmt.Sprintf("%s: want %s, got a JSON %s", field, describeType(te.Type), te.Value)}
-		}
 		return fleet.Invalid("", "the request body does not match the resource: %v", err)
 	}
 	return nil
 }
 
-// unknownField returns the path of the first property in raw that the Go
-// type t does not define, in sorted key order, or "".
-func unknownField(raw any, t reflect.Type, path string) string {
+// checkShape returns the path of the first value in raw that the Go type t
+// cannot hold, and what is wrong with it: a property t does not define, or
+// a value of the wrong JSON type. Keys are visited in sorted order, so the
+// answer is the same every time.
+func checkShape(raw any, t reflect.Type, path string) (string, string) {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch v := raw.(type) {
-	case map[string]any:
-		switch t.Kind() {
-		case reflect.Map:
-			for _, k := range sortedKeys(v) {
-				if p := unknownField(v[k], t.Elem(), join(path, k)); p != "" {
-					return p
-				}
+	if raw == nil || t.Kind() == reflect.Interface {
+		return "", ""
+	}
+	if t == reflect.TypeOf(json.RawMessage{}) {
+		return "", ""
+	}
+	wrong := func() (string, string) {
+		return nonEmpty(path), fmt.Sprintf("want %s, got %s", describeType(t), describeValue(raw))
+	}
+	switch t.Kind() {
+	case reflect.Struct:
+		obj, ok := raw.(map[string]any)
+		if !ok {
+			return wrong()
+		}
+		fields := jsonFields(t)
+		for _, k := range sortedKeys(obj) {
+			ft, ok := fields[strings.ToLower(k)]
+			if !ok {
+				return join(path, k), "unknown property; check its spelling and the api-version (see docs/api.md for the properties caravan accepts)"
 			}
-		case reflect.Struct:
-			fields := jsonFields(t)
-			for _, k := range sortedKeys(v) {
-				ft, ok := fields[strings.ToLower(k)]
-				if !ok {
-					return join(path, k)
-				}
-				if p := unknownField(v[k], ft, join(path, k)); p != "" {
-					return p
-				}
+			if p, msg := checkShape(obj[k], ft, join(path, k)); p != "" {
+				return p, msg
 			}
 		}
-	case []any:
-		if t.Kind() == reflect.Slice || t.Kind() == reflect.Array {
-			for i, e := range v {
-				if p := unknownField(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); p != "" {
-					return p
-				}
+	case reflect.Map:
+		obj, ok := raw.(map[string]any)
+		if !ok {
+			return wrong()
+		}
+		for _, k := range sortedKeys(obj) {
+			if p, msg := checkShape(obj[k], t.Elem(), join(path, k)); p != "" {
+				return p, msg
 			}
+		}
+	case reflect.Slice, reflect.Array:
+		arr, ok := raw.([]any)
+		if !ok {
+			return wrong()
+		}
+		for i, e := range arr {
+			if p, msg := checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i)); p != "" {
+				return p, msg
+			}
+		}
+	case reflect.String:
+		if _, ok := raw.(string); !ok {
+			return wrong()
+		}
+	case reflect.Bool:
+		if _, ok := raw.(bool); !ok {
+			return wrong()
+		}
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		n, ok := raw.(json.Number)
+		if !ok {
+			return wrong()
+		}
+		i, err := n.Int64()
+		if err != nil || reflect.Zero(t).OverflowInt(i) {
+			return nonEmpty(path), fmt.Sprintf("%s is not a whole number in range", n)
+		}
+	case reflect.Float32, reflect.Float64:
+		if _, ok := raw.(json.Number); !ok {
+			return wrong()
 		}
 	}
-	return ""
+	return "", ""
+}
+
+func nonEmpty(path string) string {
+	if path == "" {
+		return "(body)"
+	}
+	return path
+}
+
+func describeValue(v any) string {
+	switch v.(type) {
+	case string:
+		return "a JSON string"
+	case json.Number:
+		return "a JSON number"
+	case bool:
+		return "a JSON boolean"
+	case []any:
+		return "a JSON array"
+	case map[string]any:
+		return "a JSON object"
+	}
+	return "JSON null"
 }
 
 // jsonFields maps the lower-cased JSON names of a struct's fields to their
@@ -150,23 +204,6 @@ func join(path, k string) string {
 		return k
 	}
 	return path + "." + k
-}
-
-// jsonPath turns encoding/json's "a.b.0.c" into "a.b[0].c".
-func jsonPath(field string) string {
-	parts := strings.Split(field, ".")
-	var b strings.Builder
-	for i, p := range parts {
-		if _, err := strconv.Atoi(p); err == nil && i > 0 {
-			b.WriteString("[" + p + "]")
-			continue
-		}
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		b.WriteString(p)
-	}
-	return b.String()
 }
 
 func describeType(t reflect.Type) string {
