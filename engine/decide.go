@@ -81,7 +81,18 @@ func (rs *runState) decide(c *cluster.Cluster) verdict {
 			}
 		}
 	}
-	return verdict{kind: verdictBegin, message: rs.describeUpgrade(t), target: t}
+	return verdict{kind: verdictBegin, message: rs.describeUpgrade(t, behind(c, images)), target: t}
+}
+
+// behind returns the target images some pool still has to move to.
+func behind(c *cluster.Cluster, images map[string]string) map[string]string {
+	out := map[string]string{}
+	for _, p := range c.NodePools {
+		if img, ok := images[p.ImageFamily()]; ok && imageBehind(p.NodeImageVersion, img) {
+			out[p.ImageFamily()] = img
+		}
+	}
+	return out
 }
 
 // resolveVersion turns the run's version into this cluster's target: the
@@ -163,14 +174,20 @@ func imageBehind(cur, want string) bool {
 	return true
 }
 
-func (rs *runState) describeUpgrade(t fleet.MemberTarget) string {
+// describeUpgrade is a Running member's message. moving holds the images
+// some pool moves to; pools already on the target or a newer image keep
+// theirs.
+func (rs *runState) describeUpgrade(t fleet.MemberTarget, moving map[string]string) string {
 	images := "the newest node images of its region"
 	if !t.LatestNodeImages {
 		var list []string
-		for _, fam := range slices.Sorted(maps.Keys(t.NodeImageVersions)) {
-			list = append(list, t.NodeImageVersions[fam])
+		for _, fam := range slices.Sorted(maps.Keys(moving)) {
+			list = append(list, moving[fam])
 		}
 		images = "node images " + strings.Join(list, ", ")
+		if len(list) == 0 {
+			images = "its node images, which are already at or past the target"
+		}
 	}
 	switch rs.upgrade {
 	case fleet.UpgradeControlPlaneOnly:

@@ -1,0 +1,86 @@
+package cli
+
+import (
+	"regexp"
+	"strings"
+	"testing"
+)
+
+var exportLine = regexp.MustCompile(`export CARAVAN_ADDR=(\S+) CARAVAN_TOKEN=(\S+)`)
+
+// TestDemo runs the real demo command with a small, fast fleet and
+// --keep: it must complete the upgrade and sum it up, and the server it
+// keeps must answer the commands it prints. Then it is stopped as Ctrl-C
+// would.
+func TestDemo(t *testing.T) {
+	_, out, stop := background(t, nil, "Press Ctrl-C to stop it", true, "demo", "--members", "4", "--speed", "4", "--keep")
+	text := out.String()
+	for _, want := range []string{
+		"caravan demo: a Full upgrade of 4 simulated AKS clusters to Kubernetes 1.32",
+		"Strategy  safe-rollout: test → canary → production",
+		"run    upgrade-to-1-32",
+		"Summary: update run upgrade-to-1-32 Completed",
+		"4 of 4 members upgraded",
+		"1.31.4 → 1.32.6",
+		"→ 202503.18.0",
+		"Node images: Consistent picks",
+		"AKSUbuntu-2204gen2containerd  202505.14.0",
+		"southeastasia has nothing newer than 202503.18.0",
+		"Stages:",
+		"production  prod-eastus, prod-southeastasia",
+		"The simulated cloud recorded",
+		"no cluster's control plane was upgraded twice",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("the demo's output lacks %q", want)
+		}
+	}
+	if t.Failed() {
+		t.Fatalf("output:\n%s", text)
+	}
+	m := exportLine.FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no export line in:\n%s", text)
+	}
+	env := map[string]string{"CARAVAN_ADDR": m[1], "CARAVAN_TOKEN": m[2]}
+	members := runWith(t, env, "member", "list", "-g", "demo", "-f", "demo-fleet").ok(t).stdout
+	if strings.Count(members, "\n") != 5 || !strings.Contains(members, "test-eastus-1") {
+		t.Errorf("member list on the kept server:\n%s", members)
+	}
+	runWith(t, env, "updaterun", "show", "-g", "demo", "-f", "demo-fleet", "-n", "upgrade-to-1-32").ok(t)
+	if code := stop(); code != 0 {
+		t.Fatalf("demo exited %d", code)
+	}
+}
+
+func TestDemoRefusesBadFlags(t *testing.T) {
+	for _, args := range [][]string{{"demo", "--members", "2"}, {"demo", "--speed", "0"}} {
+		if r := runWith(t, nil, args...); r.code != ExitUsage {
+			t.Errorf("%v: exit %d %s", args, r.code, r.stderr)
+		}
+	}
+}
+
+func TestPlanDemo(t *testing.T) {
+	for _, n := range []int{3, 4, 12, 50} {
+		p := planDemo(n, 1)
+		if len(p.clusters) != n {
+			t.Fatalf("%d clusters planned for %d", len(p.clusters), n)
+		}
+		groups := map[string]int{}
+		for _, c := range p.clusters {
+			groups[c.group]++
+		}
+		for _, st := range p.strategy.Stages {
+			for _, g := range st.Groups {
+				if groups[g.Name] == 0 {
+					t.Errorf("n=%d: group %s has no member", n, g.Name)
+				}
+				delete(groups, g.Name)
+			}
+		}
+		if len(groups) > 0 {
+			t.Errorf("n=%d: groups in no stage: %v", n, groups)
+		}
+	}
+}
