@@ -75,7 +75,7 @@ func TestTokenFile(t *testing.T) {
 	}
 	for body, want := range map[string]string{
 		"tokens:\n  - name: ci\n    role: boss\n    sha256: " + auth.Hash("x") + "\n": "tokens[0].role",
-		"tokens:\n  - name: ci\n    role: admin\n    sha256: s3cret\n":                 "not a SHA-256",
+		"tokens:\n  - name: ci\n    role: admin\n    sha256: s3cret\n":                "not a SHA-256",
 		"tokens:\n  - role: admin\n    sha256: " + auth.Hash("x") + "\n":              "tokens[0].name is empty",
 		"tokens: []\n": "lists no tokens",
 		"tokenz: []\n": "not valid",
