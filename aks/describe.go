@@ -2,6 +2,7 @@ package aks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,14 +13,52 @@ import (
 )
 
 // observation is one look at a cluster: the resource as ARM returned it
-// (the base of a control plane update) and caravan's view of it with what
-// its region offers.
+// (the base of an update) and caravan's view of it with what its region
+// offers.
 type observation struct {
-	raw     armcontainerservice.ManagedCluster
+	body    []byte
 	cluster *cluster.Cluster
 	// failed reports the cluster or one of its pools in provisioning
 	// state Failed: the last operation on it failed.
 	failed bool
+}
+
+// resource decodes the whole ARM resource, as the SDK models it: the base
+// of an update, which must carry every property as read.
+func (o *observation) resource() (armcontainerservice.ManagedCluster, error) {
+	var mc armcontainerservice.ManagedCluster
+	if err := json.Unmarshal(o.body, &mc); err != nil {
+		return mc, cluster.Errorf(cluster.Transient, "InvalidResponse", "error reading managed cluster %s as ARM returned it: %v", o.cluster.Name, err)
+	}
+	return mc, nil
+}
+
+// pool returns a node pool as the cluster's agentPoolProfiles show it,
+// which hold the same properties as the agent pool resource: the step was
+// chosen from this observation, so the update starts from it too.
+func (o *observation) pool(name string) (armcontainerservice.AgentPool, bool) {
+	var v struct {
+		Properties struct {
+			AgentPoolProfiles []json.RawMessage `json:"agentPoolProfiles"`
+		} `json:"properties"`
+	}
+	if json.Unmarshal(o.body, &v) != nil {
+		return armcontainerservice.AgentPool{}, false
+	}
+	for _, raw := range v.Properties.AgentPoolProfiles {
+		var named struct {
+			Name string `json:"name"`
+		}
+		if json.Unmarshal(raw, &named) != nil || !strings.EqualFold(named.Name, name) {
+			continue
+		}
+		var props armcontainerservice.ManagedClusterAgentPoolProfileProperties
+		if json.Unmarshal(raw, &props) != nil {
+			return armcontainerservice.AgentPool{}, false
+		}
+		return armcontainerservice.AgentPool{Name: &named.Name, Properties: &props}, true
+	}
+	return armcontainerservice.AgentPool{}, false
 }
 
 // Describe implements cluster.Provider.
@@ -42,10 +81,10 @@ const (
 	// noOffers: the cluster only.
 	noOffers offerUse = iota
 	// cachedOffers: versions and newest images, from the cache when fresh.
+	// An upgrade in flight reads them so too: the image a step gives a
+	// pool is the region's newest when the step runs, and an image
+	// published since the cache was filled is the next upgrade's.
 	cachedOffers
-	// freshImages: as cachedOffers, but the newest images are read anew,
-	// as an upgrade in flight needs them.
-	freshImages
 )
 
 // observe reads the cluster and, unless told otherwise, what its region
@@ -55,11 +94,11 @@ func (p *Provider) observe(ctx context.Context, id clusterID, offers offerUse) (
 	if err != nil {
 		return nil, err
 	}
-	resp, err := cs.clusters.Get(ctx, id.resourceGroup, id.name, nil)
+	body, mc, err := p.getCluster(ctx, cs, id)
 	if err != nil {
 		return nil, asError(err, fmt.Sprintf("error getting cluster %s", id.name))
 	}
-	c := toCluster(id, resp.ManagedCluster)
+	c := toCluster(id, mc)
 	if offers != noOffers {
 		if c.Region == "" {
 			return nil, cluster.Errorf(cluster.Transient, "MissingLocation", "cluster %s has no location in its ARM resource; try again", id.name)
@@ -69,7 +108,7 @@ func (p *Provider) observe(ctx context.Context, id clusterID, offers offerUse) (
 		}
 		for i := range c.NodePools {
 			pool := &c.NodePools[i]
-			if pool.LatestNodeImageVersion, err = p.latestImage(ctx, cs, id, c.Region, pool.Name, pool.NodeImageVersion, offers == freshImages); err != nil {
+			if pool.LatestNodeImageVersion, err = p.latestImage(ctx, cs, id, c.Region, pool.Name, pool.NodeImageVersion); err != nil {
 				if cluster.ReasonOf(err) == cluster.NotFound {
 					continue // the pool went away since the cluster was read
 				}
@@ -77,12 +116,12 @@ func (p *Provider) observe(ctx context.Context, id clusterID, offers offerUse) (
 			}
 		}
 	}
-	return &observation{raw: resp.ManagedCluster, cluster: c, failed: failedIn(resp.ManagedCluster)}, nil
+	return &observation{body: body, cluster: c, failed: failedIn(mc)}, nil
 }
 
 // toCluster converts the ARM resource; exact versions come from the
 // current* fields, which hold the patch even when the spec names a minor.
-func toCluster(id clusterID, mc armcontainerservice.ManagedCluster) *cluster.Cluster {
+func toCluster(id clusterID, mc clusterSummary) *cluster.Cluster {
 	c := &cluster.Cluster{ID: id.raw, Name: id.name, Region: deref(mc.Location)}
 	if mc.Name != nil {
 		c.Name = *mc.Name
@@ -106,12 +145,8 @@ func toCluster(id clusterID, mc armcontainerservice.ManagedCluster) *cluster.Clu
 		if pool.KubernetesVersion == "" {
 			pool.KubernetesVersion = c.KubernetesVersion
 		}
-		if ap.Mode != nil {
-			pool.Mode = string(*ap.Mode)
-		}
-		if ap.OSType != nil {
-			pool.OSType = string(*ap.OSType)
-		}
+		pool.Mode = deref(ap.Mode)
+		pool.OSType = deref(ap.OSType)
 		if ap.Count != nil {
 			pool.Count = int(*ap.Count)
 		}
@@ -125,7 +160,7 @@ func toCluster(id clusterID, mc armcontainerservice.ManagedCluster) *cluster.Clu
 }
 
 // failedIn reports whether the cluster or one of its pools is Failed.
-func failedIn(mc armcontainerservice.ManagedCluster) bool {
+func failedIn(mc clusterSummary) bool {
 	if mc.Properties == nil {
 		return false
 	}

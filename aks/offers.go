@@ -89,12 +89,11 @@ func (p *Provider) regionVersions(ctx context.Context, cs *clientSet, location s
 }
 
 // latestImage returns the newest node image the pool's region offers for
-// the pool's image family, from the pool's upgrade profile; fresh skips
-// the cache.
-func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID, location, pool, current string, fresh bool) (string, error) {
+// the pool's image family, from the pool's upgrade profile.
+func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID, location, pool, current string) (string, error) {
 	family := version.ImageFamily(current)
 	key := regionKey(location) + "|" + family
-	if family != "" && !fresh {
+	if family != "" {
 		if v, ok := p.images.get(key); ok {
 			return v, nil
 		}

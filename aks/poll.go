@@ -2,9 +2,11 @@ package aks
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
@@ -122,6 +124,11 @@ func (l *pollerLRO[T]) wait(ctx context.Context) error {
 		}
 		resp = r
 	}
+	if succeeded(resp) {
+		// The last response says so: the final GET of the resource
+		// would tell nothing the next observation does not.
+		return nil
+	}
 	for {
 		_, err := l.poller.Result(ctx)
 		if err == nil {
@@ -176,6 +183,33 @@ func (l *pollerLRO[T]) failure(ctx context.Context, re *azcore.ResponseError) er
 		}
 	}
 	return operationFailed(re, what)
+}
+
+// succeeded reports whether a response that ended an operation says it
+// succeeded: an operation status whose status is Succeeded, or a resource
+// whose provisioningState is Succeeded (the first response of an
+// operation that ended as it began).
+func succeeded(resp *http.Response) bool {
+	if resp == nil || resp.StatusCode != http.StatusOK {
+		return false
+	}
+	body, err := runtime.Payload(resp)
+	if err != nil {
+		return false
+	}
+	var v struct {
+		Status     string `json:"status"`
+		Properties *struct {
+			ProvisioningState string `json:"provisioningState"`
+		} `json:"properties"`
+	}
+	if json.Unmarshal(body, &v) != nil {
+		return false
+	}
+	if v.Status != "" {
+		return strings.EqualFold(v.Status, "Succeeded")
+	}
+	return v.Properties != nil && strings.EqualFold(v.Properties.ProvisioningState, "Succeeded")
 }
 
 // waitIdle waits until no operation runs on the cluster and returns the

@@ -2,6 +2,7 @@ package aks
 
 import (
 	"context"
+	"net/http"
 	"sync"
 
 	"github.com/caravan-dev/caravan/cluster"
@@ -12,6 +13,8 @@ import (
 type Provider struct {
 	cfg          Config
 	insecureHTTP bool
+	// transport is the provider's own, when Config.Transport was nil.
+	transport *http.Transport
 
 	versions *offerCache[[]string] // by region
 	images   *offerCache[string]   // by region and image family
@@ -26,6 +29,9 @@ type Provider struct {
 	subs     map[string]*clientSet // by subscription
 	trackers map[string]*tracker   // by operation id, in flight or recently finished
 	active   map[string]*tracker   // by cluster key, in flight
+	// finished holds finished trackers in the order they finished, so
+	// that forgetting the old ones looks only at those.
+	finished []*tracker
 }
 
 var _ cluster.Provider = (*Provider)(nil)
@@ -37,10 +43,16 @@ func New(cfg Config) (*Provider, error) {
 		return nil, err
 	}
 	cfg = cfg.withDefaults()
+	var own *http.Transport
+	if cfg.Transport == nil {
+		own = newTransport()
+		cfg.Transport = &http.Client{Transport: own}
+	}
 	life, cancel := context.WithCancel(context.Background())
 	return &Provider{
 		cfg:          cfg,
 		insecureHTTP: insecure,
+		transport:    own,
 		versions:     newOfferCache[[]string](cfg.OfferTTL, cfg.Now),
 		images:       newOfferCache[string](cfg.OfferTTL, cfg.Now),
 		life:         life,
@@ -51,16 +63,19 @@ func New(cfg Config) (*Provider, error) {
 	}, nil
 }
 
-// Close stops tracking operations and waits for the trackers to stop. It
-// does not abort the cloud's operations, and calls no done callback for
-// operations still in flight: a later Upgrade with the same id (with
-// Resume after a restart) picks them up. Close may be called more than
-// once.
+// Close stops tracking operations, waits for the trackers to stop and
+// closes the idle connections of the provider's own transport. It does not
+// abort the cloud's operations, and calls no done callback for operations
+// still in flight: a later Upgrade with the same id (with Resume after a
+// restart) picks them up. Close may be called more than once.
 func (p *Provider) Close() error {
 	p.mu.Lock()
 	p.closed = true
 	p.mu.Unlock()
 	p.cancel()
 	p.wg.Wait()
+	if p.transport != nil {
+		p.transport.CloseIdleConnections()
+	}
 	return nil
 }

@@ -21,7 +21,11 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 	capture := runtime.WithCaptureResponse(ctx, &initial)
 	switch s.kind {
 	case stepControlPlane:
-		body := controlPlaneUpdate(obs.raw, s.version)
+		mc, err := obs.resource()
+		if err != nil {
+			return nil, err
+		}
+		body := controlPlaneUpdate(mc, s.version)
 		poller, err := cs.clusters.BeginCreateOrUpdate(capture, id.resourceGroup, id.name, body, nil)
 		if err != nil {
 			return nil, asError(err, "error beginning the "+what)
@@ -29,11 +33,15 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 		return &pollerLRO[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse]{p: p, cs: cs, poller: poller, initial: initial, what: what}, nil
 
 	case stepPoolVersion, stepPoolImagePinned:
-		got, err := cs.pools.Get(ctx, id.resourceGroup, id.name, s.pool, nil)
-		if err != nil {
-			return nil, asError(err, fmt.Sprintf("error getting node pool %s of cluster %s", s.pool, id.name))
+		ap, ok := obs.pool(s.pool)
+		if !ok {
+			got, err := cs.pools.Get(ctx, id.resourceGroup, id.name, s.pool, nil)
+			if err != nil {
+				return nil, asError(err, fmt.Sprintf("error getting node pool %s of cluster %s", s.pool, id.name))
+			}
+			ap = got.AgentPool
 		}
-		body := poolUpdate(got.AgentPool, s)
+		body := poolUpdate(ap, s)
 		client := cs.pools
 		if s.image != "" {
 			client = cs.pinPools

@@ -127,13 +127,24 @@ func (p *Provider) reserve(ctx context.Context, op cluster.Operation, id cluster
 	}
 }
 
-// pruneLocked forgets finished operations older than the retention.
+// pruneLocked forgets finished operations older than the retention. They
+// are kept in the order they finished, so it looks only at those it
+// forgets and the first it keeps.
 func (p *Provider) pruneLocked() {
 	cutoff := p.cfg.Now().Add(-p.cfg.ResultRetention)
-	for k, t := range p.trackers {
-		if t.finished && t.finishedAt.Before(cutoff) {
-			delete(p.trackers, k)
+	n := 0
+	for _, t := range p.finished {
+		if !t.finishedAt.Before(cutoff) {
+			break
 		}
+		if p.trackers[t.op.ID] == t {
+			delete(p.trackers, t.op.ID)
+		}
+		n++
+	}
+	if n > 0 {
+		clear(p.finished[:n])
+		p.finished = p.finished[n:]
 	}
 }
 
@@ -214,7 +225,7 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 			}
 			cur = nil
 		}
-		obs, err := p.observe(ctx, t.id, freshImages)
+		obs, err := p.observe(ctx, t.id, cachedOffers)
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -286,6 +297,7 @@ const maxConflicts = 5
 func (p *Provider) finish(t *tracker, err error) {
 	p.mu.Lock()
 	t.finished, t.err, t.finishedAt = true, err, p.cfg.Now()
+	p.finished = append(p.finished, t)
 	waiters := t.waiters
 	t.waiters = nil
 	if p.active[t.id.key()] == t {

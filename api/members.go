@@ -157,4 +157,3 @@ func inRun(run *fleet.UpdateRun, member string) bool {
 	}
 	return false
 }
-

@@ -64,6 +64,17 @@ func newTestServer(t *testing.T) *testServer {
 		t.Fatal(err)
 	}
 	ts.eng = eng
+	// An upgrade begins after the engine writes the run: wake the waits
+	// below on both.
+	began := ts.cloud.NotifyBegin(16)
+	go func() {
+		for range began {
+			select {
+			case ts.changed <- struct{}{}:
+			default:
+			}
+		}
+	}()
 	a := api.New(api.Config{Store: ts.store, Runs: eng, Clusters: ts.cloud, PageSize: 2, Principal: func(*http.Request) string { return "tester" }})
 	srv := httptest.NewServer(a)
 	t.Cleanup(func() { srv.Close(); eng.Close() })
@@ -113,6 +124,19 @@ func (ts *testServer) waitRun(name string, want fleetsdk.UpdateState) *fleetsdk.
 
 // finishAll ends every upgrade in flight, as each begins, until the cloud
 // is idle and the run has settled.
+// waitInFlight waits until n upgrades are in flight.
+func (ts *testServer) waitInFlight(n int) {
+	ts.t.Helper()
+	deadline := time.After(10 * time.Second)
+	for len(ts.cloud.InFlight()) < n {
+		select {
+		case <-ts.changed:
+		case <-deadline:
+			ts.t.Fatalf("%d upgrades in flight, want %d", len(ts.cloud.InFlight()), n)
+		}
+	}
+}
+
 func (ts *testServer) finish(n int) {
 	ts.t.Helper()
 	deadline := time.After(10 * time.Second)
@@ -353,6 +377,7 @@ func TestSDKStrategiesAndRunLifecycle(t *testing.T) {
 	if err != nil || *started.Properties.Status.Status.State != fleetsdk.UpdateStateRunning {
 		t.Fatalf("started %+v, %v", started, err)
 	}
+	ts.waitInFlight(1)
 	// Running: no delete, no change, no skip of the member upgrading.
 	_, err = runs.BeginDelete(ctx, rg, "fleet-1", "run-1", nil)
 	wantStatus(t, err, http.StatusConflict, "Conflict")

@@ -40,6 +40,7 @@ func (rs *runState) start() error {
 		}
 	})
 	rs.selectRetryAt = time.Time{}
+	rs.touchAll()
 	for si := range rs.status().Stages {
 		st := rs.stage(si)
 		if !st.Status.State.Finished() {
@@ -161,6 +162,7 @@ func (rs *runState) skip(targets []fleet.SkipTarget) error {
 			return fleet.Invalid(f+".type", "%q is not a skip target type: use Member, Group, Stage or AfterStageWait", t.Type)
 		}
 	}
+	rs.touchAll()
 	for _, k := range members {
 		m := rs.member(k)
 		if !m.Status.State.Finished() {

@@ -61,23 +61,36 @@ func (t *tally) add(s fleet.State) {
 }
 
 // deriveGroup sets a group's state and times from its members. A member
-// being inspected counts as running.
-func (rs *runState) deriveGroup(si, gi int) {
+// being inspected (inspecting holds the indexes of those of the group)
+// counts as running.
+func (rs *runState) deriveGroup(si, gi int, inspecting []int) {
 	g := rs.group(si, gi)
+	was := g.Status
+	defer func() {
+		if !sameStatus(was, g.Status) {
+			rs.touchGroup(si, gi)
+		}
+	}()
 	var t tally
 	var first, last *time.Time
 	for mi := range g.Members {
 		m := &g.Members[mi]
-		s := m.Status.State
-		if rs.inspecting[mkey{si, gi, mi}] && (s == fleet.NotStarted || s == fleet.Pending) {
-			s = fleet.Running
-		}
-		t.add(s)
+		t.add(m.Status.State)
 		if st := m.Status.StartTime; st != nil && (first == nil || st.Before(*first)) {
 			first = st
 		}
 		if ct := m.Status.CompletedTime; ct != nil && (last == nil || ct.After(*last)) {
 			last = ct
+		}
+	}
+	for _, mi := range inspecting {
+		switch g.Members[mi].Status.State {
+		case fleet.NotStarted:
+			t.notStarted--
+			t.running++
+		case fleet.Pending:
+			t.pending--
+			t.running++
 		}
 	}
 	rs.setState(&g.Status, t.derived(rs.phase()))
@@ -99,9 +112,22 @@ func (rs *runState) deriveGroup(si, gi int) {
 // and finished only once the wait is.
 func (rs *runState) deriveStage(si int) {
 	st := rs.stage(si)
+	var inspecting [][]int // by group: the members being inspected
+	for k := range rs.inspecting {
+		if k.s == si {
+			if inspecting == nil {
+				inspecting = make([][]int, len(st.Groups))
+			}
+			inspecting[k.g] = append(inspecting[k.g], k.m)
+		}
+	}
 	var t tally
 	for gi := range st.Groups {
-		rs.deriveGroup(si, gi)
+		var insp []int
+		if inspecting != nil {
+			insp = inspecting[gi]
+		}
+		rs.deriveGroup(si, gi, insp)
 		t.add(st.Groups[gi].Status.State)
 	}
 	state := t.derived(rs.phase())

@@ -7,7 +7,9 @@
 // facts that live only in memory (members being inspected, when a Pending
 // member is checked again), events change it, and step returns what to do
 // next. The runner applies them in a thin layer: it persists every change
-// through the store before the side effects it leads to (inspecting a
-// cluster, beginning an upgrade), so that a restarted engine resumes each
-// Running or Stopping run and re-attaches to the operations it recorded.
+// through the store before the side effects it leads to in the cloud
+// (beginning an upgrade; a change that leads only to reading clusters is
+// written with the change those reads lead to), so that a restarted engine
+// resumes each Running or Stopping run and re-attaches to the operations
+// it recorded.
 package engine

@@ -55,6 +55,7 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	}
 	delete(rs.inspecting, k)
 	m := rs.member(k)
+	rs.touchGroup(k.s, k.g)
 	defer rs.deriveStage(k.s)
 	if rs.phase() != fleet.Running || (m.Status.State != fleet.NotStarted && m.Status.State != fleet.Pending) {
 		// Stopped, or skipped, while the cluster was being read.
@@ -107,6 +108,7 @@ func (rs *runState) onBeginFailed(ev beginFailed, locks locker) {
 		return
 	}
 	locks.release(m.ClusterResourceID, rs.id)
+	rs.touchGroup(ev.k.s, ev.k.g)
 	defer rs.deriveStage(ev.k.s)
 	switch cluster.ReasonOf(ev.err) {
 	case cluster.Busy, cluster.Unavailable, cluster.Transient:
@@ -124,6 +126,7 @@ func (rs *runState) onFinished(ev finished, locks locker) {
 		return
 	}
 	locks.release(m.ClusterResourceID, rs.id)
+	rs.touchGroup(ev.k.s, ev.k.g)
 	defer rs.deriveStage(ev.k.s)
 	if ev.err != nil {
 		rs.failMember(ev.k, ev.err)
@@ -166,6 +169,7 @@ func (rs *runState) finishMember(m *fleet.MemberStatus, s fleet.State, msg strin
 // hold makes a member Pending; it is checked again after the recheck
 // interval.
 func (rs *runState) hold(k mkey, msg string) {
+	rs.touchGroup(k.s, k.g)
 	m := rs.member(k)
 	rs.setState(&m.Status, fleet.Pending)
 	rs.setMessage(m, msg)
@@ -176,6 +180,7 @@ func (rs *runState) hold(k mkey, msg string) {
 // no new member starts; the run is Stopping until the members in flight
 // end, then Failed.
 func (rs *runState) failMember(k mkey, err error) {
+	rs.touchGroup(k.s, k.g)
 	m := rs.member(k)
 	detail := &fleet.ErrorDetail{Code: cluster.CodeOf(err), Message: err.Error()}
 	if detail.Code == "" {

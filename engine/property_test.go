@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -114,7 +115,7 @@ type crashingStore struct {
 	n       int
 	after   bool
 	writes  int
-	dead    bool
+	dead    atomic.Bool // read by the engine's effects as well as its runner
 	crashed chan struct{}
 	// kill ends the engine, as the death of its process would.
 	kill func()
@@ -123,12 +124,12 @@ type crashingStore struct {
 var errCrashed = errors.New("process crashed")
 
 func (c *crashingStore) Put(ctx context.Context, rec store.Record, cond store.Precondition) error {
-	if c.dead {
+	if c.dead.Load() {
 		return errCrashed
 	}
 	c.writes++
 	if c.n > 0 && c.writes == c.n {
-		c.dead = true
+		c.dead.Store(true)
 		if c.after {
 			c.Store.Put(ctx, rec, cond)
 		}
@@ -140,7 +141,7 @@ func (c *crashingStore) Put(ctx context.Context, rec store.Record, cond store.Pr
 }
 
 func (c *crashingStore) Get(ctx context.Context, kind store.Kind, id string) (store.Record, error) {
-	if c.dead {
+	if c.dead.Load() {
 		return store.Record{}, errCrashed
 	}
 	return c.Store.Get(ctx, kind, id)
@@ -260,7 +261,7 @@ func (w *world) command(f func() error) {
 		switch fleet.KindOf(err) {
 		case fleet.KindInvalid, fleet.KindConflict:
 		default:
-			if !w.current.dead && !strings.Contains(err.Error(), "shutting down") {
+			if !w.current.dead.Load() && !strings.Contains(err.Error(), "shutting down") {
 				w.violate("command failed with %v", err)
 			}
 		}
@@ -364,7 +365,7 @@ func (w *world) check() {
 	inFlight := map[string]bool{}
 	for _, id := range w.cloud.InFlight() {
 		inFlight[id] = true
-		if _, ok := running[id]; !ok && w.current != nil && !w.current.dead {
+		if _, ok := running[id]; !ok && w.current != nil && !w.current.dead.Load() {
 			w.violate("operation %s is in flight but no member records it as Running", id)
 		}
 	}

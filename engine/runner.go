@@ -65,7 +65,7 @@ func (r *runner) loop() {
 	}()
 	r.rs.now = r.e.cfg.Clock.Now()
 	effs := r.rs.resumeEffects(r.e.locks)
-	if r.advance(effs) == lost {
+	if r.advance(effs, true) == lost {
 		r.retireOnLoss()
 		return
 	}
@@ -102,7 +102,7 @@ func (r *runner) handle(events []any) bool {
 		case selectedImages:
 			r.rs.onSelected(ev)
 		case command:
-			switch r.advance(effs) {
+			switch r.advance(effs, true) {
 			case lost:
 				ev.reply <- commandResult{err: errLost(r.rs)}
 				return false
@@ -116,7 +116,7 @@ func (r *runner) handle(events []any) bool {
 			}
 		}
 	}
-	return r.advance(effs) != lost
+	return r.advance(effs, false) != lost
 }
 
 var errShuttingDown = errors.New("the engine is shutting down and did not apply the request; try again")
@@ -145,7 +145,7 @@ func (r *runner) runCommand(c command) bool {
 		c.reply <- commandResult{err: err}
 		return true
 	}
-	switch r.advance(nil) {
+	switch r.advance(nil, true) {
 	case lost:
 		c.reply <- commandResult{err: errLost(r.rs)}
 		return false
@@ -173,12 +173,17 @@ const (
 )
 
 // advance steps the run, persists it if it changed, then performs the
-// effects, in that order.
-func (r *runner) advance(effs []effect) outcome {
+// effects, in that order. Unless force is set, a change whose only
+// effects are inspections (reads of clusters) is written with the next
+// change instead: every inspection comes back as an event, which writes
+// the run before anything it leads to is done in the cloud, so nothing
+// is begun on the strength of an unwritten change. Commands force the
+// write, so that their reply shows what is stored.
+func (r *runner) advance(effs []effect, force bool) outcome {
 	r.rs.now = r.e.cfg.Clock.Now()
 	more, wake := r.rs.step(r.e.locks)
 	effs = append(effs, more...)
-	if r.rs.dirty {
+	if r.rs.dirty && (force || !onlyInspections(effs)) {
 		if err := r.persist(); err != nil {
 			if !errors.Is(err, store.ErrPreconditionFailed) {
 				return aborted
@@ -197,15 +202,27 @@ func (r *runner) advance(effs []effect) outcome {
 	return advanced
 }
 
+// onlyInspections reports whether effs are inspections, at least one.
+func onlyInspections(effs []effect) bool {
+	for _, ef := range effs {
+		if ef.kind != effectInspect {
+			return false
+		}
+	}
+	return len(effs) > 0
+}
+
 // persist writes the run, retrying while the store fails and the engine
 // runs.
 func (r *runner) persist() error {
 	etag := r.e.cfg.NewID()
 	r.rs.run.ETag = etag
-	rec, err := store.NewRecord(store.Runs, r.id, r.fleetID, etag, string(r.rs.status().Status.State), r.rs.run)
+	body, err := r.rs.encode()
 	if err != nil {
+		r.rs.run.ETag = r.rs.etag
 		return err
 	}
+	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State), Body: body}
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
 		err = r.e.cfg.Store.Put(r.e.ctx, rec, store.Precondition{IfMatch: r.rs.etag})
 		if err == nil || errors.Is(err, store.ErrPreconditionFailed) {
@@ -241,11 +258,11 @@ func (r *runner) sleep(d time.Duration) bool {
 }
 
 func (r *runner) snapshot() (*fleet.UpdateRun, error) {
-	rec, err := store.NewRecord(store.Runs, r.id, r.fleetID, r.rs.etag, "", r.rs.run)
+	body, err := r.rs.encode()
 	if err != nil {
 		return nil, err
 	}
-	return store.Decode[fleet.UpdateRun](rec)
+	return store.Decode[fleet.UpdateRun](store.Record{Kind: store.Runs, ID: r.id, Body: body})
 }
 
 func (r *runner) setTimer(at time.Time) {
@@ -274,13 +291,25 @@ func (r *runner) perform(ef effect) {
 		m := *r.rs.member(ef.k)
 		memberID := r.fleetID + "/members/" + m.Name
 		r.e.goEffect(func() {
+			// Both reads at once: whether the member is still in the
+			// fleet, and its cluster.
 			ev := inspected{k: ef.k}
-			if _, err := r.e.cfg.Store.Get(ctx, store.Members, store.CanonicalID(memberID)); errors.Is(err, store.ErrNotFound) {
+			described := make(chan struct{})
+			var c *cluster.Cluster
+			var derr error
+			go func() {
+				defer close(described)
+				c, derr = p.Describe(ctx, m.ClusterResourceID)
+			}()
+			_, err := r.e.cfg.Store.Get(ctx, store.Members, store.CanonicalID(memberID))
+			<-described
+			switch {
+			case errors.Is(err, store.ErrNotFound):
 				ev.gone = true
-			} else if err != nil {
+			case err != nil:
 				ev.err = fmt.Errorf("error reading member %s: %w", m.Name, err)
-			} else {
-				ev.cluster, ev.err = p.Describe(ctx, m.ClusterResourceID)
+			default:
+				ev.cluster, ev.err = c, derr
 			}
 			r.mb.post(ev)
 		})

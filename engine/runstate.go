@@ -33,6 +33,11 @@ type runState struct {
 	selecting     bool
 	selectRetryAt time.Time
 	dirty         bool
+	// groupJSON holds each group's encoding since its last change (see
+	// encode), by stage and group; nil for a group to encode again.
+	groupJSON [][][]byte
+	// lastSize is the size of the last encoding.
+	lastSize int
 	// now is the time of the event, command or step being applied.
 	now time.Time
 

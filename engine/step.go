@@ -187,6 +187,7 @@ func (rs *runState) schedule(si int, locks locker) (effs []effect, wake time.Tim
 				next[gi]++
 				m := rs.member(k)
 				if holder, ok := locks.acquire(m.ClusterResourceID, rs.id); !ok {
+					rs.touchGroup(k.s, k.g)
 					rs.setState(&m.Status, fleet.Pending)
 					rs.setMessage(m, fmt.Sprintf("waiting for update run %s, which is upgrading this cluster", runName(holder)))
 					delete(rs.recheckAt, k)

@@ -5,9 +5,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
-	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 )
 
 // listClusters serves both list operations, a page at a time. A page
@@ -34,7 +31,7 @@ func (cl *Cloud) listClusters(q *request) (*reply, *armError) {
 			return 1
 		})
 	}
-	list := armcontainerservice.ManagedClusterListResult{Value: []*armcontainerservice.ManagedCluster{}}
+	list := listJSON[*managedClusterJSON]{Value: []*managedClusterJSON{}}
 	i := start
 	for ; i < len(match) && len(list.Value) < cl.opts.PageSize; i++ {
 		c := match[i]
@@ -48,7 +45,7 @@ func (cl *Cloud) listClusters(q *request) (*reply, *armError) {
 	if i < len(match) {
 		link := q.base + q.r.URL.EscapedPath() + "?api-version=" + url.QueryEscape(q.apiVersion) +
 			"&$skipToken=" + url.QueryEscape(match[i-1].key)
-		list.NextLink = to.Ptr(link)
+		list.NextLink = link
 	}
 	return &reply{status: http.StatusOK, body: list}, nil
 }

@@ -30,7 +30,7 @@ func (cl *Cloud) listPools(q *request) (*reply, *armError) {
 		return nil, aerr
 	}
 	defer c.mu.Unlock()
-	list := armcontainerservice.AgentPoolListResult{Value: []*armcontainerservice.AgentPool{}}
+	list := listJSON[*agentPoolJSON]{Value: []*agentPoolJSON{}}
 	for _, p := range c.pools {
 		list.Value = append(list.Value, c.poolToARM(p))
 	}

@@ -140,6 +140,7 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 		if err != nil {
 			return false, s.fail(err, "writing %s %s", rec.Kind, rec.ID)
 		}
+		s.checkpoints.wrote()
 		return n == 1, nil
 	}
 
@@ -221,5 +222,6 @@ func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond sto
 	if err := tx.Commit(); err != nil {
 		return s.fail(err, "deleting %s %s", kind, id)
 	}
+	s.checkpoints.wrote()
 	return nil
 }

@@ -30,6 +30,8 @@ type Store struct {
 	closed    atomic.Bool
 	closeOnce sync.Once
 	closeErr  error
+
+	checkpoints checkpointer
 }
 
 var _ store.Store = (*Store)(nil)
@@ -41,7 +43,10 @@ const (
 	// readConns caps the read pool.
 	readConns = 4
 	// walSizeLimit is what the write-ahead log is truncated to after a
-	// checkpoint, so that one large burst does not keep a large file.
+	// checkpoint, so that one large burst does not keep a large file. It
+	// is also how large the log grows before a write checkpoints it
+	// (SQLite's wal_autocheckpoint, in 4 KiB pages); the checkpointer
+	// does it every second while writes come in (see checkpoint.go).
 	walSizeLimit = 64 << 20
 )
 
@@ -64,7 +69,10 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.writer, err = sql.Open("sqlite", dsn(abs, url.Values{
 		"_journal_mode": {"WAL"},
 		"_txlock":       {"immediate"},
-		"_pragma":       {fmt.Sprintf("journal_size_limit(%d)", walSizeLimit)},
+		"_pragma": {
+			fmt.Sprintf("journal_size_limit(%d)", walSizeLimit),
+			fmt.Sprintf("wal_autocheckpoint(%d)", walSizeLimit/4096),
+		},
 	}))
 	if err != nil {
 		return nil, fmt.Errorf("error opening SQLite database %s: %w", abs, err)
@@ -84,6 +92,7 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	}
 	s.reader.SetMaxOpenConns(readConns)
 	s.reader.SetMaxIdleConns(readConns)
+	s.checkpoints.start(s.writer)
 	return s, nil
 }
 
@@ -128,6 +137,7 @@ func (s *Store) Path() string { return s.path }
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
+		s.checkpoints.stop()
 		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("error closing SQLite database %s: %w", s.path, s.closeErr)

@@ -1,0 +1,230 @@
+package bench
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/simcloud"
+	"github.com/caravan-dev/caravan/store"
+)
+
+// runTiming is what one measured run took.
+type runTiming struct {
+	start    time.Time // when its start request was sent
+	wall     time.Duration
+	critical time.Duration
+}
+
+// measurement is what the measured part of a scenario observed.
+type measurement struct {
+	runs  []runTiming
+	span  time.Duration // from the first start request to the last completion
+	cpu   time.Duration
+	peak  int64
+	probe *probe
+}
+
+// finishPoll is how often the benchmark looks whether the engine still
+// drives a run. It does not bound the precision of wall times, which come
+// from the completion time the engine records.
+const finishPoll = 5 * time.Millisecond
+
+// execute starts the plan's runs (together, or one after another) and
+// waits until each has completed.
+func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement, error) {
+	m := &measurement{runs: make([]runTiming, len(p.runs))}
+	for i, r := range p.runs {
+		m.runs[i].critical = criticalPath(r, func(member int) time.Duration { return p.timing(r.fleet, member).total })
+	}
+	startPeak()
+	if err := prof.start(); err != nil {
+		return nil, err
+	}
+	defer prof.stop()
+	before := cpuTime()
+	probeCtx, stopProbe := context.WithCancel(ctx)
+	defer stopProbe()
+	probed := make(chan *probe, 1)
+	if p.probe {
+		r := p.runs[0]
+		go func() {
+			probed <- runProbe(probeCtx, e.api, e.runPath(p, r), e.fleetPath(p.fleets[r.fleet].name)+"/members")
+		}()
+	}
+	var err error
+	if p.together {
+		err = e.startAll(ctx, p, m, allRuns(len(p.runs)))
+	} else {
+		for i := range p.runs {
+			if err = e.startAll(ctx, p, m, []int{i}); err != nil {
+				break
+			}
+		}
+	}
+	stopProbe()
+	if p.probe {
+		m.probe = <-probed
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.cpu = cpuTime() - before
+	m.peak = peakRSS()
+	if err := prof.stop(); err != nil {
+		return nil, err
+	}
+	if p.together {
+		first, last := m.runs[0].start, m.runs[0].start.Add(m.runs[0].wall)
+		for _, r := range m.runs {
+			first = minTime(first, r.start)
+			last = maxTime(last, r.start.Add(r.wall))
+		}
+		m.span = last.Sub(first)
+	} else {
+		for _, r := range m.runs {
+			m.span += r.wall
+		}
+	}
+	if m.probe != nil && m.probe.err != nil {
+		return nil, fmt.Errorf("error reading the API while the run went on: %w", m.probe.err)
+	}
+	return m, e.checkCloud(p)
+}
+
+func allRuns(n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = i
+	}
+	return out
+}
+
+// startAll sends the start requests of the given runs at once and waits
+// until every one of them has completed.
+func (e *env) startAll(ctx context.Context, p plan, m *measurement, which []int) error {
+	errs := make([]error, len(which))
+	var wg sync.WaitGroup
+	for k, i := range which {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			path := e.runPath(p, p.runs[i])
+			m.runs[i].start = time.Now()
+			if _, err := e.api.do(ctx, "POST", path+"/start", nil, nil); err != nil {
+				errs[k] = fmt.Errorf("error starting update run %s: %w", path, err)
+			}
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	pending := map[int]string{}
+	for _, i := range which {
+		pending[i] = store.CanonicalID(e.runPath(p, p.runs[i]))
+	}
+	tick := time.NewTicker(finishPoll)
+	defer tick.Stop()
+	for len(pending) > 0 {
+		for i, id := range pending {
+			if e.srv.Engine.Active(id) {
+				continue
+			}
+			end, err := e.completion(ctx, id, p.runs[i].size())
+			if err != nil {
+				return err
+			}
+			m.runs[i].wall = end.Sub(m.runs[i].start)
+			delete(pending, i)
+		}
+		if len(pending) == 0 {
+			break
+		}
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			return fmt.Errorf("stopped before every run completed: %w", ctx.Err())
+		}
+	}
+	return nil
+}
+
+// completion reads a run the engine no longer drives and returns when it
+// completed; a run that ended otherwise, or with a member not upgraded,
+// is an error.
+func (e *env) completion(ctx context.Context, id string, size int) (time.Time, error) {
+	run, _, err := store.Load[fleet.UpdateRun](ctx, e.srv.Store, store.Runs, id)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("error reading update run %s: %w", id, err)
+	}
+	st := run.Properties.Status
+	if st == nil || st.Status.State != fleet.Completed || st.Status.CompletedTime == nil {
+		state, msg := fleet.State("unknown"), ""
+		if st != nil {
+			state = st.Status.State
+			if st.Status.Error != nil {
+				msg = ": " + st.Status.Error.Message
+			}
+		}
+		return time.Time{}, fmt.Errorf("update run %s ended %s%s", run.Name, state, msg)
+	}
+	upgraded := 0
+	for _, s := range st.Stages {
+		for _, g := range s.Groups {
+			for _, mem := range g.Members {
+				if mem.Status.State != fleet.Completed {
+					return time.Time{}, fmt.Errorf("update run %s completed with member %s %s (%s), not upgraded", run.Name, mem.Name, mem.Status.State, mem.Message)
+				}
+				upgraded++
+			}
+		}
+	}
+	if upgraded != size {
+		return time.Time{}, fmt.Errorf("update run %s upgraded %d members, want %d", run.Name, upgraded, size)
+	}
+	return *st.Status.CompletedTime, nil
+}
+
+// checkCloud checks in the simulated cloud's record that every member's
+// cluster was upgraded exactly once, and nothing more: one control plane
+// and one node pool upgrade each, every one succeeded.
+func (e *env) checkCloud(p plan) error {
+	want := 0
+	for _, r := range p.runs {
+		want += r.size()
+	}
+	count := map[simcloud.OperationKind]int{}
+	for _, op := range e.srv.Cloud.Operations(simcloud.OperationFilter{}) {
+		if op.Result != simcloud.ResultSucceeded {
+			return fmt.Errorf("the simulated cloud's operation %s (%s on %s) ended %s", op.OperationID, op.Kind, op.Cluster, op.Result)
+		}
+		count[op.Kind]++
+	}
+	for _, k := range []simcloud.OperationKind{simcloud.KindUpgradeControlPlane, simcloud.KindUpgradeAgentPool} {
+		if count[k] != want {
+			return fmt.Errorf("the simulated cloud recorded %d operations of kind %s, want %d (one per member upgraded)", count[k], k, want)
+		}
+	}
+	if n := count[simcloud.KindUpgradeNodeImage]; n != 0 {
+		return fmt.Errorf("the simulated cloud recorded %d node image upgrades, want none (the version upgrades bring the newest images)", n)
+	}
+	return nil
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.Before(a) {
+		return b
+	}
+	return a
+}
+
+func maxTime(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
