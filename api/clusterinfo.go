@@ -21,10 +21,102 @@ type clusterCache struct {
 	ttl   time.Duration
 	mu    sync.Mutex
 	seen  map[string]fleet.ClusterInfo
+	// Clusters to read again in the background, and the readers.
+	queued  map[string]string // lower-cased id → id
+	wake    chan struct{}
+	stop    chan struct{}
+	started bool
+	wg      sync.WaitGroup
 }
 
+// refreshers is how many clusters are read again at once in the
+// background.
+const refreshers = 4
+
 func newClusterCache(p cluster.Provider, c clock.Clock) *clusterCache {
-	return &clusterCache{p: p, clock: c, ttl: 30 * time.Second, seen: map[string]fleet.ClusterInfo{}}
+	return &clusterCache{
+		p: p, clock: c, ttl: 30 * time.Second,
+		seen:   map[string]fleet.ClusterInfo{},
+		queued: map[string]string{},
+		wake:   make(chan struct{}, refreshers),
+		stop:   make(chan struct{}),
+	}
+}
+
+// changed marks what is known of a cluster as out of date and reads it
+// again in the background, so that members listed after an upgrade show
+// where the upgrade left their clusters.
+func (c *clusterCache) changed(id string) {
+	if c.p == nil {
+		return
+	}
+	c.mu.Lock()
+	select {
+	case <-c.stop:
+		c.mu.Unlock()
+		return
+	default:
+	}
+	c.queued[strings.ToLower(id)] = id
+	if !c.started {
+		c.started = true
+		for range refreshers {
+			c.wg.Add(1)
+			go c.refresh()
+		}
+	}
+	c.mu.Unlock()
+	select {
+	case c.wake <- struct{}{}:
+	default:
+	}
+}
+
+// refresh reads queued clusters until the cache is closed.
+func (c *clusterCache) refresh() {
+	defer c.wg.Done()
+	for {
+		c.mu.Lock()
+		var id string
+		for k, v := range c.queued {
+			id = v
+			delete(c.queued, k)
+			break
+		}
+		c.mu.Unlock()
+		if id == "" {
+			select {
+			case <-c.wake:
+				continue
+			case <-c.stop:
+				return
+			}
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		go func() {
+			select {
+			case <-c.stop:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+		if cl, err := c.p.Describe(ctx, id); err == nil {
+			c.remember(id, cl)
+		}
+		cancel()
+	}
+}
+
+// close stops the background readers.
+func (c *clusterCache) close() {
+	c.mu.Lock()
+	select {
+	case <-c.stop:
+	default:
+		close(c.stop)
+	}
+	c.mu.Unlock()
+	c.wg.Wait()
 }
 
 // check asks the provider whether a cluster exists: a missing cluster is a
@@ -72,7 +164,7 @@ func (c *clusterCache) info(ctx context.Context, id string, fresh bool) *fleet.C
 	return &info
 }
 
-// Observe records a cluster's state seen elsewhere (by the engine).
+// remember records a cluster's observed state.
 func (c *clusterCache) remember(id string, cl *cluster.Cluster) *fleet.ClusterInfo {
 	now := c.clock.Now().UTC()
 	info := fleet.ClusterInfo{
@@ -100,3 +192,14 @@ func unavailable(msg string) error {
 type unavailableError struct{ msg string }
 
 func (e *unavailableError) Error() string { return e.msg }
+
+// ClusterObserved records what the engine saw of a cluster, for member
+// responses.
+func (a *API) ClusterObserved(c *cluster.Cluster) { a.clusters.remember(c.ID, c) }
+
+// ClusterChanged tells the API a cluster has changed (an upgrade ended),
+// so member responses read it again.
+func (a *API) ClusterChanged(id string) { a.clusters.changed(id) }
+
+// Close stops the API's background work.
+func (a *API) Close() { a.clusters.close() }

@@ -42,6 +42,7 @@ Try it with nothing to set up:  caravan demo`,
 		a.serveCmd(),
 		a.simulateCmd(),
 		a.demoCmd(),
+		a.benchCmd(),
 	)
 	// The completion command keeps the writer it is built with.
 	root.SetIn(env.Stdin)

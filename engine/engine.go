@@ -34,6 +34,13 @@ type Config struct {
 	// Persisted, if set, is called after every write of a run, with the
 	// record written. It must not block.
 	Persisted func(store.Record)
+	// Observed, if set, is told what the engine reads of each cluster it
+	// checks. It must not block.
+	Observed func(*cluster.Cluster)
+	// Changed, if set, is told the id of each cluster whose upgrade
+	// operation ended (well or not), since its state has moved. It must
+	// not block.
+	Changed func(clusterID string)
 }
 
 // Engine executes update runs. Create it with New, call Start to resume

@@ -312,12 +312,20 @@ func (r *runner) perform(ef effect) {
 				ev.cluster, ev.err = c, derr
 			}
 			r.mb.post(ev)
+			if c != nil && r.e.cfg.Observed != nil {
+				r.e.cfg.Observed(c)
+			}
 		})
 	case effectBegin:
 		op := ef.op
 		k := ef.k
 		r.e.goEffect(func() {
-			err := p.Upgrade(ctx, op, func(err error) { r.mb.post(finished{k: k, opID: op.ID, err: err}) })
+			err := p.Upgrade(ctx, op, func(err error) {
+				r.mb.post(finished{k: k, opID: op.ID, err: err})
+				if r.e.cfg.Changed != nil {
+					r.e.cfg.Changed(op.ClusterID)
+				}
+			})
 			if err != nil && ctx.Err() == nil {
 				r.mb.post(beginFailed{k: k, opID: op.ID, err: err})
 			}

@@ -19,6 +19,7 @@ import (
 	"github.com/caravan-dev/caravan/aks"
 	"github.com/caravan-dev/caravan/api"
 	"github.com/caravan-dev/caravan/auth"
+	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/engine"
 	"github.com/caravan-dev/caravan/simcloud"
 	"github.com/caravan-dev/caravan/store"
@@ -41,6 +42,7 @@ type Server struct {
 	Cloud *simcloud.Cloud
 
 	log      *slog.Logger
+	api      *api.API
 	http     *http.Server
 	provider *aks.Provider
 	done     chan error
@@ -114,13 +116,24 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	s.provider = provider
 	closers = append(closers, func() { provider.Close() })
 
-	s.Engine, err = engine.New(engine.Config{Store: s.Store, Provider: provider, Logger: s.log, RecheckInterval: cfg.RecheckInterval})
+	// The engine tells the API what it sees of clusters, so member
+	// responses show where upgrades left them; the API exists by the
+	// time the engine starts.
+	var fleetAPI *api.API
+	s.Engine, err = engine.New(engine.Config{
+		Store:           s.Store,
+		Provider:        provider,
+		Logger:          s.log,
+		RecheckInterval: cfg.RecheckInterval,
+		Observed:        func(c *cluster.Cluster) { fleetAPI.ClusterObserved(c) },
+		Changed:         func(id string) { fleetAPI.ClusterChanged(id) },
+	})
 	if err != nil {
 		return nil, err
 	}
 	closers = append(closers, s.Engine.Close)
 
-	fleetAPI := api.New(api.Config{
+	fleetAPI = api.New(api.Config{
 		Store:    s.Store,
 		Runs:     s.Engine,
 		Clusters: provider,
@@ -130,6 +143,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			return p.Name
 		},
 	})
+	s.api = fleetAPI
+	closers = append(closers, fleetAPI.Close)
 	s.http = &http.Server{
 		Handler:           s.routes(fleetAPI, tokens),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -275,17 +290,22 @@ func orAzure(endpoint string) string {
 // Wait blocks until the server stops serving and returns why.
 func (s *Server) Wait() error { return <-s.done }
 
-// Shutdown stops taking requests, lets those in flight finish, stops the
-// engine (runs stay resumable: upgrades in flight carry on in the cloud
-// and are picked up at the next start) and closes the store.
+// Shutdown stops the engine (runs stay resumable: upgrades in flight
+// carry on in the cloud and are picked up at the next start), stops taking
+// requests, lets those in flight finish, and closes the store.
 func (s *Server) Shutdown() error {
 	var err error
 	s.once.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), s.timeout)
 		defer cancel()
-		err = s.http.Shutdown(ctx)
+		// The engine stops first, while the server still answers its
+		// provider (which may be calling this very server's simulated
+		// cloud); closing the provider drops its idle connections, which
+		// the HTTP server would otherwise wait for.
 		s.Engine.Close()
 		s.provider.Close()
+		err = s.http.Shutdown(ctx)
+		s.api.Close()
 		if s.Cloud != nil {
 			s.Cloud.Close()
 		}

@@ -23,6 +23,7 @@ import (
 	fleetsdk "github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservicefleet/armcontainerservicefleet"
 
 	"github.com/caravan-dev/caravan/server"
+	"github.com/caravan-dev/caravan/simcloud"
 	"github.com/caravan-dev/caravan/version"
 )
 
@@ -367,4 +368,63 @@ func TestStartRefusesBadConfiguration(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "x"), nil, 0o600)
 	_ = fmt.Sprint()
+}
+
+// TestMembersShowWhereUpgradesLeftTheirClusters checks that member
+// responses follow the engine: after a run, the listed members carry the
+// version their clusters were upgraded to.
+func TestMembersShowWhereUpgradesLeftTheirClusters(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	defer s.Shutdown()
+	ctx := context.Background()
+	id, err := s.Cloud.CreateCluster(simcloud.ClusterSpec{Subscription: sub, Name: "one", ResourceGroup: "rg-clusters", Region: "eastus", KubernetesVersion: "1.30.9", Tags: map[string]string{"sim-upgrade-seconds": "0.05"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fc, _ := fleetsdk.NewClientFactory(sub, bearer("secret"), armOptions(s.URL))
+	fp, _ := fc.NewFleetsClient().BeginCreateOrUpdate(ctx, rg, "fleet", fleetsdk.Fleet{Location: to.Ptr("eastus")}, nil)
+	fp.PollUntilDone(ctx, poll)
+	mp, err := fc.NewFleetMembersClient().BeginCreate(ctx, rg, "fleet", "one", fleetsdk.FleetMember{Properties: &fleetsdk.FleetMemberProperties{ClusterResourceID: to.Ptr(id)}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mp.PollUntilDone(ctx, poll)
+	runs := fc.NewUpdateRunsClient()
+	rp, err := runs.BeginCreateOrUpdate(ctx, rg, "fleet", "r", fleetsdk.UpdateRun{Properties: &fleetsdk.UpdateRunProperties{ManagedClusterUpdate: &fleetsdk.ManagedClusterUpdate{
+		Upgrade: &fleetsdk.ManagedClusterUpgradeSpec{Type: to.Ptr(fleetsdk.ManagedClusterUpgradeTypeControlPlaneOnly), KubernetesVersion: to.Ptr("1.31.8")},
+	}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rp.PollUntilDone(ctx, poll)
+	st, _ := runs.BeginStart(ctx, rg, "fleet", "r", nil)
+	st.PollUntilDone(ctx, poll)
+	if run := waitRun(t, runs, "r"); *run.Properties.Status.Status.State != fleetsdk.UpdateStateCompleted {
+		t.Fatalf("run %s", *run.Properties.Status.Status.State)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		req, _ := http.NewRequest("GET", s.URL+"/subscriptions/"+sub+"/resourceGroups/"+rg+"/providers/Microsoft.ContainerService/fleets/fleet/members?api-version=2025-04-01-preview", nil)
+		req.Header.Set("Authorization", "Bearer secret")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var page struct {
+			Value []struct {
+				Properties struct {
+					Cluster struct{ KubernetesVersion string } `json:"cluster"`
+				} `json:"properties"`
+			} `json:"value"`
+		}
+		json.NewDecoder(resp.Body).Decode(&page)
+		resp.Body.Close()
+		if len(page.Value) == 1 && page.Value[0].Properties.Cluster.KubernetesVersion == "1.31.8" {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("members list %+v, want the cluster at 1.31.8", page.Value)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
