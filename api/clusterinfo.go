@@ -43,13 +43,22 @@ func newClusterCache(p cluster.Provider, c clock.Clock) *clusterCache {
 	}
 }
 
+// refreshDelay is how long after a change a cluster is read again: long
+// enough to stay out of the way of the upgrades that start as one ends,
+// short enough for a member list to catch up at once to a person.
+const refreshDelay = time.Second
+
 // changed marks what is known of a cluster as out of date and reads it
-// again in the background, so that members listed after an upgrade show
-// where the upgrade left their clusters.
+// again in the background shortly, so that members listed after an
+// upgrade show where the upgrade left their clusters.
 func (c *clusterCache) changed(id string) {
 	if c.p == nil {
 		return
 	}
+	c.clock.AfterFunc(refreshDelay, func() { c.enqueue(id) })
+}
+
+func (c *clusterCache) enqueue(id string) {
 	c.mu.Lock()
 	select {
 	case <-c.stop:

@@ -3,7 +3,7 @@ package fleet
 import "time"
 
 // State is the state of a run, stage, group, member or wait. See
-// docs/state-machine.md for the transitions.
+// docs/engine.md for the transitions.
 type State string
 
 // States, as ARM names them.
