@@ -131,47 +131,28 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 		return tag.RowsAffected() == 1, nil
 	}
 
-	switch {
-	case cond == store.Precondition{}:
-		_, err := exec(upsert)
-		return err
-	case cond.IfNoneMatch == "" && cond.IfMatch != "*":
-		// Replace the version the caller read: the common compare-and-set.
-		done, err := exec(replaceIfUnchanged, string(rec.Kind), cond.IfMatch)
-		if err == nil && !done {
-			err = store.ErrPreconditionFailed
-		}
-		return err
-	case cond.IfNoneMatch == "*" && cond.IfMatch == "":
-		// Create: done unless the id is taken; if it is, the general case
-		// below decides.
-		if done, err := exec(insertIfAbsent); done || err != nil {
-			return err
-		}
+	err := store.PutIf(ctx, rec.Kind, cond, store.Writes{
+		Upsert:         func() (bool, error) { return exec(upsert) },
+		InsertIfAbsent: func() (bool, error) { return exec(insertIfAbsent) },
+		ReplaceIfUnchanged: func(kind, etag string) (bool, error) {
+			return exec(replaceIfUnchanged, kind, etag)
+		},
+		Current: func() (string, string, bool, error) {
+			var kind, etag string
+			err := s.pool.QueryRow(ctx, current, rec.ID).Scan(&kind, &etag)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return "", "", false, nil
+			case err != nil:
+				return "", "", false, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
+			}
+			return kind, etag, true, nil
+		},
+	})
+	if err != nil && err == ctx.Err() {
+		return s.fail(err, "writing %s %s", rec.Kind, rec.ID)
 	}
-	for {
-		var kind, etag string
-		err := s.pool.QueryRow(ctx, current, rec.ID).Scan(&kind, &etag)
-		found := err == nil
-		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
-			return s.fail(err, "reading %s %s", rec.Kind, rec.ID)
-		}
-		if !store.Check(cond, found && kind == string(rec.Kind), etag) {
-			return store.ErrPreconditionFailed
-		}
-		var done bool
-		if found {
-			done, err = exec(replaceIfUnchanged, kind, etag)
-		} else {
-			done, err = exec(insertIfAbsent)
-		}
-		if done || err != nil {
-			return err
-		}
-		if err := ctx.Err(); err != nil {
-			return s.fail(err, "writing %s %s", rec.Kind, rec.ID)
-		}
-	}
+	return err
 }
 
 // Delete implements store.Store: it removes the record and, in the same

@@ -1,0 +1,64 @@
+package store
+
+import "context"
+
+// Writes are the statements a database store builds a conditional Put
+// from. Each reports whether it changed a row; none checks a
+// precondition itself.
+type Writes struct {
+	// Upsert creates or replaces the record.
+	Upsert func() (bool, error)
+	// InsertIfAbsent creates the record if its id is free.
+	InsertIfAbsent func() (bool, error)
+	// ReplaceIfUnchanged replaces the record if it still has this kind
+	// and ETag.
+	ReplaceIfUnchanged func(kind, etag string) (bool, error)
+	// Current reads the kind and ETag stored under the record's id.
+	Current func() (kind, etag string, found bool, err error)
+}
+
+// PutIf writes a record if cond holds, through statements that each apply
+// only to the version checked: a write that loses a race to another
+// writer changes nothing and checks again. The common cases take one
+// statement: no precondition (upsert), If-Match an ETag (compare-and-set)
+// and If-None-Match * on a free id (insert).
+func PutIf(ctx context.Context, kind Kind, cond Precondition, w Writes) error {
+	switch {
+	case cond == Precondition{}:
+		_, err := w.Upsert()
+		return err
+	case cond.IfNoneMatch == "" && cond.IfMatch != "*":
+		done, err := w.ReplaceIfUnchanged(string(kind), cond.IfMatch)
+		if err == nil && !done {
+			err = ErrPreconditionFailed
+		}
+		return err
+	case cond.IfNoneMatch == "*" && cond.IfMatch == "":
+		// Done unless the id is taken; if it is, the general case
+		// decides.
+		if done, err := w.InsertIfAbsent(); done || err != nil {
+			return err
+		}
+	}
+	for {
+		curKind, etag, found, err := w.Current()
+		if err != nil {
+			return err
+		}
+		if !Check(cond, found && curKind == string(kind), etag) {
+			return ErrPreconditionFailed
+		}
+		var done bool
+		if found {
+			done, err = w.ReplaceIfUnchanged(curKind, etag)
+		} else {
+			done, err = w.InsertIfAbsent()
+		}
+		if done || err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+	}
+}
