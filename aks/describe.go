@@ -21,6 +21,23 @@ type observation struct {
 	// failed reports the cluster or one of its pools in provisioning
 	// state Failed: the last operation on it failed.
 	failed bool
+	// etag is the managed cluster's eTag as read.
+	etag string
+	// reused marks a read that Describe made and an Upgrade took over: a
+	// write based on it carries etag in If-Match.
+	reused bool
+}
+
+// forReuse returns a copy of the observation to keep for an Upgrade's
+// first write: its own cluster value, since the caller of Describe owns
+// the one returned.
+func (o *observation) forReuse() *observation {
+	c := *o.cluster
+	c.NodePools = slices.Clone(c.NodePools)
+	c.AvailableVersions = slices.Clone(c.AvailableVersions)
+	out := *o
+	out.cluster, out.reused = &c, true
+	return &out
 }
 
 // resource decodes the whole ARM resource, as the SDK models it: the base
@@ -67,10 +84,12 @@ func (p *Provider) Describe(ctx context.Context, clusterID string) (*cluster.Clu
 	if err != nil {
 		return nil, err
 	}
+	readAt := p.cfg.Now()
 	obs, err := p.observe(ctx, id, cachedOffers)
 	if err != nil {
 		return nil, err
 	}
+	p.recent.remember(id.key(), obs.forReuse(), readAt)
 	return obs.cluster, nil
 }
 
@@ -85,6 +104,10 @@ const (
 	// pool is the region's newest when the step runs, and an image
 	// published since the cache was filled is the next upgrade's.
 	cachedOffers
+	// latestImages: the newest images only, as cachedOffers reads them.
+	// What an upgrade under way needs after each step: its version was
+	// checked against the region's before it began.
+	latestImages
 )
 
 // observe reads the cluster and, unless told otherwise, what its region
@@ -103,8 +126,10 @@ func (p *Provider) observe(ctx context.Context, id clusterID, offers offerUse) (
 		if c.Region == "" {
 			return nil, cluster.Errorf(cluster.Transient, "MissingLocation", "cluster %s has no location in its ARM resource; try again", id.name)
 		}
-		if c.AvailableVersions, err = p.regionVersions(ctx, cs, c.Region); err != nil {
-			return nil, err
+		if offers == cachedOffers {
+			if c.AvailableVersions, err = p.regionVersions(ctx, cs, c.Region); err != nil {
+				return nil, err
+			}
 		}
 		for i := range c.NodePools {
 			pool := &c.NodePools[i]
@@ -116,7 +141,7 @@ func (p *Provider) observe(ctx context.Context, id clusterID, offers offerUse) (
 			}
 		}
 	}
-	return &observation{body: body, cluster: c, failed: failedIn(mc)}, nil
+	return &observation{body: body, cluster: c, failed: failedIn(mc), etag: deref(mc.ETag)}, nil
 }
 
 // toCluster converts the ARM resource; exact versions come from the

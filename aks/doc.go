@@ -7,10 +7,15 @@
 // offers and the newest node image of each pool's image family. Upgrade
 // moves a cluster towards a target by convergence: it observes the
 // cluster, begins the one cloud operation that brings it closest to the
-// target (the control plane, then each node pool in name order), waits for
-// it, and observes again, until nothing is left to do. Because every step
+// target (the control plane, then each node pool in name order; a Full
+// upgrade to the latest node images moves the control plane and every
+// pool in one managed cluster PUT, as az aks upgrade does), waits for it,
+// and observes again, until nothing is left to do. Because every step
 // first checks what is already done, re-attaching to an operation after a
-// restart never repeats finished work.
+// restart never repeats finished work. The first step may start from the
+// cluster a Describe read a moment before, under If-Match with that
+// read's eTag, so that the engine's look before an upgrade is not
+// repeated and a cluster changed meanwhile is never overwritten.
 //
 // The endpoint and the credential are configuration: New takes a Config,
 // NewFromEnvironment reads CARAVAN_ARM_ENDPOINT, CARAVAN_ARM_TOKEN and the

@@ -117,5 +117,12 @@ func armError(re *azcore.ResponseError) (code, message string) {
 	return code, doc.Message
 }
 
+// preconditionFailed reports whether the cloud refused a conditional
+// request because the resource changed since it was read (412).
+func preconditionFailed(err error) bool {
+	var re *azcore.ResponseError
+	return errors.As(err, &re) && re.StatusCode == http.StatusPreconditionFailed
+}
+
 // reason returns the reason of an error made by asError.
 func reason(err error) cluster.Reason { return cluster.ReasonOf(err) }

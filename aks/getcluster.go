@@ -22,6 +22,7 @@ const apiVersion = "2025-02-01"
 type clusterSummary struct {
 	Name       *string `json:"name"`
 	Location   *string `json:"location"`
+	ETag       *string `json:"eTag"`
 	Properties *struct {
 		ProvisioningState        *string `json:"provisioningState"`
 		KubernetesVersion        *string `json:"kubernetesVersion"`

@@ -11,12 +11,15 @@ import (
 )
 
 // offerCache remembers what regions offer for a short time, so a fleet of
-// clusters in one region costs one lookup per TTL.
+// clusters in one region costs one lookup per TTL. Lookups of one key that
+// miss at the same time (a stage beginning many upgrades in one region)
+// are made once.
 type offerCache[V any] struct {
 	mu      sync.Mutex
 	ttl     time.Duration
 	now     func() time.Time
 	entries map[string]offerEntry[V]
+	loading map[string]*offerLoad[V]
 }
 
 type offerEntry[V any] struct {
@@ -24,8 +27,57 @@ type offerEntry[V any] struct {
 	expires time.Time
 }
 
+// offerLoad is a lookup in flight; done closes when it ends.
+type offerLoad[V any] struct {
+	done  chan struct{}
+	value V
+	ok    bool // the lookup succeeded and its value is the key's
+}
+
 func newOfferCache[V any](ttl time.Duration, now func() time.Time) *offerCache[V] {
-	return &offerCache[V]{ttl: ttl, now: now, entries: map[string]offerEntry[V]{}}
+	return &offerCache[V]{ttl: ttl, now: now, entries: map[string]offerEntry[V]{}, loading: map[string]*offerLoad[V]{}}
+}
+
+// getOrLoad returns the key's cached value, or looks it up with load,
+// which reports whether its value belongs in the cache under key. A caller
+// that misses while another looks the key up waits for that lookup and
+// shares its value; if that lookup failed, or its value is not the key's,
+// the caller looks up for itself.
+func (c *offerCache[V]) getOrLoad(ctx context.Context, key string, load func() (V, bool, error)) (V, error) {
+	if v, ok := c.get(key); ok {
+		return v, nil
+	}
+	if c.ttl < 0 {
+		v, _, err := load()
+		return v, err
+	}
+	c.mu.Lock()
+	if l := c.loading[key]; l != nil {
+		c.mu.Unlock()
+		select {
+		case <-l.done:
+			if l.ok {
+				return l.value, nil
+			}
+		case <-ctx.Done():
+		}
+		v, _, err := load()
+		return v, err
+	}
+	l := &offerLoad[V]{done: make(chan struct{})}
+	c.loading[key] = l
+	c.mu.Unlock()
+
+	v, cacheable, err := load()
+	if err == nil && cacheable {
+		c.put(key, v)
+		l.value, l.ok = v, true
+	}
+	c.mu.Lock()
+	delete(c.loading, key)
+	c.mu.Unlock()
+	close(l.done)
+	return v, err
 }
 
 func (c *offerCache[V]) get(key string) (V, bool) {
@@ -62,52 +114,50 @@ func regionKey(location string) string {
 // regionVersions returns the exact Kubernetes versions the location
 // offers, oldest first.
 func (p *Provider) regionVersions(ctx context.Context, cs *clientSet, location string) ([]string, error) {
-	key := regionKey(location)
-	if v, ok := p.versions.get(key); ok {
-		return v, nil
-	}
-	resp, err := cs.clusters.ListKubernetesVersions(ctx, location, nil)
-	if err != nil {
-		return nil, asError(err, fmt.Sprintf("error listing the Kubernetes versions of region %s", location))
-	}
-	var out []string
-	seen := map[string]bool{}
-	for _, minor := range resp.Values {
-		if minor == nil {
-			continue
+	return p.versions.getOrLoad(ctx, regionKey(location), func() ([]string, bool, error) {
+		resp, err := cs.clusters.ListKubernetesVersions(ctx, location, nil)
+		if err != nil {
+			return nil, false, asError(err, fmt.Sprintf("error listing the Kubernetes versions of region %s", location))
 		}
-		for patch := range minor.PatchVersions {
-			if v, err := version.ParseKubernetes(patch); err == nil && v.HasPatch() && !seen[v.String()] {
-				seen[v.String()] = true
-				out = append(out, v.String())
+		var out []string
+		seen := map[string]bool{}
+		for _, minor := range resp.Values {
+			if minor == nil {
+				continue
+			}
+			for patch := range minor.PatchVersions {
+				if v, err := version.ParseKubernetes(patch); err == nil && v.HasPatch() && !seen[v.String()] {
+					seen[v.String()] = true
+					out = append(out, v.String())
+				}
 			}
 		}
-	}
-	version.SortKubernetes(out)
-	p.versions.put(key, out)
-	return out, nil
+		version.SortKubernetes(out)
+		return out, true, nil
+	})
 }
 
 // latestImage returns the newest node image the pool's region offers for
 // the pool's image family, from the pool's upgrade profile.
 func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID, location, pool, current string) (string, error) {
 	family := version.ImageFamily(current)
-	key := regionKey(location) + "|" + family
-	if family != "" {
-		if v, ok := p.images.get(key); ok {
-			return v, nil
+	load := func() (string, bool, error) {
+		resp, err := cs.pools.GetUpgradeProfile(ctx, id.resourceGroup, id.name, pool, nil)
+		if err != nil {
+			return "", false, asError(err, fmt.Sprintf("error getting the upgrade profile of node pool %s of cluster %s", pool, id.name))
 		}
+		latest := ""
+		if resp.Properties != nil && resp.Properties.LatestNodeImageVersion != nil {
+			latest = *resp.Properties.LatestNodeImageVersion
+		}
+		f := version.ImageFamily(latest)
+		return latest, f != "" && f == family, nil
 	}
-	resp, err := cs.pools.GetUpgradeProfile(ctx, id.resourceGroup, id.name, pool, nil)
-	if err != nil {
-		return "", asError(err, fmt.Sprintf("error getting the upgrade profile of node pool %s of cluster %s", pool, id.name))
+	if family == "" {
+		// A pool whose image is unknown: its newest image says nothing
+		// about a family.
+		latest, _, err := load()
+		return latest, err
 	}
-	latest := ""
-	if resp.Properties != nil && resp.Properties.LatestNodeImageVersion != nil {
-		latest = *resp.Properties.LatestNodeImageVersion
-	}
-	if f := version.ImageFamily(latest); f != "" && f == family {
-		p.images.put(key, latest)
-	}
-	return latest, nil
+	return p.images.getOrLoad(ctx, regionKey(location)+"|"+family, load)
 }

@@ -16,6 +16,11 @@ const (
 	// stepControlPlane: PUT the managed cluster with kubernetesVersion at
 	// the target and every pool's orchestratorVersion where it is.
 	stepControlPlane stepKind = iota + 1
+	// stepClusterUpgrade: PUT the managed cluster with kubernetesVersion
+	// and every pool's orchestratorVersion at the target, as az aks
+	// upgrade does: the cloud upgrades the control plane, then the pools
+	// (to the region's newest node images), in one operation.
+	stepClusterUpgrade
 	// stepPoolVersion: PUT the agent pool with orchestratorVersion at the
 	// target, and nodeImageVersion when the image is pinned.
 	stepPoolVersion
@@ -38,6 +43,8 @@ func (s step) String() string {
 	switch s.kind {
 	case stepControlPlane:
 		return fmt.Sprintf("upgrade of the control plane to %s", s.version)
+	case stepClusterUpgrade:
+		return fmt.Sprintf("upgrade of the control plane and the node pools to %s", s.version)
 	case stepPoolVersion:
 		if s.image != "" {
 			return fmt.Sprintf("upgrade of node pool %s to %s with node image %s", s.pool, s.version, s.image)
@@ -56,6 +63,16 @@ type target struct {
 	typ     cluster.UpgradeType
 	version string // exact Kubernetes version; "" for NodeImageOnly
 	images  cluster.ImageTarget
+}
+
+// offersNeeded is what the observations between steps read of the
+// region's offers: the newest images when pools go to them, else nothing.
+// The version was checked against the region's before the first step.
+func (t target) offersNeeded() offerUse {
+	if t.typ != cluster.ControlPlaneOnly && t.images.Latest {
+		return latestImages
+	}
+	return noOffers
 }
 
 // checkOperation rejects operations that cannot mean anything.
@@ -97,11 +114,22 @@ func resolveTarget(c *cluster.Cluster, op cluster.Operation) (target, error) {
 	return t, nil
 }
 
+// onCluster reports whether the step is a PUT of the managed cluster.
+func (s step) onCluster() bool {
+	return s.kind == stepControlPlane || s.kind == stepClusterUpgrade
+}
+
 // nextStep returns the first thing not yet at target: the control plane,
 // then each node pool in name order. It reports false when the cluster is
-// at target.
+// at target. A Full upgrade to the latest images whose control plane is
+// behind moves the control plane and every pool in one step; what that
+// leaves behind (a pool added meanwhile, an image the version upgrade did
+// not bring to the newest) is then done pool by pool.
 func nextStep(c *cluster.Cluster, t target) (step, bool) {
 	if t.typ != cluster.NodeImageOnly && !sameVersion(c.KubernetesVersion, t.version) {
+		if t.typ == cluster.Full && t.images.Latest {
+			return step{kind: stepClusterUpgrade, version: t.version}, true
+		}
 		return step{kind: stepControlPlane, version: t.version}, true
 	}
 	if t.typ == cluster.ControlPlaneOnly {

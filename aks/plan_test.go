@@ -49,7 +49,9 @@ func TestNextStep(t *testing.T) {
 		want    step
 		done    bool
 	}{
-		{"control plane first", observed(nil), target{typ: cluster.Full, version: "1.31.4", images: latest},
+		{"full with latest images moves control plane and pools at once", observed(nil), target{typ: cluster.Full, version: "1.31.4", images: latest},
+			step{kind: stepClusterUpgrade, version: "1.31.4"}, false},
+		{"full with pinned images moves the control plane first", observed(nil), target{typ: cluster.Full, version: "1.31.4", images: pinned},
 			step{kind: stepControlPlane, version: "1.31.4"}, false},
 		{"control plane only", observed(nil), target{typ: cluster.ControlPlaneOnly, version: "1.31.4"},
 			step{kind: stepControlPlane, version: "1.31.4"}, false},
@@ -84,6 +86,12 @@ func TestNextStep(t *testing.T) {
 			c.KubernetesVersion = "1.31.4"
 			c.NodePools[1].NodeImageVersion = ubuntuV3
 		}), target{typ: cluster.Full, version: "1.31.4", images: pinned}, step{kind: stepPoolVersion, pool: "sys", version: "1.31.4", image: ubuntuV3}, false},
+		{"a pool left behind by the cluster upgrade goes on its own", observed(func(c *cluster.Cluster) {
+			atVersion(c)
+			c.NodePools[0].NodeImageVersion = azlV3
+			c.NodePools[1].NodeImageVersion = ubuntuV3
+			c.NodePools = append(c.NodePools, cluster.NodePool{Name: "added", KubernetesVersion: "1.30.5", NodeImageVersion: ubuntuV1, LatestNodeImageVersion: ubuntuV3})
+		}), target{typ: cluster.Full, version: "1.31.4", images: latest}, step{kind: stepPoolVersion, pool: "added", version: "1.31.4"}, false},
 		{"everything at target", observed(func(c *cluster.Cluster) {
 			atVersion(c)
 			c.NodePools[0].NodeImageVersion = azlV3

@@ -44,7 +44,9 @@ func (e *simEnv) twoPoolCluster(t *testing.T, name, region, opSeconds string, ta
 	return id
 }
 
-// upgrades counts the upgrade operations the cloud began on a cluster.
+// upgrades counts the things the cloud upgraded on a cluster: the
+// control plane and each pool once per upgrade, whether they were upgraded
+// by one operation or by several.
 func (e *simEnv) upgrades(id string) int {
 	n := 0
 	for _, op := range e.cloud.Operations(simcloud.OperationFilter{Cluster: id}) {
@@ -54,6 +56,19 @@ func (e *simEnv) upgrades(id string) int {
 		}
 	}
 	return n
+}
+
+// operations counts the ARM operations that upgraded something on a
+// cluster.
+func (e *simEnv) operations(id string) int {
+	ids := map[string]bool{}
+	for _, op := range e.cloud.Operations(simcloud.OperationFilter{Cluster: id}) {
+		switch op.Kind {
+		case simcloud.KindUpgradeControlPlane, simcloud.KindUpgradeAgentPool, simcloud.KindUpgradeNodeImage:
+			ids[op.OperationID] = true
+		}
+	}
+	return len(ids)
 }
 
 // result is one Upgrade call's done callback, watched.
@@ -106,8 +121,8 @@ func TestZeroSecondUpgradeFinishesInMilliseconds(t *testing.T) {
 	if err := r.wait(t); err != nil {
 		t.Fatal(err)
 	}
-	// Three steps (control plane, two pools), each a few requests on
-	// loopback: well under the 300ms that one 100ms polling interval per step would add.
+	// One operation (control plane and both pools) of a few requests on
+	// loopback: well under the 100ms that one polling interval would add.
 	if d := time.Since(start); d > 250*time.Millisecond {
 		t.Errorf("a Full upgrade of 0-second operations took %v, want milliseconds", d)
 	}
@@ -157,7 +172,7 @@ func TestRetriesThroughInjectedFaults(t *testing.T) {
 		t.Fatalf("upgrade through faults ended with %v", err)
 	}
 	if got := sim.upgrades(id); got != 3 {
-		t.Errorf("began %d upgrade operations, want 3: retries must not begin anything twice", got)
+		t.Errorf("the cloud upgraded %d things, want 3 (control plane and two pools): retries must not begin anything twice", got)
 	}
 }
 
@@ -183,16 +198,29 @@ func TestFaultsOutlastingRetriesAreTransient(t *testing.T) {
 }
 
 func TestResumeAfterRestartContinuesWithoutRepeating(t *testing.T) {
+	// Latest images: one operation moves everything. Pinned images (the
+	// newest, so the end state is the same): the control plane, then each
+	// pool, so the restart falls between steps.
+	pinned := cluster.ImageTarget{Versions: map[string]string{ubuntu: ubuntu + "-202505.14.0", azl: azl + "-202505.14.0"}}
+	for _, images := range []cluster.ImageTarget{{Latest: true}, pinned} {
+		t.Run(map[bool]string{true: "latest", false: "pinned"}[images.Latest], func(t *testing.T) {
+			resumeAfterRestart(t, images)
+		})
+	}
+}
+
+func resumeAfterRestart(t *testing.T, images cluster.ImageTarget) {
 	sim := newSim(t, simcloud.Options{})
 	id := sim.twoPoolCluster(t, "restart", simRegion, "0.2", nil)
 	op := full(id, "restart-1", "1.30.11")
+	op.NodeImages = images
 
 	before := sim.provider(t, nil)
 	abandoned, err := upgrade(t, before, op)
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The control plane step is under way; the process goes away.
+	// The first step is under way; the process goes away.
 	if err := before.Close(); err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +271,7 @@ func TestResumeReportsAFailedOperation(t *testing.T) {
 	if cluster.ReasonOf(err) != cluster.Failed {
 		t.Fatalf("resumed failed operation reported %v, want Failed", err)
 	}
-	if got := sim.upgrades(id); got != 1 {
+	if got := sim.operations(id); got != 1 {
 		t.Errorf("began %d upgrade operations, want the one that failed and nothing more", got)
 	}
 }

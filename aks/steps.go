@@ -19,14 +19,22 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 	what := fmt.Sprintf("%s of cluster %s", s, id.name)
 	var initial *http.Response
 	capture := runtime.WithCaptureResponse(ctx, &initial)
+	// A read kept from before this write must not serve another.
+	p.recent.writing(id.key())
 	switch s.kind {
-	case stepControlPlane:
+	case stepControlPlane, stepClusterUpgrade:
 		mc, err := obs.resource()
 		if err != nil {
 			return nil, err
 		}
-		body := controlPlaneUpdate(mc, s.version)
-		poller, err := cs.clusters.BeginCreateOrUpdate(capture, id.resourceGroup, id.name, body, nil)
+		body := clusterUpdate(mc, s)
+		var opts *armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions
+		if obs.reused {
+			// Read by an earlier Describe: the cluster must still be as
+			// read, or the cloud refuses with 412.
+			opts = &armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions{IfMatch: to.Ptr(obs.etag)}
+		}
+		poller, err := cs.clusters.BeginCreateOrUpdate(capture, id.resourceGroup, id.name, body, opts)
 		if err != nil {
 			return nil, asError(err, "error beginning the "+what)
 		}
@@ -62,11 +70,16 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 	return nil, fmt.Errorf("error beginning step %d: unknown kind", s.kind)
 }
 
-// controlPlaneUpdate is the managed cluster as read, with kubernetesVersion
-// at the target and every pool's orchestratorVersion pinned where it is,
-// so the update moves the control plane only. Read-only fields are cleared
-// so the body says only what the caller asks for.
-func controlPlaneUpdate(mc armcontainerservice.ManagedCluster, target string) armcontainerservice.ManagedCluster {
+// clusterUpdate is the managed cluster as read, with kubernetesVersion at
+// the step's target. For a control plane step every pool's
+// orchestratorVersion is pinned where it is, so the update moves the
+// control plane only; for a cluster upgrade every pool's
+// orchestratorVersion is the target too, so the cloud upgrades them after
+// the control plane. Read-only fields are cleared so the body says only
+// what the caller asks for; without nodeImageVersion the cloud gives an
+// upgraded pool its region's newest image.
+func clusterUpdate(mc armcontainerservice.ManagedCluster, s step) armcontainerservice.ManagedCluster {
+	target := s.version
 	out := mc
 	out.ETag, out.SystemData = nil, nil
 	if mc.Properties == nil {
@@ -85,7 +98,9 @@ func controlPlaneUpdate(mc armcontainerservice.ManagedCluster, target string) ar
 			continue
 		}
 		cp := *ap
-		if v := first(ap.CurrentOrchestratorVersion, ap.OrchestratorVersion); v != "" {
+		if s.kind == stepClusterUpgrade {
+			cp.OrchestratorVersion = to.Ptr(target)
+		} else if v := first(ap.CurrentOrchestratorVersion, ap.OrchestratorVersion); v != "" {
 			cp.OrchestratorVersion = to.Ptr(v)
 		}
 		cp.CurrentOrchestratorVersion = nil

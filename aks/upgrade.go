@@ -148,8 +148,23 @@ func (p *Provider) pruneLocked() {
 	}
 }
 
-// begin1 is the synchronous part of Upgrade.
+// begin1 is the synchronous part of Upgrade. When a Describe read the
+// cluster moments ago, that read is the base of the first step if the step
+// is a managed cluster PUT, which then carries the read's eTag: a cluster
+// changed meanwhile refuses it (412) and is read again. Everything else,
+// and every Resume, starts from a fresh read.
 func (p *Provider) begin1(ctx context.Context, t *tracker) (start, error) {
+	if recent := p.recent.take(t.id.key()); recent != nil && !t.op.Resume {
+		if tgt, s, ok := conditionalFirst(recent, t.op); ok {
+			l, err := p.begin(ctx, t.id, recent, s)
+			if err == nil {
+				return start{target: tgt, lro: l, step: s}, nil
+			}
+			if !preconditionFailed(err) {
+				return start{}, err
+			}
+		}
+	}
 	obs, err := p.observe(ctx, t.id, cachedOffers)
 	if err != nil {
 		return start{}, err
@@ -180,6 +195,27 @@ func (p *Provider) begin1(ctx context.Context, t *tracker) (start, error) {
 		return start{}, err
 	}
 	return start{target: tgt, lro: l, step: s}, nil
+}
+
+// conditionalFirst returns the first step of op on a reused observation
+// when that step is a managed cluster PUT that can carry the read's eTag,
+// and everything the fresh path would check before it passes. Any other
+// outcome (a busy cluster, nothing to do, a target not offered, a step on
+// a pool) is left to a fresh read.
+func conditionalFirst(obs *observation, op cluster.Operation) (target, step, bool) {
+	c := obs.cluster
+	if obs.etag == "" || c.Busy {
+		return target{}, step{}, false
+	}
+	tgt, err := resolveTarget(c, op)
+	if err != nil {
+		return target{}, step{}, false
+	}
+	s, ok := nextStep(c, tgt)
+	if !ok || !s.onCluster() || checkOffers(c, tgt) != nil {
+		return target{}, step{}, false
+	}
+	return tgt, s, true
 }
 
 // track follows the operation to its end in the provider's lifetime.
@@ -225,7 +261,7 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 			}
 			cur = nil
 		}
-		obs, err := p.observe(ctx, t.id, cachedOffers)
+		obs, err := p.observe(ctx, t.id, st.target.offersNeeded())
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
