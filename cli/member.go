@@ -17,7 +17,8 @@ func (a *app) memberCmd() *cobra.Command {
 	c := group("member", "Add clusters to a fleet and put them in update groups", `  caravan member create -g prod -f fleet-1 -n eu-1 --update-group canary \
       --cluster-id /subscriptions/SUB/resourceGroups/aks/providers/Microsoft.ContainerService/managedClusters/eu-1
   caravan member list -g prod -f fleet-1`,
-		a.memberCreateCmd(), a.memberUpdateCmd(), a.memberShowCmd(), a.memberListCmd(), a.memberDeleteCmd())
+		a.memberCreateCmd(), a.memberUpdateCmd(), a.memberShowCmd(), a.memberListCmd(), a.childDeleteCmd("member", "Remove a member from its fleet (the cluster itself is left alone)",
+			`  caravan member delete -g prod -f fleet-1 -n eu-1`, (*client.Client).DeleteMember))
 	a.addAPIFlags(c)
 	a.addFleetFlags(c)
 	return c
@@ -164,33 +165,6 @@ func (a *app) memberListCmd() *cobra.Command {
 			})
 		},
 	}
-	return c
-}
-
-func (a *app) memberDeleteCmd() *cobra.Command {
-	var name, ifMatch string
-	c := &cobra.Command{
-		Use:     "delete",
-		Short:   "Remove a member from its fleet (the cluster itself is left alone)",
-		Example: `  caravan member delete -g prod -f fleet-1 -n eu-1`,
-		Args:    noArgs("name the member with --name (-n)"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the member"); err != nil {
-				return err
-			}
-			cl, ref, err := a.fleetClient()
-			if err != nil {
-				return err
-			}
-			deleted, err := cl.DeleteMember(cmd.Context(), ref, name, client.IfMatch(ifMatch))
-			if err != nil {
-				return err
-			}
-			return reportDelete(cmd.OutOrStdout(), deleted, "member "+name, "fleet "+ref.Fleet)
-		},
-	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the member")
-	c.Flags().StringVar(&ifMatch, "if-match", "", "delete the member only if its ETag is this")
 	return c
 }
 

@@ -19,7 +19,8 @@ func (a *app) runCmd() *cobra.Command {
   caravan updaterun start -g prod -f fleet-1 -n to-1-32
   caravan updaterun watch -g prod -f fleet-1 -n to-1-32`,
 		a.runCreateCmd(), a.runStartCmd(), a.runStopCmd(), a.runSkipCmd(), a.runShowCmd(),
-		a.runListCmd(), a.runDeleteCmd(), a.runWaitCmd(), a.runWatchCmd())
+		a.runListCmd(), a.childDeleteCmd("update run", "Delete an update run that is not in progress",
+			`  caravan updaterun delete -g prod -f fleet-1 -n to-1-32`, (*client.Client).DeleteRun), a.runWaitCmd(), a.runWatchCmd())
 	a.addAPIFlags(c)
 	a.addFleetFlags(c)
 	return c
@@ -356,31 +357,4 @@ func (a *app) runListCmd() *cobra.Command {
 			})
 		},
 	}
-}
-
-func (a *app) runDeleteCmd() *cobra.Command {
-	var name, ifMatch string
-	c := &cobra.Command{
-		Use:     "delete",
-		Short:   "Delete an update run that is not in progress",
-		Example: `  caravan updaterun delete -g prod -f fleet-1 -n to-1-32`,
-		Args:    noArgs("name the run with --name (-n)"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
-				return err
-			}
-			cl, ref, err := a.fleetClient()
-			if err != nil {
-				return err
-			}
-			deleted, err := cl.DeleteRun(cmd.Context(), ref, name, client.IfMatch(ifMatch))
-			if err != nil {
-				return err
-			}
-			return reportDelete(cmd.OutOrStdout(), deleted, "update run "+name, "fleet "+ref.Fleet)
-		},
-	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run")
-	c.Flags().StringVar(&ifMatch, "if-match", "", "delete the run only if its ETag is this")
-	return c
 }

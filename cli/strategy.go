@@ -19,7 +19,8 @@ const stagesExample = `{"stages": [
 func (a *app) strategyCmd() *cobra.Command {
 	c := group("updatestrategy", "Create, show, list and delete update strategies", `  caravan updatestrategy create -g prod -f fleet-1 -n safe --stages stages.json
   caravan updatestrategy show -g prod -f fleet-1 -n safe`,
-		a.strategyCreateCmd(), a.strategyShowCmd(), a.strategyListCmd(), a.strategyDeleteCmd())
+		a.strategyCreateCmd(), a.strategyShowCmd(), a.strategyListCmd(), a.childDeleteCmd("update strategy", "Delete an update strategy (runs made from it keep their stages)",
+			`  caravan updatestrategy delete -g prod -f fleet-1 -n safe`, (*client.Client).DeleteStrategy))
 	a.addAPIFlags(c)
 	a.addFleetFlags(c)
 	return c
@@ -140,33 +141,6 @@ func (a *app) strategyListCmd() *cobra.Command {
 			})
 		},
 	}
-}
-
-func (a *app) strategyDeleteCmd() *cobra.Command {
-	var name, ifMatch string
-	c := &cobra.Command{
-		Use:     "delete",
-		Short:   "Delete an update strategy (runs made from it keep their stages)",
-		Example: `  caravan updatestrategy delete -g prod -f fleet-1 -n safe`,
-		Args:    noArgs("name the strategy with --name (-n)"),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update strategy"); err != nil {
-				return err
-			}
-			cl, ref, err := a.fleetClient()
-			if err != nil {
-				return err
-			}
-			deleted, err := cl.DeleteStrategy(cmd.Context(), ref, name, client.IfMatch(ifMatch))
-			if err != nil {
-				return err
-			}
-			return reportDelete(cmd.OutOrStdout(), deleted, "update strategy "+name, "fleet "+ref.Fleet)
-		},
-	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update strategy")
-	c.Flags().StringVar(&ifMatch, "if-match", "", "delete the strategy only if its ETag is this")
-	return c
 }
 
 // renderStrategy shows a strategy as a tree of stages and groups, with
