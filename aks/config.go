@@ -23,7 +23,7 @@ const (
 	DefaultResultRetention = time.Hour
 	// DefaultObservationReuse is how long a cluster read by Describe may
 	// serve as the base of the first write of an Upgrade of that cluster.
-	DefaultObservationReuse = 2 * time.Second
+	DefaultObservationReuse = 250 * time.Millisecond
 	// DefaultAudience is the token audience of Azure Resource Manager in
 	// the public cloud, used for any endpoint unless Config.Audience says
 	// otherwise.
