@@ -121,6 +121,17 @@ func (a *app) group(cfg fileConfig) string {
 
 // fleetRef is the fleet the command works on; the resource group and the
 // fleet name are required.
+// fleetClient builds the client and the fleet named name in the
+// resource group of -g.
+func (a *app) fleetClient(name string) (*client.Client, fleet.FleetRef, error) {
+	cl, err := a.client()
+	if err != nil {
+		return nil, fleet.FleetRef{}, err
+	}
+	ref, err := a.fleetRef(cl, name)
+	return cl, ref, err
+}
+
 func (a *app) fleetRef(c *client.Client, name string) (fleet.FleetRef, error) {
 	if c.ResourceGroup() == "" {
 		return fleet.FleetRef{}, usagef("missing --resource-group (-g): name the fleet's resource group (or set %s, or run `caravan login --resource-group`)", envResourceGroup)

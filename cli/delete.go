@@ -23,7 +23,7 @@ func (a *app) childDeleteCmd(noun, short, example string,
 			if err := need(cmd, "name", name, "name the "+noun); err != nil {
 				return err
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}

@@ -36,11 +36,7 @@ func (a *app) fleetCreateCmd() *cobra.Command {
 			if err := need(cmd, "location", location, "give the fleet's region, such as eastus"); err != nil {
 				return err
 			}
-			cl, err := a.client()
-			if err != nil {
-				return err
-			}
-			ref, err := a.fleetRef(cl, name)
+			cl, ref, err := a.fleetClient(name)
 			if err != nil {
 				return err
 			}
@@ -77,11 +73,7 @@ func (a *app) fleetShowCmd() *cobra.Command {
 			if err := need(cmd, "name", name, "name the fleet"); err != nil {
 				return err
 			}
-			cl, err := a.client()
-			if err != nil {
-				return err
-			}
-			ref, err := a.fleetRef(cl, name)
+			cl, ref, err := a.fleetClient(name)
 			if err != nil {
 				return err
 			}
@@ -155,11 +147,7 @@ func (a *app) fleetDeleteCmd() *cobra.Command {
 			if err := need(cmd, "name", name, "name the fleet"); err != nil {
 				return err
 			}
-			cl, err := a.client()
-			if err != nil {
-				return err
-			}
-			ref, err := a.fleetRef(cl, name)
+			cl, ref, err := a.fleetClient(name)
 			if err != nil {
 				return err
 			}

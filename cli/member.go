@@ -44,7 +44,7 @@ func (a *app) memberCreateCmd() *cobra.Command {
 			if _, err := fleet.ParseClusterID(clusterID); err != nil {
 				return usagef("--cluster-id: %v", err)
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}
@@ -96,7 +96,7 @@ func (a *app) memberUpdateCmd() *cobra.Command {
 			if u.Group == nil && u.Labels == nil {
 				return usagef("nothing to update: give --update-group or --labels")
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}
@@ -125,7 +125,7 @@ func (a *app) memberShowCmd() *cobra.Command {
 			if err := need(cmd, "name", name, "name the member"); err != nil {
 				return err
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}
@@ -148,7 +148,7 @@ func (a *app) memberListCmd() *cobra.Command {
   caravan member list -g prod -f fleet-1 -o yaml`,
 		Args: noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}
@@ -166,16 +166,6 @@ func (a *app) memberListCmd() *cobra.Command {
 		},
 	}
 	return c
-}
-
-// fleetClient builds the client and the fleet named by -g and -f.
-func (a *app) fleetClient() (*client.Client, fleet.FleetRef, error) {
-	cl, err := a.client()
-	if err != nil {
-		return nil, fleet.FleetRef{}, err
-	}
-	ref, err := a.fleetRef(cl, a.fleet)
-	return cl, ref, err
 }
 
 // renderMembers writes the members table: name, group, region,

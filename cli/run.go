@@ -83,7 +83,7 @@ The run's member set is frozen now; start it with caravan updaterun start.`,
 					return err
 				}
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}
@@ -208,7 +208,7 @@ func (a *app) runActionCmd(use, short, example, done string, act func(cmd *cobra
 			if err := need(cmd, "name", name, "name the update run"); err != nil {
 				return err
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}
@@ -300,7 +300,7 @@ func (a *app) runShowCmd() *cobra.Command {
 			if err := need(cmd, "name", name, "name the update run"); err != nil {
 				return err
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}
@@ -328,7 +328,7 @@ func (a *app) runListCmd() *cobra.Command {
 		Example: `  caravan updaterun list -g prod -f fleet-1`,
 		Args:    noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}

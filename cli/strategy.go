@@ -52,7 +52,7 @@ as "3", or a percentage of the group such as "25%").`,
 			if err != nil {
 				return err
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}
@@ -86,7 +86,7 @@ func (a *app) strategyShowCmd() *cobra.Command {
 			if err := need(cmd, "name", name, "name the update strategy"); err != nil {
 				return err
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}
@@ -114,7 +114,7 @@ func (a *app) strategyListCmd() *cobra.Command {
 		Example: `  caravan updatestrategy list -g prod -f fleet-1`,
 		Args:    noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}

@@ -139,7 +139,7 @@ func (a *app) watchCmd(use, short, long, example string, silent bool) *cobra.Com
 			if interval <= 0 {
 				return usagef("--interval must be positive, such as 250ms")
 			}
-			cl, ref, err := a.fleetClient()
+			cl, ref, err := a.fleetClient(a.fleet)
 			if err != nil {
 				return err
 			}

@@ -38,17 +38,9 @@ func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, erro
 		return store.Page{}, s.fail(err, "listing %s", o.Kind)
 	}
 	defer rows.Close()
-	var page store.Page
-	for rows.Next() {
-		if o.Limit > 0 && len(page.Records) == o.Limit {
-			page.Next = page.Records[len(page.Records)-1].ID
-			break
-		}
-		rec, err := scanRecord(rows)
-		if err != nil {
-			return store.Page{}, s.fail(err, "listing %s", o.Kind)
-		}
-		page.Records = append(page.Records, rec)
+	page, err := store.ReadPage(o.Limit, rows.Next, func() (store.Record, error) { return scanRecord(rows) })
+	if err != nil {
+		return store.Page{}, s.fail(err, "listing %s", o.Kind)
 	}
 	if err := rows.Err(); err != nil {
 		return store.Page{}, s.fail(err, "listing %s", o.Kind)

@@ -62,3 +62,22 @@ func PutIf(ctx context.Context, kind Kind, cond Precondition, w Writes) error {
 		}
 	}
 }
+
+// ReadPage collects a page from query results selected in ID order, at
+// most limit+1 of them (limit 0: no limit): the extra one only tells that
+// another page follows, and Next is then the last ID returned.
+func ReadPage(limit int, next func() bool, scan func() (Record, error)) (Page, error) {
+	var page Page
+	for next() {
+		if limit > 0 && len(page.Records) == limit {
+			page.Next = page.Records[len(page.Records)-1].ID
+			break
+		}
+		rec, err := scan()
+		if err != nil {
+			return Page{}, err
+		}
+		page.Records = append(page.Records, rec)
+	}
+	return page, nil
+}
