@@ -181,6 +181,9 @@ func TestBodiesRoundTripByteForByte(t *testing.T) {
 		nil,
 		bytes.Repeat([]byte(`{"member":"m-0000","state":"Completed"},`), 80000),
 	}
+	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: "/f", ETag: "e"}, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 	for i, body := range bodies {
 		rec := store.Record{Kind: store.Runs, ID: fmt.Sprintf("/f/updateruns/r%d", i), Parent: "/f", ETag: "e", Body: body}
 		if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
