@@ -114,7 +114,7 @@ func scanRecord(row scanner) (store.Record, error) {
 // transaction, which then removes what it wrote, or after, when the
 // parent is gone.
 const (
-	upsert       = `INSERT INTO caravan_records (` + columns + `) SELECT ?1, ?2, ?3, ?4, ?5, ?6
+	upsert = `INSERT INTO caravan_records (` + columns + `) SELECT ?1, ?2, ?3, ?4, ?5, ?6
 		WHERE ?7 = '' OR ` + parentExists7 + `
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
 		etag = excluded.etag, state = excluded.state, body = excluded.body`
