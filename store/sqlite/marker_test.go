@@ -40,8 +40,10 @@ func TestOpenRefusesFilesThatAreNotCaravanDatabases(t *testing.T) {
 		says []string
 	}{
 		"empty file": {func(t *testing.T, path string) { os.WriteFile(path, nil, 0o600) }, []string{"the file is empty (0 bytes)", "restore the file from a backup", "move the file away"}},
-		"garbage":    {func(t *testing.T, path string) { os.WriteFile(path, bytes.Repeat([]byte("garbage\x00\xff"), 1000), 0o600) }, []string{"not a SQLite database", "restore"}},
-		"another application's database": {func(t *testing.T, path string) { otherApp(t, path, 1234) }, []string{"another application (application_id 0x000004d2)"}},
+		"garbage": {func(t *testing.T, path string) {
+			os.WriteFile(path, bytes.Repeat([]byte("garbage\x00\xff"), 1000), 0o600)
+		}, []string{"not a SQLite database", "restore"}},
+		"another application's database":                {func(t *testing.T, path string) { otherApp(t, path, 1234) }, []string{"another application (application_id 0x000004d2)"}},
 		"an unmarked database without caravan's tables": {func(t *testing.T, path string) { otherApp(t, path, 0) }, []string{"without caravan's marker or tables"}},
 	} {
 		t.Run(name, func(t *testing.T) {
