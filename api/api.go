@@ -40,6 +40,9 @@ type Config struct {
 	NewID func() string
 	// Principal names the caller of a request, for systemData.
 	Principal func(*http.Request) string
+	// Damage, if set, is told of every stored record found corrupt, and
+	// of every record rewritten or deleted since.
+	Damage *store.Damage
 }
 
 // API is the Fleet API handler.

@@ -18,8 +18,7 @@ func (a *API) getRun(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	respond(w, http.StatusOK, rec)
-	return nil
+	return respond(w, http.StatusOK, rec)
 }
 
 // putRun creates a run (or changes one that has not started): it copies
@@ -102,8 +101,7 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	respond(w, created(!exists), rec)
-	return nil
+	return respond(w, created(!exists), rec)
 }
 
 // strategyFor copies the stages of the strategy a run names, which must be

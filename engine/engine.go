@@ -41,6 +41,8 @@ type Config struct {
 	// operation ended (well or not), since its state has moved. It must
 	// not block.
 	Changed func(clusterID string)
+	// Damage, if set, is told of every stored run found not to decode.
+	Damage *store.Damage
 }
 
 // Engine executes update runs. Create it with New, call Start to resume
@@ -87,7 +89,9 @@ func randomID() string {
 }
 
 // Start resumes every run that was Running, Pending or Stopping, and
-// re-attaches to the upgrades they recorded as begun.
+// re-attaches to the upgrades they recorded as begun. A run whose stored
+// document does not decode is marked Failed with an error saying so (see
+// markUnreadable) and reported to Config.Damage.
 func (e *Engine) Start(ctx context.Context) error {
 	opts := store.ListOptions{Kind: store.Runs, States: []string{string(fleet.Running), string(fleet.Pending), string(fleet.Stopping)}, Limit: 500}
 	for {
@@ -96,9 +100,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			return fmt.Errorf("error listing active update runs: %w", err)
 		}
 		for _, rec := range page.Records {
-			if _, err := e.runnerFor(ctx, rec.ID); err != nil {
-				e.log.Error("cannot resume update run", "run", rec.ID, "error", err)
-			}
+			e.resume(ctx, rec)
 		}
 		if page.Next == "" {
 			return nil
@@ -192,7 +194,11 @@ func (e *Engine) load(ctx context.Context, id string) (*runState, error) {
 		return nil, fleet.NotFound("update run %s not found", runName(id))
 	}
 	if err != nil {
+		e.cfg.Damage.Report(err)
 		return nil, fmt.Errorf("error reading update run %s: %w", id, err)
+	}
+	if st := run.Properties.Status; st != nil && st.Status.Error != nil && st.Status.Error.Code == CodeStoredRunUnreadable {
+		return nil, fleet.Conflict("update run %s was marked Failed because caravan could not read it from the store, and cannot be started, stopped or skipped; delete it and create a new update run", runName(id))
 	}
 	return newRunState(run, rec.ETag, e.cfg.NewID, e.cfg.RecheckInterval)
 }

@@ -25,6 +25,10 @@ func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler
 			writeHealth(w, http.StatusServiceUnavailable, "unavailable", "store: "+err.Error())
 			return
 		}
+		if err := s.Damage.Err(); err != nil {
+			writeHealth(w, http.StatusServiceUnavailable, "unavailable", "store: "+err.Error())
+			return
+		}
 		writeHealth(w, http.StatusOK, "ok", "")
 	})
 	protected := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -40,6 +40,9 @@ type Server struct {
 	Engine    *engine.Engine
 	// Cloud is the hosted simulated cloud, or nil.
 	Cloud *simcloud.Cloud
+	// Damage holds the stored records found corrupt; while it holds any,
+	// /readyz answers not ready.
+	Damage *store.Damage
 
 	log      *slog.Logger
 	api      *api.API
@@ -54,7 +57,7 @@ type Server struct {
 // listens. Stop it with Shutdown.
 func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	cfg.defaults()
-	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout}
+	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Damage: &store.Damage{}}
 	var closers []func()
 	defer func() {
 		if err != nil {
@@ -127,6 +130,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		RecheckInterval: cfg.RecheckInterval,
 		Observed:        func(c *cluster.Cluster) { fleetAPI.ClusterObserved(c) },
 		Changed:         func(id string) { fleetAPI.ClusterChanged(id) },
+		Damage:          s.Damage,
 	})
 	if err != nil {
 		return nil, err
@@ -138,6 +142,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Runs:     s.Engine,
 		Clusters: provider,
 		Logger:   s.log,
+		Damage:   s.Damage,
 		Principal: func(r *http.Request) string {
 			p, _ := auth.PrincipalFrom(r.Context())
 			return p.Name

@@ -155,3 +155,6 @@ func (s *Store) Close() error {
 	s.closed = true
 	return nil
 }
+
+// String names the store for messages.
+func (s *Store) String() string { return "the in-memory store" }

@@ -154,3 +154,6 @@ func (s *Store) fail(err error, format string, args ...any) error {
 	}
 	return fmt.Errorf("error "+format+": %w", append(args, err)...)
 }
+
+// String names the store for messages: "SQLite database PATH".
+func (s *Store) String() string { return "SQLite database " + s.path }
