@@ -154,4 +154,3 @@ it, backup prints how and exits with status 2.`,
 	c.Flags().StringVar(&to, "to", "", "file to write the backup to; it must not exist")
 	return c
 }
-

@@ -157,4 +157,3 @@ func TestBackupOfPostgreSQLSaysHow(t *testing.T) {
 		t.Fatalf("backup with a PostgreSQL store: exit %d %s", r.code, r.stderr)
 	}
 }
-
