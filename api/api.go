@@ -90,6 +90,10 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeErr(w, r, err)
 		return
 	}
+	if err := storable(r.URL.Path); err != nil {
+		a.writeErr(w, r, err)
+		return
+	}
 	h := a.handler(rt, r.Method)
 	if h == nil {
 		w.Header().Set("Allow", a.allowed(rt))
