@@ -112,7 +112,9 @@ func TestUnstorableNamesAre400(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var e struct{ Error struct{ Code, Message string } }
+			var e struct {
+				Error struct{ Code, Message string }
+			}
 			json.NewDecoder(resp.Body).Decode(&e)
 			resp.Body.Close()
 			if resp.StatusCode != 400 || e.Error.Code == "" || e.Error.Message == "" {
