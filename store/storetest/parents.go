@@ -48,7 +48,7 @@ func deleteRacesChildWrites(t *testing.T, s store.Store) {
 	seed := rand.Uint64()
 	t.Logf("seed %d", seed)
 	rnd := rand.New(rand.NewPCG(seed, seed))
-	trials := 40
+	trials := 25
 	if testing.Short() {
 		trials = 10
 	}
