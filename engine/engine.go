@@ -200,7 +200,16 @@ func (e *Engine) load(ctx context.Context, id string) (*runState, error) {
 	if st := run.Properties.Status; st != nil && st.Status.Error != nil && st.Status.Error.Code == CodeStoredRunUnreadable {
 		return nil, fleet.Conflict("update run %s was marked Failed because caravan could not read it from the store, and cannot be started, stopped or skipped; delete it and create a new update run", runName(id))
 	}
-	return newRunState(run, rec.ETag, e.cfg.NewID, e.cfg.RecheckInterval)
+	rs, err := newRunState(run, rec.ETag, e.cfg.NewID, e.cfg.RecheckInterval)
+	if err != nil {
+		// The document decodes but is not a run the engine can drive
+		// (no status tree, versions that do not parse): as unreadable as
+		// one that does not decode.
+		err = &store.CorruptError{Store: store.Name(e.cfg.Store), Kind: store.Runs, ID: rec.ID, Err: err}
+		e.cfg.Damage.Report(err)
+		return nil, fmt.Errorf("error reading update run %s: %w", id, err)
+	}
+	return rs, nil
 }
 
 // poke wakes a run's runner, if it has one.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -50,14 +51,20 @@ func singular(k Kind) string {
 	return string(k)
 }
 
-// CheckBody returns a *CorruptError if rec's body is not JSON: a cheap
-// check for bodies served as they are stored.
+// CheckBody returns a *CorruptError if rec's body is not a JSON object,
+// as every resource is: a cheap check for bodies served as they are
+// stored.
 func CheckBody(rec Record) error {
-	if !json.Valid(rec.Body) {
-		err := errors.New("the body is not valid JSON")
-		if len(rec.Body) == 0 {
-			err = errors.New("the body is empty")
-		}
+	var err error
+	switch trimmed := bytes.TrimLeft(rec.Body, " \t\r\n"); {
+	case len(trimmed) == 0:
+		err = errors.New("the body is empty")
+	case !json.Valid(rec.Body):
+		err = errors.New("the body is not valid JSON")
+	case trimmed[0] != '{':
+		err = errors.New("the body is not a JSON object")
+	}
+	if err != nil {
 		return &CorruptError{Kind: rec.Kind, ID: rec.ID, Err: err}
 	}
 	return nil
