@@ -101,14 +101,15 @@ func scanRecord(row pgx.Row) (store.Record, error) {
 // servers writing at once each write either applies to the version it
 // checked or changes nothing and looks again. Each also changes a row
 // only while the record's parent exists ($7, or $9, is the parent's kind,
-// empty for a kind whose parent is not stored), and takes a share lock on
-// the parent's row to check it: a Delete, which locks the row it removes
-// FOR UPDATE before removing its descendants, waits for the statement to
-// commit and then removes what it wrote, or the statement waits for the
-// Delete and finds no parent.
+// empty for a kind whose parent is not stored), and takes a key-share lock
+// on the parent's row to check it (the weakest lock: it holds up a delete
+// or FOR UPDATE, not an update of the parent). A Delete, which locks the
+// row it removes FOR UPDATE before removing its descendants, waits for
+// the statement to commit and then removes what it wrote, or the
+// statement waits for the Delete and finds no parent.
 const (
-	parentExists7 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = $3::text AND p.kind = $7::text FOR SHARE)`
-	parentExists9 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = $3::text AND p.kind = $9::text FOR SHARE)`
+	parentExists7 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = $3::text AND p.kind = $7::text FOR KEY SHARE)`
+	parentExists9 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = $3::text AND p.kind = $9::text FOR KEY SHARE)`
 	upsert        = `INSERT INTO caravan_records (` + columns + `) SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::bytea
 		WHERE $7::text = '' OR ` + parentExists7 + `
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
