@@ -30,7 +30,9 @@ func TestAPIAnswersBadInputAsOnSQLite(t *testing.T) {
 	defer pg.Close()
 	const sub = "/subscriptions/00000000-0000-0000-0000-000000000001"
 	f := sub + "/resourceGroups/rg/providers/Microsoft.ContainerService/fleets/f1"
-	inRG := func(rg string) string { return sub + "/resourceGroups/" + rg + "/providers/Microsoft.ContainerService/fleets/f1" }
+	inRG := func(rg string) string {
+		return sub + "/resourceGroups/" + rg + "/providers/Microsoft.ContainerService/fleets/f1"
+	}
 	requests := []struct{ method, path, body string }{
 		{"PUT", inRG("g%00x"), `{"location":"eastus"}`},
 		{"GET", inRG("g%00x"), ""},
