@@ -206,13 +206,20 @@ func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond sto
 	case !store.Check(cond, true, etag):
 		return store.ErrPreconditionFailed
 	}
-	const cascade = `WITH RECURSIVE doomed(id) AS (
+	const doomed = `WITH RECURSIVE doomed(id) AS (
 			SELECT $1::text COLLATE "C"
 			UNION
 			SELECT r.id FROM caravan_records r JOIN doomed d ON r.parent = d.id
-		)
-		DELETE FROM caravan_records WHERE id IN (SELECT id FROM doomed)`
-	if _, err := tx.Exec(ctx, cascade, id); err != nil {
+		)`
+	// Lock the descendants first: a write of a grandchild holds a
+	// key-share lock on its parent (a child) until it commits, so once
+	// every child is locked here, each such write has either committed,
+	// and the delete below (a new statement, seeing it) removes it, or
+	// waits for this transaction and then finds no parent.
+	if _, err := tx.Exec(ctx, doomed+` SELECT 1 FROM caravan_records r WHERE r.id IN (SELECT id FROM doomed) FOR UPDATE OF r`, id); err != nil {
+		return s.fail(err, "deleting %s %s", kind, id)
+	}
+	if _, err := tx.Exec(ctx, doomed+` DELETE FROM caravan_records WHERE id IN (SELECT id FROM doomed)`, id); err != nil {
 		return s.fail(err, "deleting %s %s", kind, id)
 	}
 	if err := tx.Commit(ctx); err != nil {
