@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
-	"strconv"
 
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
@@ -40,6 +39,10 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		a.cfg.Damage.Report(ce)
 		a.log.Error("stored resource does not decode", "method", r.Method, "path", r.URL.Path, "error", ce)
 		WriteError(w, http.StatusServiceUnavailable, "StoredResourceCorrupt", "caravan cannot serve "+r.URL.Path+": "+ce.Error())
+	case errors.Is(err, store.ErrParentNotFound):
+		WriteError(w, http.StatusNotFound, "ParentResourceNotFound", "the fleet of "+r.URL.Path+" does not exist (it was deleted, or never created); create the fleet first")
+	case errors.Is(err, store.ErrInvalidKey):
+		WriteError(w, http.StatusBadRequest, "InvalidResourceId", "the resource id in "+quotePath(r.URL.Path)+" cannot be stored: "+err.Error()+"; use names of printable UTF-8 characters, as ARM allows")
 	case errors.As(err, &fe):
 		status := map[fleet.ErrorKind]int{
 			fleet.KindInvalid:            http.StatusBadRequest,
@@ -61,10 +64,6 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		WriteError(w, http.StatusPreconditionFailed, "PreconditionFailed", "the resource has changed since you read it (its ETag no longer matches); read it again and retry")
 	case errors.Is(err, store.ErrNotFound):
 		WriteError(w, http.StatusNotFound, "ResourceNotFound", "the resource was not found")
-	case errors.Is(err, store.ErrParentNotFound):
-		WriteError(w, http.StatusNotFound, "ParentResourceNotFound", "the fleet of "+r.URL.Path+" does not exist (it was deleted, or never created); create the fleet first")
-	case errors.Is(err, store.ErrInvalidKey):
-		WriteError(w, http.StatusBadRequest, "InvalidResourceId", "the resource id in "+strconvQuote(r.URL.Path)+" cannot be stored: "+err.Error()+"; use names of printable UTF-8 characters, as ARM allows")
 	case errors.As(err, new(*unavailableError)):
 		WriteError(w, http.StatusServiceUnavailable, "ServiceUnavailable", err.Error()+"; try again")
 	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
@@ -74,10 +73,6 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		WriteError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "caravan could not complete the request: "+err.Error()+"; try again")
 	}
 }
-
-// strconvQuote quotes a path for a message, escaping bytes that are not
-// printable UTF-8.
-func strconvQuote(s string) string { return strconv.QuoteToGraphic(s) }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")

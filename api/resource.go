@@ -46,7 +46,7 @@ func (a *API) save(ctx context.Context, kind store.Kind, id, parent, state strin
 		return rec, err
 	}
 	if err := a.cfg.Store.Put(ctx, rec, cond); err != nil {
-		if errors.Is(err, store.ErrPreconditionFailed) {
+		if errors.Is(err, store.ErrPreconditionFailed) && !errors.Is(err, store.ErrParentNotFound) {
 			return rec, preconditionError(cond)
 		}
 		return rec, err

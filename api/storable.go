@@ -14,7 +14,11 @@ import (
 // implementation: see store.CheckKey.)
 func storable(path string) error {
 	if !utf8.ValidString(path) {
-		return &fleet.Error{Kind: fleet.KindInvalid, Code: "InvalidResourceId", Message: "the path " + strconv.QuoteToGraphic(path) + " is not valid UTF-8; resource names are UTF-8 text"}
+		return &fleet.Error{Kind: fleet.KindInvalid, Code: "InvalidResourceId", Message: "the path " + quotePath(path) + " is not valid UTF-8; resource names are UTF-8 text"}
 	}
 	return nil
 }
+
+// quotePath quotes a path for a message, escaping bytes that are not
+// printable UTF-8.
+func quotePath(path string) string { return strconv.QuoteToGraphic(path) }

@@ -185,7 +185,7 @@ func (r *runner) advance(effs []effect, force bool) outcome {
 	effs = append(effs, more...)
 	if r.rs.dirty && (force || !onlyInspections(effs)) {
 		if err := r.persist(); err != nil {
-			if !errors.Is(err, store.ErrPreconditionFailed) && !errors.Is(err, store.ErrParentNotFound) {
+			if !errors.Is(err, store.ErrPreconditionFailed) {
 				return aborted
 			}
 			r.e.log.Error("update run changed underneath the engine; leaving it", "run", r.id, "error", err)
@@ -225,9 +225,7 @@ func (r *runner) persist() error {
 	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State), Body: body}
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
 		err = r.e.cfg.Store.Put(r.e.ctx, rec, store.Precondition{IfMatch: r.rs.etag})
-		if err == nil || errors.Is(err, store.ErrPreconditionFailed) || errors.Is(err, store.ErrParentNotFound) {
-			// Done, or changed by another writer, or deleted with its
-			// fleet: retrying cannot help.
+		if err == nil || errors.Is(err, store.ErrPreconditionFailed) {
 			break
 		}
 		r.e.log.Warn("cannot save update run; retrying", "run", r.id, "error", err, "retry_in", delay)

@@ -91,11 +91,21 @@ var (
 	ErrNotFound           = errors.New("resource not found")
 	ErrPreconditionFailed = errors.New("precondition failed: the resource changed or does not match the given ETag")
 	ErrClosed             = errors.New("store is closed")
-	// ErrParentNotFound refuses to write a record whose parent record
-	// (see ParentKind) does not exist: its fleet was deleted, or never
-	// created.
-	ErrParentNotFound = errors.New("the resource's parent does not exist")
 )
+
+// ErrParentNotFound refuses to write a record whose parent record (see
+// ParentKind) does not exist: its fleet was deleted, or never created.
+// It is also an ErrPreconditionFailed (errors.Is holds for both): the
+// write's implied precondition, that its parent exists, failed, and a
+// writer that lets go of a record whose ETag moved (the engine) lets go
+// of one whose fleet is gone.
+var ErrParentNotFound error = parentNotFound{}
+
+type parentNotFound struct{}
+
+func (parentNotFound) Error() string { return "the resource's parent does not exist" }
+
+func (parentNotFound) Is(target error) bool { return target == ErrPreconditionFailed }
 
 // ParentKind is the kind of the record a record of kind k lives in, or ""
 // when k's parent is not a stored record (a fleet lives in a resource

@@ -18,8 +18,8 @@ func childNeedsParent(t *testing.T, s store.Store) {
 	for _, cond := range []store.Precondition{{}, {IfNoneMatch: "*"}, {IfMatch: "*"}, {IfMatch: "e"}, {IfNoneMatch: "e"}} {
 		for _, kind := range []store.Kind{store.Members, store.Strategies, store.Runs} {
 			err := s.Put(ctx, childRec(kind, "nofleet", "c1", "e"), cond)
-			if !errors.Is(err, store.ErrParentNotFound) {
-				t.Fatalf("writing a %s of a fleet that does not exist with %+v: got %v, want ErrParentNotFound", kind, cond, err)
+			if !errors.Is(err, store.ErrParentNotFound) || !errors.Is(err, store.ErrPreconditionFailed) {
+				t.Fatalf("writing a %s of a fleet that does not exist with %+v: got %v, want ErrParentNotFound, which is an ErrPreconditionFailed", kind, cond, err)
 			}
 		}
 	}
