@@ -169,7 +169,7 @@ func oneMemberPerCluster(st *fleet.RunStatus) error {
 	for _, s := range st.Stages {
 		for _, g := range s.Groups {
 			for _, m := range g.Members {
-				c := strings.ToLower(m.ClusterResourceID)
+				c := fleet.ClusterKey(m.ClusterResourceID)
 				if other, dup := seen[c]; dup {
 					return fleet.Invalid("properties", "members %s and %s both name cluster %s; remove one of them from the fleet or from the run's groups", other, m.Name, m.ClusterResourceID)
 				}
