@@ -73,7 +73,7 @@ func New(cfg Config) *API {
 	if cfg.Principal == nil {
 		cfg.Principal = func(*http.Request) string { return "" }
 	}
-	return &API{cfg: cfg, log: cfg.Logger, clusters: newClusterCache(cfg.Clusters, cfg.Clock)}
+	return &API{cfg: cfg, log: cfg.Logger, clusters: newClusterCache(cfg.Clusters, cfg.Store, cfg.NewID, cfg.Clock)}
 }
 
 // ServeHTTP routes a request to its handler.
