@@ -123,6 +123,10 @@ func (a *API) handler(rt route, method string) handlerFunc {
 		if method == http.MethodGet {
 			return a.listChildren
 		}
+	case rt.action == "plan":
+		if method == http.MethodGet {
+			return a.getPlan
+		}
 	case rt.action != "":
 		if method == http.MethodPost {
 			return a.runAction

@@ -96,6 +96,9 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err := oneMemberPerCluster(status); err != nil {
 		return err
 	}
+	if err := a.checkOffered(ctx, p.ManagedClusterUpdate, status); err != nil {
+		return err
+	}
 	run.Properties = fleet.UpdateRunProperties{
 		ProvisioningState:    fleet.ProvisioningSucceeded,
 		UpdateStrategyID:     p.UpdateStrategyID,
@@ -226,6 +229,9 @@ func (a *API) runAction(w http.ResponseWriter, r *http.Request, rt route) error 
 	var err error
 	switch rt.action {
 	case "start":
+		if err := a.checkStart(ctx, rt); err != nil {
+			return err
+		}
 		run, err = a.cfg.Runs.StartRun(ctx, rt.childID(), ifMatch)
 	case "stop":
 		run, err = a.cfg.Runs.StopRun(ctx, rt.childID(), ifMatch)
