@@ -225,10 +225,10 @@ func (t target) member(m fleet.MemberStatus, o Observation) MemberPlan {
 			return mp
 		}
 		to, mp.To = v, v.String()
-		if reason := t.illegal(c, to); reason != "" {
-			mp.Action, mp.Reason = Blocked, reason
-			return mp
-		}
+	}
+	illegal := ""
+	if t.upgrade != fleet.UpgradeNodeImageOnly {
+		illegal = t.illegal(c, to)
 	}
 	// The pools.
 	behind := false
@@ -268,6 +268,8 @@ func (t target) member(m fleet.MemberStatus, o Observation) MemberPlan {
 	}
 	cpMoves := t.upgrade != fleet.UpgradeNodeImageOnly && c.KubernetesVersion != mp.To
 	switch {
+	case illegal != "":
+		mp.Action, mp.Reason = Blocked, illegal
 	case !cpMoves && !behind:
 		mp.Action, mp.Reason = Skip, "already at the target"
 	case cpMoves && !c.OffersVersion(mp.To):
