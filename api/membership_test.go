@@ -10,8 +10,13 @@ import (
 	"testing"
 
 	"github.com/caravan-dev/caravan/store"
+	"github.com/caravan-dev/caravan/store/postgres"
+	"github.com/caravan-dev/caravan/store/postgres/pgtest"
 	"github.com/caravan-dev/caravan/store/sqlite"
 )
+
+// TestMain stops the PostgreSQL server the store tests start, if any.
+func TestMain(m *testing.M) { pgtest.Main(m) }
 
 func fleetPath(rgName, name string) string {
 	return "/subscriptions/" + sub + "/resourceGroups/" + rgName + "/providers/Microsoft.ContainerService/fleets/" + name
@@ -84,6 +89,14 @@ func TestConcurrentMembersOfOneCluster(t *testing.T) {
 		open func(t *testing.T) store.Store
 	}{
 		{"memory", func(*testing.T) store.Store { return nil }},
+		{"postgres", func(t *testing.T) store.Store {
+			s, err := postgres.Open(context.Background(), pgtest.Start(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { s.Close() })
+			return s
+		}},
 		{"sqlite", func(t *testing.T) store.Store {
 			s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "caravan.db"))
 			if err != nil {
