@@ -11,8 +11,8 @@ import (
 
 // CheckOffered refuses a run whose Kubernetes version no region of its
 // members' clusters offers: such a run would leave every member Pending
-// for good. It judges only from the clusters that were read; with none,
-// it says nothing. The error names what the regions do offer.
+// for good. It judges only from the clusters that were read with their
+// region's catalog; with none, it says nothing. The error names what the regions do offer.
 func CheckOffered(u fleet.ManagedClusterUpdate, obs Observations) error {
 	if u.Upgrade.Type == fleet.UpgradeNodeImageOnly || u.Upgrade.KubernetesVersion == "" {
 		return nil
@@ -25,7 +25,9 @@ func CheckOffered(u fleet.ManagedClusterUpdate, obs Observations) error {
 	regions := map[string]bool{}
 	for _, o := range obs {
 		c := o.Cluster
-		if c == nil {
+		if c == nil || len(c.AvailableVersions) == 0 {
+			// A cluster whose region's catalog could not be read says
+			// nothing of what is offered.
 			continue
 		}
 		regions[c.Region] = true

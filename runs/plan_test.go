@@ -146,6 +146,11 @@ func TestCheckOfferedNamesWhatIsOffered(t *testing.T) {
 	if fleet.KindOf(err) != fleet.KindInvalid || !strings.Contains(err.Error(), "offered there: 1.29.9, 1.30.4, 1.30.7, 1.31.2, 1.32.6") || !strings.Contains(err.Error(), "eastus, westeurope") {
 		t.Fatalf("1.32.99: %v", err)
 	}
+	noCatalog := clusterAt("c", "eastus", "1.30.4")
+	noCatalog.AvailableVersions = nil
+	if err := CheckOffered(full("1.32.99", fleet.NodeImageLatest), observe(noCatalog)); err != nil {
+		t.Fatalf("without a catalog, nothing is judged: %v", err)
+	}
 	if err := CheckOffered(full("1.32.99", fleet.NodeImageLatest), Observations{}); err != nil {
 		t.Fatalf("with nothing read, nothing is judged: %v", err)
 	}
