@@ -47,6 +47,8 @@ type observed struct {
 	checked time.Time
 	// loaded: the store has been consulted for this cluster.
 	loaded bool
+	// queued is when the entry was last queued for the store.
+	queued time.Time
 }
 
 // refreshers is how many clusters are read again at once in the
@@ -324,11 +326,7 @@ func (c *clusterCache) remember(id string, cl *cluster.Cluster) *fleet.ClusterIn
 		}
 	}
 	slices.Sort(info.NodeImageVersions)
-	c.record(id, info, now, func(old fleet.ClusterInfo) bool {
-		// Write when something changed, and otherwise now and then, so
-		// the stored time of observation stays close.
-		return !sameCluster(old, info) || old.ObservedAt == nil || now.Sub(*old.ObservedAt) > c.ttl
-	})
+	c.record(id, info, now, func(old fleet.ClusterInfo) bool { return !sameCluster(old, info) })
 	return &info
 }
 
@@ -355,7 +353,8 @@ func (c *clusterCache) failed(id string, err error) *fleet.ClusterInfo {
 }
 
 // record keeps info as the cluster's state, and queues it for the store
-// when write says it differs enough from what was kept.
+// when write says it differs from what was kept, or when it was last
+// queued longer than the TTL ago.
 func (c *clusterCache) record(id string, info fleet.ClusterInfo, now time.Time, write func(old fleet.ClusterInfo) bool) {
 	key := fleet.ClusterKey(id)
 	c.mu.Lock()
@@ -365,11 +364,14 @@ func (c *clusterCache) record(id string, info fleet.ClusterInfo, now time.Time, 
 		e = &observed{loaded: c.st == nil}
 		c.seen[key] = e
 	}
-	changed := write(e.info)
+	// Write when something changed, and otherwise now and then, so the
+	// stored time of observation stays close.
+	changed := write(e.info) || now.Sub(e.queued) > c.ttl
 	e.info, e.checked = info, now
 	if !changed {
 		return
 	}
+	e.queued = now
 	select {
 	case <-c.stop:
 		return
