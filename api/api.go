@@ -73,7 +73,7 @@ func New(cfg Config) *API {
 	if cfg.Principal == nil {
 		cfg.Principal = func(*http.Request) string { return "" }
 	}
-	return &API{cfg: cfg, log: cfg.Logger, clusters: newClusterCache(cfg.Clusters, cfg.Clock)}
+	return &API{cfg: cfg, log: cfg.Logger, clusters: newClusterCache(cfg.Clusters, cfg.Store, cfg.NewID, cfg.Clock)}
 }
 
 // ServeHTTP routes a request to its handler.
@@ -122,6 +122,10 @@ func (a *API) handler(rt route, method string) handlerFunc {
 	case rt.name == "":
 		if method == http.MethodGet {
 			return a.listChildren
+		}
+	case rt.action == "plan":
+		if method == http.MethodGet {
+			return a.getPlan
 		}
 	case rt.action != "":
 		if method == http.MethodPost {

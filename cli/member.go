@@ -185,7 +185,8 @@ func renderMembers(w io.Writer, ms []fleet.Member) error {
 		region, k8s, images := "-", "-", "-"
 		if ci := m.Properties.Cluster; ci != nil {
 			region, k8s, images = orDash(ci.Region), orDash(ci.KubernetesVersion), orDash(strings.Join(ci.NodeImageVersions, ", "))
-			if ci.Error != "" && ci.KubernetesVersion == "" {
+			if ci.Error != "" {
+				// What was seen before no longer holds: say why.
 				images = "unknown: " + ci.Error
 			}
 		}

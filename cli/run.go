@@ -16,9 +16,10 @@ import (
 func (a *app) runCmd() *cobra.Command {
 	c := group("updaterun", "Create, start, stop, skip, show and watch update runs", `  caravan updaterun create -g prod -f fleet-1 -n to-1-32 --upgrade-type Full \
       --kubernetes-version 1.32 --node-image-selection Consistent --update-strategy-name safe
+  caravan updaterun plan -g prod -f fleet-1 -n to-1-32
   caravan updaterun start -g prod -f fleet-1 -n to-1-32
   caravan updaterun watch -g prod -f fleet-1 -n to-1-32`,
-		a.runCreateCmd(), a.runStartCmd(), a.runStopCmd(), a.runSkipCmd(), a.runShowCmd(),
+		a.runCreateCmd(), a.runPlanCmd(), a.runStartCmd(), a.runStopCmd(), a.runSkipCmd(), a.runShowCmd(),
 		a.runListCmd(), a.childDeleteCmd("update run", "Delete an update run that is not in progress",
 			`  caravan updaterun delete -g prod -f fleet-1 -n to-1-32`, (*client.Client).DeleteRun), a.runWaitCmd(), a.runWatchCmd())
 	a.addAPIFlags(c)

@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/runs"
 )
 
 // PutRun creates an update run, or changes one that has not started. Give
@@ -83,6 +84,20 @@ func (c *Client) runAction(ctx context.Context, ref fleet.FleetRef, name, action
 	}
 	var out fleet.UpdateRun
 	if _, err := c.do(ctx, http.MethodPost, c.endpoint(childPath(ref, collRuns, name)+"/"+action, nil), body, &out, opts...); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PlanRun reads what a run will do, member by member, from a fresh look
+// at each member's cluster (caravan's own extension of the API).
+func (c *Client) PlanRun(ctx context.Context, ref fleet.FleetRef, name string) (*runs.Plan, error) {
+	ref, err := c.ref(ref)
+	if err != nil {
+		return nil, err
+	}
+	var out runs.Plan
+	if _, err := c.do(ctx, http.MethodGet, c.endpoint(childPath(ref, collRuns, name)+"/plan", nil), nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil
