@@ -154,20 +154,24 @@ func (p *Provider) pruneLocked() {
 // changed meanwhile refuses it (412) and is read again. Everything else,
 // and every Resume, starts from a fresh read.
 func (p *Provider) begin1(ctx context.Context, t *tracker) (start, error) {
+	var obs *observation
 	if recent := p.recent.take(t.id.key()); recent != nil && !t.op.Resume {
 		if tgt, s, ok := conditionalFirst(recent, t.op); ok {
-			l, err := p.begin(ctx, t.id, recent, s)
+			l, after, err := p.write(ctx, t.id, recent, tgt, s, cachedOffers)
 			if err == nil {
 				return start{target: tgt, lro: l, step: s}, nil
 			}
 			if !preconditionFailed(err) {
 				return start{}, err
 			}
+			obs = after // the read that settled the refused write
 		}
 	}
-	obs, err := p.observe(ctx, t.id, cachedOffers)
-	if err != nil {
-		return start{}, err
+	if obs == nil {
+		var err error
+		if obs, err = p.observe(ctx, t.id, cachedOffers); err != nil {
+			return start{}, err
+		}
 	}
 	c := obs.cluster
 	tgt, err := resolveTarget(c, t.op)
@@ -190,7 +194,7 @@ func (p *Provider) begin1(ctx context.Context, t *tracker) (start, error) {
 	if err := checkOffers(c, tgt); err != nil {
 		return start{}, err
 	}
-	l, err := p.begin(ctx, t.id, obs, s)
+	l, _, err := p.write(ctx, t.id, obs, tgt, s, tgt.offersNeeded())
 	if err != nil {
 		return start{}, err
 	}
@@ -256,6 +260,11 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 				return ctx.Err()
 			case errors.As(err, &lost):
 				unobserved, last = true, nil
+				if lw, ok := cur.(*lostWrite); ok {
+					// The write's answer was lost: what the cluster shows
+					// now is its outcome, unless it showed that before.
+					unobserved = !lw.failedBefore
+				}
 			default:
 				return err
 			}
@@ -291,7 +300,7 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 		if last != nil && *last == s {
 			return notConverged(obs.cluster, s)
 		}
-		l, err := p.begin(ctx, t.id, obs, s)
+		l, _, err := p.write(ctx, t.id, obs, st.target, s, st.target.offersNeeded())
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
