@@ -179,7 +179,7 @@ func newLossy(t *testing.T, seed uint64) *lossy {
 		// retried blindly would find its first copy finished and begin
 		// the operation again.
 		Retry: aks.Retry{Delay: 400 * time.Millisecond, MaxDelay: time.Second},
-		Poll:       aks.Poll{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond},
+		Poll:  aks.Poll{Initial: 10 * time.Millisecond, Max: 100 * time.Millisecond},
 	})
 	if err != nil {
 		t.Fatal(err)
