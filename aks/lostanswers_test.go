@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -68,7 +69,7 @@ func TestLostAnswersBeginNothingTwice(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			h := newLossy(t, uint64(20261130+i))
+			h := newLossy(t, faultproxy.Options{Seed: uint64(20261130 + i), DropRate: 0.3, DuplicateRate: 0.2}, lostClusters, "0.15")
 			run := h.run(t, tc.update)
 
 			// The cloud's record: every upgrade exactly once, and nothing
@@ -149,6 +150,7 @@ func TestLostAnswersBeginNothingTwice(t *testing.T) {
 type lossy struct {
 	sim      *simEnv
 	proxy    *faultproxy.Proxy
+	front    string // the proxy's URL: the provider's endpoint
 	store    store.Store
 	eng      *engine.Engine
 	fleet    fleet.FleetRef
@@ -157,16 +159,16 @@ type lossy struct {
 	written  chan struct{}
 }
 
-func newLossy(t *testing.T, seed uint64) *lossy {
+func newLossy(t *testing.T, faults faultproxy.Options, clusters int, upgradeSeconds string, wrap ...func(http.Handler) http.Handler) *lossy {
 	t.Helper()
 	h := &lossy{
-		sim:     newSim(t, simcloud.Options{Seed: int64(seed)}),
+		sim:     newSim(t, simcloud.Options{Seed: int64(faults.Seed)}, wrap...),
 		store:   memory.New(),
 		fleet:   fleet.FleetRef{Subscription: simcloud.DefaultSubscription, ResourceGroup: "rg-fleet", Fleet: "lossy"},
 		written: make(chan struct{}, 1),
 	}
 	var err error
-	h.proxy, err = faultproxy.New(h.sim.srv.URL, faultproxy.Options{Seed: seed, DropRate: 0.3, DuplicateRate: 0.2})
+	h.proxy, err = faultproxy.New(h.sim.srv.URL, faults)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -186,13 +188,14 @@ func newLossy(t *testing.T, seed uint64) *lossy {
 	}
 	t.Cleanup(func() { p.Close() })
 
-	for i := range lostClusters {
+	h.front = front.URL
+	for i := range clusters {
 		name := fmt.Sprintf("lossy-%02d", i)
 		id, err := h.sim.cloud.CreateCluster(simcloud.ClusterSpec{
 			Name: name, ResourceGroup: simGroup, Region: simRegion, KubernetesVersion: "1.30.9",
 			// Long enough that a second copy of a write finds the first
 			// one's operation still running, as it would in Azure.
-			Tags: map[string]string{simcloud.TagUpgradeSeconds: "0.15"},
+			Tags: map[string]string{simcloud.TagUpgradeSeconds: upgradeSeconds},
 			Pools: []simcloud.PoolSpec{
 				{Name: "system", Mode: "System", OSSKU: simcloud.OSSKUUbuntu, NodeImageVersion: simcloud.FamilyUbuntu2204 + "-" + oldImage},
 				{Name: "user", Mode: "User", OSSKU: simcloud.OSSKUAzureLinux, NodeImageVersion: simcloud.FamilyAzureLinux3 + "-" + oldImage},
@@ -233,6 +236,16 @@ func newLossy(t *testing.T, seed uint64) *lossy {
 // until it ends.
 func (h *lossy) run(t *testing.T, update fleet.ManagedClusterUpdate) *fleet.UpdateRun {
 	t.Helper()
+	id := h.start(t, update)
+	return h.waitRun(t, id, "end", func(r *fleet.UpdateRun) bool {
+		s := r.Properties.Status.Status.State
+		return s.Finished() || s == fleet.Failed || s == fleet.Stopped
+	})
+}
+
+// start creates a run of every member in one group and starts it.
+func (h *lossy) start(t *testing.T, update fleet.ManagedClusterUpdate) string {
+	t.Helper()
 	if err := fleet.ValidateUpdate("properties.managedClusterUpdate", update); err != nil {
 		t.Fatal(err)
 	}
@@ -254,21 +267,28 @@ func (h *lossy) run(t *testing.T, update fleet.ManagedClusterUpdate) *fleet.Upda
 	if _, err := h.eng.StartRun(ctx, run.ID, ""); err != nil {
 		t.Fatalf("starting the run: %v", err)
 	}
+	return run.ID
+}
+
+// waitRun waits, on each write of the run, until done says the stored run
+// is as wanted, for at most a minute.
+func (h *lossy) waitRun(t *testing.T, id, what string, done func(*fleet.UpdateRun) bool) *fleet.UpdateRun {
+	t.Helper()
 	deadline := time.NewTimer(60 * time.Second)
 	defer deadline.Stop()
 	for {
-		got, _, err := store.Load[fleet.UpdateRun](ctx, h.store, store.Runs, run.ID)
+		got, _, err := store.Load[fleet.UpdateRun](context.Background(), h.store, store.Runs, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if s := got.Properties.Status.Status.State; s.Finished() || s == fleet.Failed || s == fleet.Stopped {
+		if done(got) {
 			return got
 		}
 		select {
 		case <-h.written:
 		case <-deadline.C:
 			b, _ := json.MarshalIndent(got.Properties.Status, "", "  ")
-			t.Fatalf("the run did not end within 60s:\n%s", b)
+			t.Fatalf("waiting for the run to %s: not within 60s:\n%s", what, b)
 		}
 	}
 }
@@ -309,5 +329,42 @@ func (h *lossy) wantAt(t *testing.T, id, version, poolVersion, image string) {
 		if !strings.HasSuffix(ap.NodeImageVersion, "-"+image) {
 			t.Errorf("pool %s of %s has image %s, want release %s", ap.Name, id, ap.NodeImageVersion, image)
 		}
+	}
+}
+
+// TestUnreachableCloudShowsOnMembersAndRun: while the cloud cannot be
+// reached, the member whose upgrade is in flight and the run's message say
+// so, naming the endpoint; once it answers again, both clear and the
+// member completes.
+func TestUnreachableCloudShowsOnMembersAndRun(t *testing.T) {
+	// The cloud becomes unreachable right after it accepted the upgrade.
+	var h *lossy
+	var once sync.Once
+	h = newLossy(t, faultproxy.Options{Seed: 7}, 1, "1", func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			if r.Method == http.MethodPost && strings.HasSuffix(strings.ToLower(r.URL.Path), "/upgradenodeimageversion") {
+				once.Do(func() { h.proxy.SetDown(true) })
+			}
+		})
+	})
+	id := h.start(t, fleet.ManagedClusterUpdate{Upgrade: fleet.UpgradeSpec{Type: fleet.UpgradeNodeImageOnly}})
+	member := func(r *fleet.UpdateRun) fleet.MemberStatus { return r.Properties.Status.Stages[0].Groups[0].Members[0] }
+	want := "cannot reach the cloud at " + h.front
+	run := h.waitRun(t, id, "say the cloud cannot be reached", func(r *fleet.UpdateRun) bool {
+		return strings.Contains(member(r).Message, want) && strings.Contains(r.Properties.Status.Message, want)
+	})
+	m := member(run)
+	if m.Status.State != fleet.Running || !strings.HasSuffix(m.Message, "; retrying") {
+		t.Errorf("member is %s with message %q, want Running, saying it retries", m.Status.State, m.Message)
+	}
+	if msg := run.Properties.Status.Message; !strings.HasPrefix(msg, "1 member held up ("+m.Name+"): ") {
+		t.Errorf("run message %q, want it to name the member held up", msg)
+	}
+
+	h.proxy.SetDown(false)
+	run = h.waitRun(t, id, "end", func(r *fleet.UpdateRun) bool { return r.Properties.Status.Status.State == fleet.Completed })
+	if m := member(run); m.Status.State != fleet.Completed || m.Message != "upgraded node images" || run.Properties.Status.Message != "" {
+		t.Errorf("after the cloud came back: member %s %q, run message %q; want Completed, upgraded, no run message", m.Status.State, m.Message, run.Properties.Status.Message)
 	}
 }

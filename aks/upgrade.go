@@ -20,6 +20,7 @@ type tracker struct {
 
 	// Guarded by Provider.mu.
 	waiters    []func(error)
+	reports    []func(error) // the Report of each caller attached
 	finished   bool
 	err        error
 	finishedAt time.Time
@@ -94,6 +95,9 @@ func (p *Provider) reserve(ctx context.Context, op cluster.Operation, id cluster
 				return nil, cluster.Errorf(cluster.Busy, "OperationInProgress", "operation %s is in progress on cluster %s; operation %s waits for it to end", other.op.ID, id.name, op.ID)
 			}
 			t := &tracker{op: op, id: id, started: make(chan struct{}), waiters: []func(error){done}}
+			if op.Report != nil {
+				t.reports = []func(error){op.Report}
+			}
 			p.trackers[op.ID] = t
 			p.active[id.key()] = t
 			p.wg.Add(1)
@@ -122,6 +126,9 @@ func (p *Provider) reserve(ctx context.Context, op cluster.Operation, id cluster
 			return nil, nil
 		}
 		existing.waiters = append(existing.waiters, done)
+		if op.Report != nil {
+			existing.reports = append(existing.reports, op.Report)
+		}
 		p.mu.Unlock()
 		return nil, nil
 	}
@@ -225,7 +232,7 @@ func conditionalFirst(obs *observation, op cluster.Operation) (target, step, boo
 // track follows the operation to its end in the provider's lifetime.
 func (p *Provider) track(t *tracker, st start) {
 	defer p.wg.Done()
-	err := p.converge(p.life, t, st)
+	err := p.converge(p.withReporter(p.life, t), t, st)
 	if p.life.Err() != nil {
 		// Closing: the cloud's operation goes on; a later Upgrade with
 		// the same id picks it up.
@@ -278,11 +285,13 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 			if reason(err) != cluster.Transient {
 				return err
 			}
+			lookFailed(ctx, err)
 			if err := sleep(ctx, retry.after(nil)); err != nil {
 				return err
 			}
 			continue
 		}
+		lookSucceeded(ctx)
 		if obs.cluster.Busy {
 			if _, err := p.waitIdle(ctx, t.id); err != nil {
 				return err
@@ -321,6 +330,7 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 				}
 				continue
 			case cluster.Transient:
+				lookFailed(ctx, err)
 				if err := sleep(ctx, retry.after(nil)); err != nil {
 					return err
 				}

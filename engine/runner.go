@@ -65,6 +65,8 @@ type runner struct {
 	// of the run, nil otherwise. Commands for the run are refused at once
 	// meanwhile: the runner takes none until the save goes through.
 	saveErr atomic.Pointer[error]
+	// trouble holds the members a cloud that does not answer holds up.
+	trouble map[mkey]cloudTrouble
 }
 
 // storeFailed is the answer to a command the store did not let the runner
@@ -87,7 +89,7 @@ const storeRetryAfter = 5 * time.Second
 
 func newRunner(e *Engine, rs *runState) *runner {
 	f, _, _, _ := fleet.ParseFleetChildID(rs.run.ID)
-	return &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{})}
+	return &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{}), trouble: map[mkey]cloudTrouble{}}
 }
 
 func (r *runner) active() bool {
@@ -137,6 +139,9 @@ func (r *runner) handle(events []any) bool {
 		case tick:
 		case inspected:
 			effs = append(effs, r.rs.onInspected(ev, r.e.locks)...)
+			r.onInspectedTrouble(ev)
+		case reported:
+			r.onReported(ev)
 		case beginFailed:
 			r.rs.onBeginFailed(ev, r.e.locks)
 		case finished:
@@ -166,6 +171,7 @@ func (r *runner) handle(events []any) bool {
 			}
 		}
 	}
+	r.showTrouble()
 	return r.advance(effs, false) != lost
 }
 
@@ -398,6 +404,7 @@ func (r *runner) perform(ef effect) {
 	case effectBegin:
 		op := ef.op
 		k := ef.k
+		op.Report = func(err error) { r.mb.post(reported{k: k, opID: op.ID, err: err}) }
 		r.e.goEffect(func() {
 			err := p.Upgrade(ctx, op, func(err error) {
 				r.mb.post(finished{k: k, opID: op.ID, err: err})
