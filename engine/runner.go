@@ -70,11 +70,8 @@ type runner struct {
 }
 
 // storeFailed is the answer to a command the store did not let the runner
-// apply; a missing run stays a 404.
+// apply.
 func (r *runner) storeFailed(err error) error {
-	if fleet.KindOf(err) != 0 {
-		return err
-	}
 	return unavailable(storeRetryAfter, "update run %s cannot be changed now: its store does not answer (%v); nothing was changed", runName(r.id), err)
 }
 
@@ -193,23 +190,23 @@ func errLost(rs *runState) error {
 func (r *runner) runCommand(c command) bool {
 	ctx, cancel := context.WithTimeout(r.e.ctx, r.e.cfg.CommandTimeout)
 	defer cancel()
+	// The change must be saved before it is answered: a store that does
+	// not answer now refuses the command before it changes anything,
+	// rather than holding the caller until it is back.
+	if _, err := r.e.cfg.Store.Get(ctx, store.Runs, r.id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.reply <- commandResult{err: r.storeFailed(err)}
+		return true
+	}
 	if !r.rs.active() && len(r.rs.inspecting) == 0 {
 		// Nothing drives the run: read it afresh, as the API may have
 		// changed it since.
 		rs, err := r.e.load(ctx, r.id)
 		if err != nil {
-			c.reply <- commandResult{err: r.storeFailed(err)}
+			c.reply <- commandResult{err: err}
 			return true
 		}
 		r.rs = rs
-	} else if _, err := r.e.cfg.Store.Get(ctx, store.Runs, r.id); err != nil && !errors.Is(err, store.ErrNotFound) {
-		// The change must be saved before it is answered: a store that
-		// does not answer now refuses the command before it changes
-		// anything, rather than holding the caller until it is back.
-		c.reply <- commandResult{err: r.storeFailed(err)}
-		return true
 	}
-
 	r.rs.now = r.e.cfg.Clock.Now()
 	if c.ifMatch != "" && c.ifMatch != "*" && c.ifMatch != r.rs.etag {
 		c.reply <- commandResult{err: fleet.PreconditionFailed("update run %s has ETag %s, not %s", r.rs.name(), r.rs.etag, c.ifMatch)}
