@@ -52,6 +52,7 @@ func TestStartStopNeverAnswersShuttingDown(t *testing.T) {
 	if n > 0 {
 		t.Fatalf("%d of %d commands failed", n, runs*rounds*2)
 	}
+	t.Logf("%d starts and stops of %d runs: none refused", runs*rounds*2, runs)
 	for _, id := range ids {
 		if s := e.runState(id); s != fleet.Stopped {
 			t.Errorf("run %s is %s after its last stop, want Stopped", id, s)
