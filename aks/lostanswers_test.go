@@ -74,7 +74,7 @@ func TestLostAnswersBeginNothingTwice(t *testing.T) {
 
 			// The cloud's record: every upgrade exactly once, and nothing
 			// else written.
-			upgraded, repeats := 0, 0
+			upgraded, planes, repeats := 0, 0, 0
 			for _, id := range h.clusters {
 				counts := map[string]int{}
 				for _, op := range h.sim.cloud.Operations(simcloud.OperationFilter{Cluster: id}) {
@@ -102,7 +102,10 @@ func TestLostAnswersBeginNothingTwice(t *testing.T) {
 					if n > want[k] {
 						repeats += n - want[k]
 					}
-					if strings.HasPrefix(k, string(simcloud.KindUpgradeAgentPool)) || strings.HasPrefix(k, string(simcloud.KindUpgradeNodeImage)) {
+					switch {
+					case strings.HasPrefix(k, string(simcloud.KindUpgradeControlPlane)):
+						planes += min(n, want[k])
+					case strings.HasPrefix(k, string(simcloud.KindUpgradeAgentPool)), strings.HasPrefix(k, string(simcloud.KindUpgradeNodeImage)):
 						upgraded += min(n, want[k])
 					}
 				}
@@ -139,8 +142,8 @@ func TestLostAnswersBeginNothingTwice(t *testing.T) {
 			if h.proxy.Dropped() == 0 || h.proxy.Duplicated() == 0 {
 				t.Errorf("the proxy dropped %d answers and duplicated %d writes; the test means nothing unless it does both", h.proxy.Dropped(), h.proxy.Duplicated())
 			}
-			t.Logf("%s: %d clusters, %d pools upgraded, %d repeats; %d writes, %d answers lost, %d writes delivered twice",
-				tc.name, len(h.clusters), upgraded, repeats, h.proxy.Writes(), h.proxy.Dropped(), h.proxy.Duplicated())
+			t.Logf("%s: %d clusters, %d control planes and %d pools upgraded once each, %d repeats; %d writes, %d answers lost, %d writes delivered twice",
+				tc.name, len(h.clusters), planes, upgraded, repeats, h.proxy.Writes(), h.proxy.Dropped(), h.proxy.Duplicated())
 		})
 	}
 }
