@@ -153,6 +153,9 @@ func renderRun(w io.Writer, run *fleet.UpdateRun, o renderOptions) error {
 	if status.Error != nil {
 		head.row("  Error:", status.Error.Message)
 	}
+	if st != nil && st.Message != "" {
+		head.row("  Message:", st.Message)
+	}
 	head.write(&buf)
 	if st != nil && len(st.Stages) > 0 {
 		buf.WriteString("\n")

@@ -28,7 +28,8 @@ func fixtureRun() *fleet.UpdateRun {
 				NodeImageSelection: &fleet.NodeImageSelection{Type: fleet.NodeImageConsistent},
 			},
 			Status: &fleet.RunStatus{
-				Status: fleet.UpdateStatus{State: fleet.Running, StartTime: at(0)},
+				Status:  fleet.UpdateStatus{State: fleet.Running, StartTime: at(0)},
+				Message: "1 member held up (us-2): cannot reach the cloud at https://management.azure.com: connection refused; retrying",
 				NodeImageSelection: &fleet.NodeImageSelectionStatus{SelectedNodeImageVersions: []fleet.NodeImageVersion{
 					{Version: "AKSAzureLinux-V3gen2-202503.18.0"}, {Version: "AKSUbuntu-2204gen2containerd-202503.18.0"},
 				}},

@@ -25,7 +25,11 @@ func (s State) Finished() bool { return s == Completed || s == Skipped }
 
 // RunStatus is a run's status tree.
 type RunStatus struct {
-	Status             UpdateStatus              `json:"status"`
+	Status UpdateStatus `json:"status"`
+	// Message says what holds the run up while it runs, such as a cloud
+	// that cannot be reached; empty when nothing does. Not part of
+	// Azure's API.
+	Message            string                    `json:"message,omitempty"`
 	Stages             []StageStatus             `json:"stages"`
 	NodeImageSelection *NodeImageSelectionStatus `json:"nodeImageSelection,omitempty"`
 }
