@@ -160,6 +160,7 @@ func (rs *runState) onSelected(ev selectedImages) {
 func (rs *runState) finishMember(m *fleet.MemberStatus, s fleet.State, msg string) {
 	m.Status.State = s
 	m.Status.Error = nil
+	rs.setStart(&m.Status, rs.now)
 	now := rs.now
 	m.Status.CompletedTime = &now
 	m.Message = msg
@@ -172,6 +173,7 @@ func (rs *runState) hold(k mkey, msg string) {
 	rs.touchGroup(k.s, k.g)
 	m := rs.member(k)
 	rs.setState(&m.Status, fleet.Pending)
+	rs.setStart(&m.Status, rs.now)
 	rs.setMessage(m, msg)
 	rs.recheckAt[k] = rs.now.Add(rs.recheck)
 }

@@ -57,7 +57,6 @@ func (rs *runState) step(locks locker) (effs []effect, wake time.Time) {
 		if st.Status.State.Finished() {
 			continue
 		}
-		rs.setStart(&st.Status, rs.now)
 		if !rs.membersFinished(si) {
 			effs, wake = rs.schedule(si, locks)
 			rs.deriveStage(si)
@@ -189,6 +188,7 @@ func (rs *runState) schedule(si int, locks locker) (effs []effect, wake time.Tim
 				if holder, ok := locks.acquire(m.ClusterResourceID, rs.id); !ok {
 					rs.touchGroup(k.s, k.g)
 					rs.setState(&m.Status, fleet.Pending)
+					rs.setStart(&m.Status, rs.now)
 					rs.setMessage(m, fmt.Sprintf("waiting for update run %s, which is upgrading this cluster", runName(holder)))
 					delete(rs.recheckAt, k)
 					continue
