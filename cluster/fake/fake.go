@@ -221,6 +221,20 @@ func check(c *cluster.Cluster, o cluster.Operation) error {
 // its effect to the cluster on success. Finishing an unknown or finished
 // operation does nothing and reports false.
 func (p *Provider) Finish(opID string, err error) bool {
+	return p.finish(opID, err, nil)
+}
+
+// FinishAs ends an operation in success, as a cloud that reports success
+// without reaching the target would: the cluster changes as change says
+// (nil: not at all), not as the operation asked.
+func (p *Provider) FinishAs(opID string, change func(c *cluster.Cluster)) bool {
+	if change == nil {
+		change = func(*cluster.Cluster) {}
+	}
+	return p.finish(opID, nil, change)
+}
+
+func (p *Provider) finish(opID string, err error, change func(c *cluster.Cluster)) bool {
 	p.mu.Lock()
 	o := p.ops[opID]
 	if o == nil || o.done {
@@ -234,7 +248,10 @@ func (p *Provider) Finish(opID string, err error) bool {
 	o.done, o.err = true, err
 	if c != nil {
 		c.Busy = false
-		if err == nil {
+		switch {
+		case err == nil && change != nil:
+			change(c)
+		case err == nil:
 			p.apply(c, o.Operation)
 		}
 	}
