@@ -80,10 +80,10 @@ func (rs *runState) verifyMember(t *fleet.MemberTarget, c *cluster.Cluster) veri
 // each pool's image, naming the pools that kept a newer one.
 func completedMessage(u fleet.UpgradeType, kube string, o *fleet.ObservedCluster) string {
 	byImage := map[string][]string{}
-	var kept []string
+	kept := map[string]string{}
 	for _, p := range o.NodePools {
 		if p.KeptNewerImage {
-			kept = append(kept, fmt.Sprintf("%s keeps %s", p.Name, p.NodeImageVersion))
+			kept[p.Name] = p.NodeImageVersion
 			continue
 		}
 		byImage[p.NodeImageVersion] = append(byImage[p.NodeImageVersion], p.Name)
@@ -104,10 +104,7 @@ func completedMessage(u fleet.UpgradeType, kube string, o *fleet.ObservedCluster
 		msg = strings.TrimSuffix(strings.TrimSuffix(msg, " "), ";")
 		msg = strings.TrimSuffix(msg, ":")
 	}
-	if len(kept) > 0 {
-		msg += fmt.Sprintf("; %s a newer image than the run's (node images never move backwards)", strings.Join(kept, ", "))
-	}
-	return msg
+	return msg + keptNote(kept)
 }
 
 func sameKubernetes(a, b string) bool {

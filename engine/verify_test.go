@@ -157,7 +157,7 @@ func TestConsistentNamesThePoolsThatKeepANewerImage(t *testing.T) {
 		}
 		e.finish("east", nil)
 		m = e.memberStatus(id, "east")
-		want := "upgraded node images: node pool old on " + common + "; new keeps " + kept + " a newer image than the run's (node images never move backwards)"
+		want := "upgraded node images: node pool old on " + common + "; node pool new keeps " + kept + ", newer than the run's image (node images never move backwards)"
 		if m.Status.State != fleet.Completed || m.Message != want {
 			t.Fatalf("east: %s %q, want %q", m.Status.State, m.Message, want)
 		}
