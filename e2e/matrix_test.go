@@ -138,9 +138,14 @@ func TestMatrixEndsWhereTheCloudSays(t *testing.T) {
 				Tags: map[string]string{simcloud.TagUpgradeSeconds: "0.05"},
 			}
 			for _, f := range matrixFamilies {
+				// Newer pools are seeded as AKS creates them, at their
+				// region's newest; older ones at a release.
+				image := simcloud.SeedLatestImage
+				if !c.newer {
+					image = matrixOld
+				}
 				spec.Pools = append(spec.Pools, simcloud.PoolSpec{
-					Name: f.pool, Count: 1, OSType: simcloud.OSTypeLinux, OSSKU: f.sku,
-					NodeImageVersion: f.family + "-" + c.startRelease(r.newest),
+					Name: f.pool, Count: 1, OSType: simcloud.OSTypeLinux, OSSKU: f.sku, NodeImageVersion: image,
 				})
 			}
 			seed.Clusters = append(seed.Clusters, spec)
