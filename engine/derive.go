@@ -182,6 +182,15 @@ func (rs *runState) deriveStage(si int) {
 		later(st.Groups[gi].Status.CompletedTime)
 	}
 	w := st.AfterStageWaitStatus
+	if w.Status.State != fleet.NotStarted && w.Status.StartTime == nil {
+		// A wait skipped before it ran starts and ends at once.
+		start := rs.now
+		if ct := w.Status.CompletedTime; ct != nil {
+			start = *ct
+		}
+		w.Status.StartTime = &start
+		rs.dirty = true
+	}
 	later(w.Status.CompletedTime)
 	rs.setDerived(&st.Status, stageState(states, w.Status.State, w.WaitDurationInSeconds, rs.phase() == fleet.Running), last)
 }

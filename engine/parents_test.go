@@ -179,6 +179,7 @@ func treeViolations(run *fleet.UpdateRun) []string {
 			times("group "+g.Name, g.Status)
 		}
 		w := stage.AfterStageWaitStatus
+		times("the wait after stage "+stage.Name, w.Status)
 		if want := tableStage(gs, w.Status.State, w.WaitDurationInSeconds, running); stage.Status.State != want {
 			out = append(out, fmt.Sprintf("stage %s is %s over groups %v and wait %s (run %s); the table says %s", stage.Name, stage.Status.State, gs, w.Status.State, st.Status.State, want))
 		}
