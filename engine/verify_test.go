@@ -3,6 +3,7 @@ package engine_test
 import (
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/fleet"
@@ -131,6 +132,31 @@ func TestVerificationFailsWhenTheClusterIsGone(t *testing.T) {
 		if m := e.memberStatus(id, "m"); m.Status.Error == nil || m.Status.Error.Code == "" {
 			t.Fatalf("member %+v", m)
 		}
+		e.wantTree(id)
+	})
+}
+
+// TestVerificationReadsAgainWhenTheReadFails: a read after success that
+// fails for a passing reason leaves the member Running, holding its
+// cluster, and is tried again after the recheck interval.
+func TestVerificationReadsAgainWhenTheReadFails(t *testing.T) {
+	test(t, func(e *env) {
+		e.member("m", "g", "eastus", "1.30.4")
+		e.member("n", "g", "eastus", "1.30.4")
+		id := e.createRun("r", nil, full("1.31.2"))
+		e.start(id)
+		e.cloud.FailDescribe(clusterID("m"), cluster.Errorf(cluster.Transient, "TooManyRequests", "throttled"))
+		e.finish("m", nil)
+		m := e.memberStatus(id, "m")
+		if m.Status.State != fleet.Running || !strings.Contains(m.Message, "could not read the cluster to check it is at the target") {
+			t.Fatalf("m after a failed read: %s %q", m.Status.State, m.Message)
+		}
+		e.wantUpgrading() // n waits: m is not done
+		e.wantState(id, "n", fleet.NotStarted)
+		e.cloud.FailDescribe(clusterID("m"), nil)
+		e.advance(time.Minute)
+		e.wantState(id, "m", fleet.Completed)
+		e.wantUpgrading("n")
 		e.wantTree(id)
 	})
 }

@@ -26,6 +26,7 @@ type Provider struct {
 	instant  bool
 	failNext map[string]error // cluster id → error for its next begin
 	failOps  map[string]error // cluster id → error every operation ends with
+	failRead map[string]error // cluster id → error every Describe returns
 	began    chan cluster.Operation
 }
 
@@ -53,7 +54,20 @@ func New() *Provider {
 		ops:      map[string]*op{},
 		failNext: map[string]error{},
 		failOps:  map[string]error{},
+		failRead: map[string]error{},
 	}
+}
+
+// FailDescribe makes every Describe of the cluster return err, until it is
+// called again with nil.
+func (p *Provider) FailDescribe(clusterID string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err == nil {
+		delete(p.failRead, strings.ToLower(clusterID))
+		return
+	}
+	p.failRead[strings.ToLower(clusterID)] = err
 }
 
 // SetInstant makes every operation end successfully (or with the error set
@@ -131,6 +145,9 @@ func (p *Provider) FailOperations(clusterID string, err error) {
 func (p *Provider) Describe(_ context.Context, id string) (*cluster.Cluster, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.failRead[strings.ToLower(id)]; err != nil {
+		return nil, err
+	}
 	c := p.clusters[strings.ToLower(id)]
 	if c == nil {
 		return nil, cluster.Errorf(cluster.NotFound, "ResourceNotFound", "cluster %s not found", id)
