@@ -154,6 +154,13 @@ func (e *Engine) command(ctx context.Context, id, ifMatch string, apply func(*ru
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	case <-r.done:
+		// A runner that replied and then retired closes done right
+		// after the reply: the reply, when there is one, wins.
+		select {
+		case res := <-reply:
+			return res.run, res.err
+		default:
+		}
 		return nil, errors.New("the engine is shutting down; try again")
 	}
 }
