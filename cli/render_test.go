@@ -115,3 +115,19 @@ func TestChangeLogOrder(t *testing.T) {
 	l.update(&out, run, end)
 	golden(t, "changes", first+"# next poll\n"+out.String())
 }
+
+// TestRenderRunShowsTheImageSpread: the run's note on the images its
+// pools ended with is shown under the chosen images.
+func TestRenderRunShowsTheImageSpread(t *testing.T) {
+	run := fixtureRun()
+	note := "node pools of the finished members are on 3 images, not one per family: 1 kept a newer image than the run's"
+	run.Properties.Status.NodeImageSelection = &fleet.NodeImageSelectionStatus{
+		SelectedNodeImageVersions: []fleet.NodeImageVersion{{Version: "AKSUbuntu-2204gen2containerd-202503.18.0"}},
+		Message:                   note,
+	}
+	var out strings.Builder
+	renderRun(&out, run, renderOptions{now: time.Date(2025, 6, 1, 12, 2, 30, 0, time.UTC), loc: time.UTC})
+	if !strings.Contains(out.String(), "Images now:") || !strings.Contains(out.String(), note) {
+		t.Fatalf("rendered run lacks the image note:\n%s", out.String())
+	}
+}
