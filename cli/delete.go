@@ -20,7 +20,7 @@ func (a *app) childDeleteCmd(noun, short, example string,
 		Example: example,
 		Args:    noArgs("name the " + noun + " with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the "+noun); err != nil {
+			if err := needName(cmd, "name", name, noun); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)

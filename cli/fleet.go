@@ -30,7 +30,7 @@ func (a *app) fleetCreateCmd() *cobra.Command {
   caravan fleet create -g prod -n fleet-1 -l eastus --tags team=platform,env=prod`,
 		Args: noArgs("name the fleet with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the fleet"); err != nil {
+			if err := needName(cmd, "name", name, "fleet"); err != nil {
 				return err
 			}
 			if err := need(cmd, "location", location, "give the fleet's region, such as eastus"); err != nil {
@@ -70,7 +70,7 @@ func (a *app) fleetShowCmd() *cobra.Command {
 		Example: `  caravan fleet show -g prod -n fleet-1`,
 		Args:    noArgs("name the fleet with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the fleet"); err != nil {
+			if err := needName(cmd, "name", name, "fleet"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(name)
@@ -144,7 +144,7 @@ func (a *app) fleetDeleteCmd() *cobra.Command {
 		Example: `  caravan fleet delete -g prod -n fleet-1`,
 		Args:    noArgs("name the fleet with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the fleet"); err != nil {
+			if err := needName(cmd, "name", name, "fleet"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(name)

@@ -35,7 +35,7 @@ func (a *app) memberCreateCmd() *cobra.Command {
       --labels env=prod,region=eu`,
 		Args: noArgs("name the member with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the member"); err != nil {
+			if err := needName(cmd, "name", name, "member"); err != nil {
 				return err
 			}
 			if err := need(cmd, "cluster-id", clusterID, "give the ARM id of the member's AKS cluster, /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/NAME"); err != nil {
@@ -80,7 +80,7 @@ func (a *app) memberUpdateCmd() *cobra.Command {
   caravan member update -g prod -f fleet-1 -n eu-1 --labels tier=gold`,
 		Args: noArgs("name the member with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the member"); err != nil {
+			if err := needName(cmd, "name", name, "member"); err != nil {
 				return err
 			}
 			var u client.MemberUpdate
@@ -122,7 +122,7 @@ func (a *app) memberShowCmd() *cobra.Command {
 		Example: `  caravan member show -g prod -f fleet-1 -n eu-1`,
 		Args:    noArgs("name the member with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the member"); err != nil {
+			if err := needName(cmd, "name", name, "member"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)

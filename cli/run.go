@@ -64,7 +64,7 @@ The run's member set is frozen now; start it with caravan updaterun start.`,
       --node-image-selection Custom --custom-node-image-versions AKSUbuntu-2204gen2containerd-202503.18.0`,
 		Args: noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			if err := need(cmd, "upgrade-type", upgradeType, "say what to upgrade: Full, ControlPlaneOnly or NodeImageOnly"); err != nil {
@@ -72,6 +72,11 @@ The run's member set is frozen now; start it with caravan updaterun start.`,
 			}
 			if stages != "" && strategyName != "" {
 				return usagef("give --stages or --update-strategy-name, not both")
+			}
+			if strategyName != "" {
+				if err := checkName(cmd, "update-strategy-name", strategyName, "update strategy"); err != nil {
+					return err
+				}
 			}
 			update, err := buildUpdate(upgradeType, k8s, selection, custom)
 			if err != nil {
@@ -205,7 +210,7 @@ func (a *app) runActionCmd(use, short, example, done string, act func(cmd *cobra
 		Example: example,
 		Args:    noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)
@@ -297,7 +302,7 @@ func (a *app) runShowCmd() *cobra.Command {
   caravan updaterun show -g prod -f fleet-1 -n to-1-32 -o json`,
 		Args: noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)

@@ -133,7 +133,7 @@ func (a *app) watchCmd(use, short, long, example string, silent bool) *cobra.Com
 		Example: example,
 		Args:    noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			if interval <= 0 {

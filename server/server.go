@@ -202,11 +202,13 @@ func storeName(cfg Config) string {
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if cfg.DB != "" {
 		if !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
-			return nil, fmt.Errorf("--db %q is not a PostgreSQL URL: use postgres://user:password@host:5432/database, or leave --db out to use SQLite in --data", redact(cfg.DB))
+			// Not echoed: a key=value connection string holds its password
+			// in clear.
+			return nil, errors.New("--db is not a PostgreSQL URL: use postgres://user:password@host:5432/database, or leave --db out to use SQLite in --data")
 		}
 		s, err := postgres.Open(ctx, cfg.DB)
 		if err != nil {
-			return nil, err
+			return nil, withoutSecrets(fmt.Errorf("--db %s: %w", redact(cfg.DB), err), dsnSecrets(cfg.DB))
 		}
 		return s, nil
 	}
@@ -225,19 +227,6 @@ func parsePublicURL(s string) (string, error) {
 		return "", fmt.Errorf("--public-url %q is not a base URL: give one such as https://caravan.example.com", s)
 	}
 	return strings.TrimSuffix(u.String(), "/"), nil
-}
-
-// redact hides the password of a URL-like string.
-func redact(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		if j := strings.Index(dsn[i+3:], "@"); j >= 0 {
-			cred := dsn[i+3 : i+3+j]
-			if k := strings.Index(cred, ":"); k >= 0 {
-				return dsn[:i+3] + cred[:k] + ":****" + dsn[i+3+j:]
-			}
-		}
-	}
-	return dsn
 }
 
 // tokens gathers the tokens the server accepts: a token file, the admin
