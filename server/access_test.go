@@ -86,6 +86,17 @@ type answer struct {
 // answer.
 func send(t testing.TB, addr, method, target, token, body string) answer {
 	t.Helper()
+	return sendAs(t, addr, addr, method, target, token, body)
+}
+
+// sendWithHost sends a GET with the Host header given.
+func sendWithHost(t testing.TB, addr, host, target, token string) answer {
+	t.Helper()
+	return sendAs(t, addr, host, "GET", target, token, "")
+}
+
+func sendAs(t testing.TB, addr, host, method, target, token, body string) answer {
+	t.Helper()
 	conn, err := net.DialTimeout("tcp", addr, 5*time.Second)
 	if err != nil {
 		t.Fatal(err)
@@ -93,7 +104,7 @@ func send(t testing.TB, addr, method, target, token, body string) answer {
 	defer conn.Close()
 	conn.SetDeadline(time.Now().Add(20 * time.Second))
 	var req strings.Builder
-	fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, addr)
+	fmt.Fprintf(&req, "%s %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n", method, target, host)
 	if token != "" {
 		fmt.Fprintf(&req, "Authorization: Bearer %s\r\n", token)
 	}
