@@ -200,7 +200,7 @@ func clusterID(name string) string {
 // accessFixture creates, as the admin: fleets f1 and "updateruns" (a
 // name that is also a collection's), members m1 and "updateruns" of f1
 // on clusters already at the runs' target, strategy s1 and run r1.
-func accessFixture(t *testing.T, s *server.Server) {
+func accessFixture(t testing.TB, s *server.Server) {
 	t.Helper()
 	if _, err := s.Cloud.CreateClusters(&simcloud.Seed{Subscription: accessSub, Clusters: []simcloud.ClusterSpec{
 		{Name: "c1", ResourceGroup: "rg-clusters", Region: "eastus", KubernetesVersion: "1.31"},
