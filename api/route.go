@@ -166,13 +166,6 @@ func (r Route) Operation() string {
 	return r.op.what
 }
 
-// Owns reports whether a request is for caravan's Fleet API, so a server
-// can host the simulated cloud's paths beside it on one endpoint.
-func Owns(req *http.Request) bool {
-	_, ok := Match(req)
-	return ok
-}
-
 // rgID is the resource group's id as the request spelled it.
 func (r route) rgID() string { return "/subscriptions/" + r.sub + "/resourceGroups/" + r.rg }
 
