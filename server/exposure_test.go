@@ -3,6 +3,7 @@ package server_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"strings"
 	"testing"
@@ -105,4 +106,35 @@ func TestNextLinkIgnoresTheHostHeader(t *testing.T) {
 
 func fleetsPath() string {
 	return "/subscriptions/" + accessSub + "/resourceGroups/" + accessRG + "/providers/Microsoft.ContainerService/fleets"
+}
+
+// TestTokensNeverShow sends requests that succeed and fail in every way
+// with every kind of token and checks that no token appears in an answer
+// or in the debug log.
+func TestTokensNeverShow(t *testing.T) {
+	logs := &syncBuffer{}
+	s := startAccessServer(t, server.Config{Logger: slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	addr := strings.TrimPrefix(s.URL, "http://")
+	tokens := []string{readerToken, operatorToken, adminToken, unknownToken}
+	var answers strings.Builder
+	for _, token := range tokens {
+		for _, path := range []string{fleetURLPath("f1"), fleetURLPath("f1") + "/", fleetURLPath("f1") + "/members/..", "/nothing", "/readyz"} {
+			for _, m := range []string{"GET", "PUT", "DELETE"} {
+				a := send(t, addr, m, path+apiVersionQuery, token, `{"location":"eastus"}`)
+				fmt.Fprintf(&answers, "%v %s\n", a.header, a.body)
+			}
+		}
+	}
+	s.Shutdown()
+	for _, token := range tokens {
+		if strings.Contains(answers.String(), token) {
+			t.Errorf("an answer shows token %q", token)
+		}
+		if strings.Contains(logs.String(), token) {
+			t.Errorf("the log shows token %q", token)
+		}
+	}
+	if !strings.Contains(logs.String(), `"status":403`) || !strings.Contains(logs.String(), `"status":400`) {
+		t.Fatalf("the requests were not logged:\n%s", logs)
+	}
 }
