@@ -51,7 +51,7 @@ func (a *app) addGroupFlag(cmd *cobra.Command) {
 // addFleetFlags adds --resource-group and --fleet-name.
 func (a *app) addFleetFlags(cmd *cobra.Command) {
 	a.addGroupFlag(cmd)
-	cmd.PersistentFlags().StringVarP(&a.fleet, "fleet-name", "f", "", "name of the fleet")
+	cmd.PersistentFlags().StringVarP(&a.fleet, "fleet-name", "f", "", "name of the fleet: 1 to 63 lower-case letters, digits and dashes")
 }
 
 func (a *app) config() (fileConfig, error) {

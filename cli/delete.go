@@ -34,7 +34,7 @@ func (a *app) childDeleteCmd(noun, short, example string,
 			return reportDelete(cmd.OutOrStdout(), deleted, noun+" "+name, "fleet "+ref.Fleet)
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the "+noun)
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the "+noun+": 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "delete the "+noun+" only if its ETag is this")
 	return c
 }

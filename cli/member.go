@@ -61,7 +61,7 @@ func (a *app) memberCreateCmd() *cobra.Command {
 			return a.emit(cmd.OutOrStdout(), m, func(w io.Writer) error { return renderMembers(w, []fleet.Member{*m}) })
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the member")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the member: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&clusterID, "cluster-id", "", "ARM id of the member's AKS cluster")
 	c.Flags().StringVar(&group, "update-group", "", "update group of the member")
 	c.Flags().StringToStringVar(&labels, "labels", nil, "labels as key=value pairs, comma-separated")
@@ -107,7 +107,7 @@ func (a *app) memberUpdateCmd() *cobra.Command {
 			return a.emit(cmd.OutOrStdout(), m, func(w io.Writer) error { return renderMembers(w, []fleet.Member{*m}) })
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the member")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the member: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&group, "update-group", "", "new update group (\"\" for none)")
 	c.Flags().StringToStringVar(&labels, "labels", nil, "new labels as key=value pairs, comma-separated; they replace the old ones")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "change the member only if its ETag is this")
@@ -136,7 +136,7 @@ func (a *app) memberShowCmd() *cobra.Command {
 			return a.emit(cmd.OutOrStdout(), m, func(w io.Writer) error { return renderMember(w, m) })
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the member")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the member: 1 to 50 lower-case letters, digits and dashes")
 	return c
 }
 

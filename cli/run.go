@@ -127,7 +127,7 @@ The run's member set is frozen now; start it with caravan updaterun start.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&name, "name", "n", "", "name of the update run")
+	f.StringVarP(&name, "name", "n", "", "name of the update run: 1 to 50 lower-case letters, digits and dashes")
 	f.StringVar(&upgradeType, "upgrade-type", "", "Full, ControlPlaneOnly or NodeImageOnly")
 	f.StringVar(&k8s, "kubernetes-version", "", "target Kubernetes version: 1.32 (newest patch) or 1.32.6 (exact); Full and ControlPlaneOnly need one")
 	f.StringVar(&selection, "node-image-selection", "", "Latest (each region's newest; the default), Consistent (the newest every region has) or Custom")
@@ -231,7 +231,7 @@ func (a *app) runActionCmd(use, short, example, done string, act func(cmd *cobra
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "act only if the run's ETag is this")
 	return c, &name
 }
@@ -318,7 +318,7 @@ func (a *app) runShowCmd() *cobra.Command {
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run: 1 to 50 lower-case letters, digits and dashes")
 	return c
 }
 

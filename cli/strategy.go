@@ -69,7 +69,7 @@ as "3", or a percentage of the group such as "25%").`,
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update strategy")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update strategy: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&stages, "stages", "", "JSON file of stages (az fleet's format)")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "replace the strategy only if its ETag is this")
 	return c
@@ -103,7 +103,7 @@ func (a *app) strategyShowCmd() *cobra.Command {
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update strategy")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update strategy: 1 to 50 lower-case letters, digits and dashes")
 	return c
 }
 
