@@ -91,7 +91,7 @@ func (l *callerLimit) release(caller string) {
 // limited: its calls are bounded by the runs it drives.
 func (s *Server) limit(w http.ResponseWriter, r *http.Request, serve func(http.ResponseWriter, *http.Request)) {
 	p, _ := auth.PrincipalFrom(r.Context())
-	if s.callers == nil || p.Name == enginePrincipal {
+	if s.callers == nil || p.Internal {
 		serve(w, r)
 		return
 	}

@@ -267,7 +267,7 @@ func (s *Server) newProvider(cfg Config, tokens *auth.Tokens, selfTLS bool) (*ak
 	var transport policy.Transporter
 	if cfg.Simulate && endpoint == "" {
 		token = auth.NewToken()
-		tokens.Add(token, auth.Principal{Name: enginePrincipal, Role: auth.Admin})
+		tokens.Add(token, auth.Principal{Name: enginePrincipal, Role: auth.Admin, Internal: true})
 		endpoint = s.URL
 		if selfTLS {
 			// The server calls itself on loopback, with its own
