@@ -315,16 +315,17 @@ func list[T any](ctx context.Context, c *Client, first string) ([]T, error) {
 	return out, nil
 }
 
-// sameServer resolves a nextLink and refuses one that leads to another
-// server, which would receive the client's token.
+// sameServer resolves a nextLink on the client's own server: its path and
+// query are kept, its scheme and host replaced by the client's, so the
+// token never goes to another server, and a server that names itself by
+// another address (127.0.0.1 for localhost, or its listener behind a
+// name) still pages.
 func (c *Client) sameServer(link string) (string, error) {
 	u, err := c.base.Parse(link)
 	if err != nil {
 		return "", fmt.Errorf("the server sent a nextLink that is not a URL (%q): %w", link, err)
 	}
-	if !strings.EqualFold(u.Host, c.base.Host) || u.Scheme != c.base.Scheme {
-		return "", fmt.Errorf("the server sent a nextLink to another server (%s); refusing to send the token there", u.Scheme+"://"+u.Host)
-	}
+	u.Scheme, u.Host, u.User = c.base.Scheme, c.base.Host, nil
 	if u.Query().Get("api-version") == "" {
 		q := u.Query()
 		q.Set("api-version", c.apiVersion)
