@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"sort"
@@ -22,10 +23,22 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if errors.As(err, &tooBig) {
 		return nil, errTooLarge{limit: a.cfg.MaxBodyBytes}
 	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return nil, errBodyTimeout{}
+	}
 	if err != nil {
 		return nil, fleet.Invalid("", "cannot read the request body: %v", err)
 	}
 	return body, nil
+}
+
+// errBodyTimeout is a body that did not arrive within the server's read
+// timeout: a 408, and the connection is closed.
+type errBodyTimeout struct{}
+
+func (errBodyTimeout) Error() string {
+	return "the request body did not arrive within the server's read timeout; send the whole request at once"
 }
 
 type errTooLarge struct{ limit int64 }

@@ -12,7 +12,7 @@ import (
 // either UpdateStrategyID or Strategy (or neither: one stage, one group of
 // every member), and the ManagedClusterUpdate.
 func (c *Client) PutRun(ctx context.Context, ref fleet.FleetRef, name string, p fleet.UpdateRunProperties, opts ...Option) (*fleet.UpdateRun, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collRuns, name)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +30,7 @@ func (c *Client) PutRun(ctx context.Context, ref fleet.FleetRef, name string, p 
 
 // GetRun reads an update run with its status tree.
 func (c *Client) GetRun(ctx context.Context, ref fleet.FleetRef, name string) (*fleet.UpdateRun, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collRuns, name)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func (c *Client) ListRuns(ctx context.Context, ref fleet.FleetRef) ([]fleet.Upda
 // DeleteRun deletes an update run that is not in progress. deleted is
 // false when there was no such run.
 func (c *Client) DeleteRun(ctx context.Context, ref fleet.FleetRef, name string, opts ...Option) (deleted bool, err error) {
-	ref, err = c.ref(ref)
+	ref, err = c.childRef(ref, collRuns, name)
 	if err != nil {
 		return false, err
 	}
@@ -78,7 +78,7 @@ func (c *Client) SkipRun(ctx context.Context, ref fleet.FleetRef, name string, t
 }
 
 func (c *Client) runAction(ctx context.Context, ref fleet.FleetRef, name, action string, body any, opts []Option) (*fleet.UpdateRun, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collRuns, name)
 	if err != nil {
 		return nil, err
 	}
