@@ -116,12 +116,15 @@ func (l *pollerLRO[T]) wait(ctx context.Context) error {
 			if ctx.Err() != nil {
 				return ctx.Err()
 			}
-			if e := asError(err, "error following the "+l.what); reason(e) != cluster.Transient {
+			e := asError(err, "error following the "+l.what)
+			if reason(e) != cluster.Transient {
 				return &lostError{err: e}
 			}
+			lookFailed(ctx, e)
 			resp = nil // poll again after the growing interval
 			continue
 		}
+		lookSucceeded(ctx)
 		resp = r
 	}
 	if succeeded(resp) {
@@ -143,6 +146,7 @@ func (l *pollerLRO[T]) wait(ctx context.Context) error {
 		}
 		switch e := asError(err, "error reading the result of the "+l.what); reason(e) {
 		case cluster.Transient:
+			lookFailed(ctx, e)
 			if err := sleep(ctx, iv.after(nil)); err != nil {
 				return err
 			}
@@ -219,10 +223,15 @@ func (p *Provider) waitIdle(ctx context.Context, id clusterID) (*observation, er
 	for {
 		obs, err := p.observe(ctx, id, noOffers)
 		switch {
-		case err == nil && !obs.cluster.Busy:
-			return obs, nil
-		case err != nil && reason(err) != cluster.Transient:
+		case err == nil:
+			lookSucceeded(ctx)
+			if !obs.cluster.Busy {
+				return obs, nil
+			}
+		case reason(err) != cluster.Transient:
 			return nil, err
+		default:
+			lookFailed(ctx, err)
 		}
 		if err := sleep(ctx, iv.after(nil)); err != nil {
 			return nil, err

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
@@ -18,7 +19,8 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 	}
 	what := fmt.Sprintf("%s of cluster %s", s, id.name)
 	var initial *http.Response
-	capture := runtime.WithCaptureResponse(ctx, &initial)
+	// A write is retried by the SDK only when throttled; see write.
+	capture := runtime.WithCaptureResponse(policy.WithRetryOptions(ctx, p.writeRetry()), &initial)
 	// A read kept from before this write must not serve another.
 	p.recent.writing(id.key())
 	switch s.kind {

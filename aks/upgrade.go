@@ -20,6 +20,7 @@ type tracker struct {
 
 	// Guarded by Provider.mu.
 	waiters    []func(error)
+	reports    []func(error) // the Report of each caller attached
 	finished   bool
 	err        error
 	finishedAt time.Time
@@ -94,6 +95,9 @@ func (p *Provider) reserve(ctx context.Context, op cluster.Operation, id cluster
 				return nil, cluster.Errorf(cluster.Busy, "OperationInProgress", "operation %s is in progress on cluster %s; operation %s waits for it to end", other.op.ID, id.name, op.ID)
 			}
 			t := &tracker{op: op, id: id, started: make(chan struct{}), waiters: []func(error){done}}
+			if op.Report != nil {
+				t.reports = []func(error){op.Report}
+			}
 			p.trackers[op.ID] = t
 			p.active[id.key()] = t
 			p.wg.Add(1)
@@ -122,6 +126,9 @@ func (p *Provider) reserve(ctx context.Context, op cluster.Operation, id cluster
 			return nil, nil
 		}
 		existing.waiters = append(existing.waiters, done)
+		if op.Report != nil {
+			existing.reports = append(existing.reports, op.Report)
+		}
 		p.mu.Unlock()
 		return nil, nil
 	}
@@ -154,20 +161,24 @@ func (p *Provider) pruneLocked() {
 // changed meanwhile refuses it (412) and is read again. Everything else,
 // and every Resume, starts from a fresh read.
 func (p *Provider) begin1(ctx context.Context, t *tracker) (start, error) {
+	var obs *observation
 	if recent := p.recent.take(t.id.key()); recent != nil && !t.op.Resume {
 		if tgt, s, ok := conditionalFirst(recent, t.op); ok {
-			l, err := p.begin(ctx, t.id, recent, s)
+			l, after, err := p.write(ctx, t.id, recent, tgt, s, cachedOffers)
 			if err == nil {
 				return start{target: tgt, lro: l, step: s}, nil
 			}
 			if !preconditionFailed(err) {
 				return start{}, err
 			}
+			obs = after // the read that settled the refused write
 		}
 	}
-	obs, err := p.observe(ctx, t.id, cachedOffers)
-	if err != nil {
-		return start{}, err
+	if obs == nil {
+		var err error
+		if obs, err = p.observe(ctx, t.id, cachedOffers); err != nil {
+			return start{}, err
+		}
 	}
 	c := obs.cluster
 	tgt, err := resolveTarget(c, t.op)
@@ -190,7 +201,7 @@ func (p *Provider) begin1(ctx context.Context, t *tracker) (start, error) {
 	if err := checkOffers(c, tgt); err != nil {
 		return start{}, err
 	}
-	l, err := p.begin(ctx, t.id, obs, s)
+	l, _, err := p.write(ctx, t.id, obs, tgt, s, tgt.offersNeeded())
 	if err != nil {
 		return start{}, err
 	}
@@ -221,7 +232,7 @@ func conditionalFirst(obs *observation, op cluster.Operation) (target, step, boo
 // track follows the operation to its end in the provider's lifetime.
 func (p *Provider) track(t *tracker, st start) {
 	defer p.wg.Done()
-	err := p.converge(p.life, t, st)
+	err := p.converge(p.withReporter(p.life, t), t, st)
 	if p.life.Err() != nil {
 		// Closing: the cloud's operation goes on; a later Upgrade with
 		// the same id picks it up.
@@ -256,6 +267,11 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 				return ctx.Err()
 			case errors.As(err, &lost):
 				unobserved, last = true, nil
+				if lw, ok := cur.(*lostWrite); ok {
+					// The write's answer was lost: what the cluster shows
+					// now is its outcome, unless it showed that before.
+					unobserved = !lw.failedBefore
+				}
 			default:
 				return err
 			}
@@ -269,11 +285,13 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 			if reason(err) != cluster.Transient {
 				return err
 			}
+			lookFailed(ctx, err)
 			if err := sleep(ctx, retry.after(nil)); err != nil {
 				return err
 			}
 			continue
 		}
+		lookSucceeded(ctx)
 		if obs.cluster.Busy {
 			if _, err := p.waitIdle(ctx, t.id); err != nil {
 				return err
@@ -291,7 +309,7 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 		if last != nil && *last == s {
 			return notConverged(obs.cluster, s)
 		}
-		l, err := p.begin(ctx, t.id, obs, s)
+		l, _, err := p.write(ctx, t.id, obs, st.target, s, st.target.offersNeeded())
 		if err != nil {
 			if ctx.Err() != nil {
 				return ctx.Err()
@@ -312,6 +330,7 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 				}
 				continue
 			case cluster.Transient:
+				lookFailed(ctx, err)
 				if err := sleep(ctx, retry.after(nil)); err != nil {
 					return err
 				}

@@ -38,6 +38,11 @@ type Config struct {
 	PageSize int
 	// NewID makes ETags (default: random).
 	NewID func() string
+	// BaseURL is the scheme and host callers reach the API at, such as
+	// https://caravan.example.com; list pages' nextLink links start with
+	// it. Empty: the address of the listener the request came in on. The
+	// Host header a caller sends is never used.
+	BaseURL string
 	// Principal names the caller of a request, for systemData.
 	Principal func(*http.Request) string
 	// Damage, if set, is told of every stored record found corrupt, and
@@ -76,13 +81,24 @@ func New(cfg Config) *API {
 	if cfg.Principal == nil {
 		cfg.Principal = func(*http.Request) string { return "" }
 	}
-	return &API{cfg: cfg, log: cfg.Logger, clusters: newClusterCache(cfg.Clusters, cfg.Clock)}
+	return &API{cfg: cfg, log: cfg.Logger, clusters: newClusterCache(cfg.Clusters, cfg.Store, cfg.NewID, cfg.Clock)}
 }
 
-// ServeHTTP routes a request to its handler.
+// ServeHTTP checks that the path is canonical, matches it against the
+// route table and serves it.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	rt, ok := parseRoute(r.URL.Path)
-	if !ok {
+	if err := CheckPath(r); err != nil {
+		WritePathError(w, err)
+		return
+	}
+	rt, _ := Match(r)
+	a.Serve(w, r, rt)
+}
+
+// Serve serves a request Match matched, after the caller has checked
+// the path (CheckPath) and authorized the route's role.
+func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
+	if !m.found {
 		WriteError(w, http.StatusNotFound, "InvalidResourceType", "no Fleet API resource at "+r.URL.Path+"; see docs/api.md for the paths caravan serves")
 		return
 	}
@@ -94,78 +110,24 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		a.writeErr(w, r, err)
 		return
 	}
-	h := a.handler(rt, r.Method)
-	if h == nil {
-		w.Header().Set("Allow", a.allowed(rt))
-		WriteError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+a.allowed(rt))
+	if m.op == nil {
+		methods := allowed(m.rt.kind())
+		w.Header().Set("Allow", methods)
+		WriteError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+methods)
 		return
 	}
-	if err := h(w, r, rt); err != nil {
-		if tl, ok := err.(errTooLarge); ok {
-			WriteError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", tl.Error())
+	if err := m.op.serve(a, w, r, m.rt); err != nil {
+		switch err := err.(type) {
+		case errTooLarge:
+			WriteError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", err.Error())
+			return
+		case errBodyTimeout:
+			w.Header().Set("Connection", "close")
+			WriteError(w, http.StatusRequestTimeout, "RequestTimeout", err.Error())
 			return
 		}
 		a.writeErr(w, r, err)
 	}
-}
-
-type handlerFunc func(http.ResponseWriter, *http.Request, route) error
-
-func (a *API) handler(rt route, method string) handlerFunc {
-	switch {
-	case rt.bySubscription || (rt.fleet == "" && rt.rg != ""):
-		if method == http.MethodGet {
-			return a.listFleets
-		}
-	case rt.action == "listCredentials":
-		if method == http.MethodPost {
-			return a.listCredentials
-		}
-	case rt.coll == "":
-		return map[string]handlerFunc{
-			http.MethodGet: a.getFleet, http.MethodPut: a.putFleet,
-			http.MethodPatch: a.patchFleet, http.MethodDelete: a.deleteFleet,
-		}[method]
-	case rt.name == "":
-		if method == http.MethodGet {
-			return a.listChildren
-		}
-	case rt.action != "":
-		if method == http.MethodPost {
-			return a.runAction
-		}
-	case rt.coll == collMembers:
-		return map[string]handlerFunc{
-			http.MethodGet: a.getMember, http.MethodPut: a.putMember,
-			http.MethodPatch: a.patchMember, http.MethodDelete: a.deleteMember,
-		}[method]
-	case rt.coll == collStrategies:
-		return map[string]handlerFunc{
-			http.MethodGet: a.getStrategy, http.MethodPut: a.putStrategy, http.MethodDelete: a.deleteStrategy,
-		}[method]
-	case rt.coll == collRuns:
-		return map[string]handlerFunc{
-			http.MethodGet: a.getRun, http.MethodPut: a.putRun, http.MethodDelete: a.deleteRun,
-		}[method]
-	}
-	return nil
-}
-
-func (a *API) allowed(rt route) string {
-	var out []string
-	for _, m := range []string{http.MethodGet, http.MethodPut, http.MethodPatch, http.MethodDelete, http.MethodPost} {
-		if a.handler(rt, m) != nil {
-			out = append(out, m)
-		}
-	}
-	s := ""
-	for i, m := range out {
-		if i > 0 {
-			s += ", "
-		}
-		s += m
-	}
-	return s
 }
 
 func (a *API) now() time.Time { return a.cfg.Clock.Now().UTC() }

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"reflect"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/caravan-dev/caravan/fleet"
 )
@@ -21,10 +23,22 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if errors.As(err, &tooBig) {
 		return nil, errTooLarge{limit: a.cfg.MaxBodyBytes}
 	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		return nil, errBodyTimeout{}
+	}
 	if err != nil {
 		return nil, fleet.Invalid("", "cannot read the request body: %v", err)
 	}
 	return body, nil
+}
+
+// errBodyTimeout is a body that did not arrive within the server's read
+// timeout: a 408, and the connection is closed.
+type errBodyTimeout struct{}
+
+func (errBodyTimeout) Error() string {
+	return "the request body did not arrive within the server's read timeout; send the whole request at once"
 }
 
 type errTooLarge struct{ limit int64 }
@@ -33,10 +47,58 @@ func (e errTooLarge) Error() string {
 	return fmt.Sprintf("the request body is larger than the limit of %d bytes", e.limit)
 }
 
+// readOnly are the properties of a resource that only the server sets.
+// A client that reads a resource, changes it and sends it back (as every
+// ARM SDK and infrastructure-as-code tool does) sends them too; they are
+// dropped before decoding, whatever they hold, as ARM drops them.
+var readOnly = [][]string{
+	{"id"}, {"name"}, {"type"}, {"systemData"}, {"eTag"}, {"etag"},
+	{"properties", "provisioningState"},
+	{"properties", "status"},
+	{"properties", "cluster"},
+}
+
+// dropReadOnly removes the read-only properties from a parsed body.
+func dropReadOnly(obj map[string]any) {
+	for _, path := range readOnly {
+		m := obj
+		for i, k := range path {
+			key, ok := findKey(m, k)
+			if !ok {
+				break
+			}
+			if i == len(path)-1 {
+				delete(m, key)
+				break
+			}
+			next, ok := m[key].(map[string]any)
+			if !ok {
+				break
+			}
+			m = next
+		}
+	}
+}
+
+// findKey finds a property case-insensitively, as encoding/json matches
+// them.
+func findKey(m map[string]any, k string) (string, bool) {
+	if _, ok := m[k]; ok {
+		return k, true
+	}
+	for key := range m {
+		if strings.EqualFold(key, k) {
+			return key, true
+		}
+	}
+	return "", false
+}
+
 // decode parses a JSON body into v, the way ARM does: unknown properties
 // are rejected with their path, so a misspelled field never passes
-// silently; read-only properties a client sends back (id, status, eTag...)
-// are accepted and ignored by the handlers.
+// silently; read-only properties a client sends back (id, name, type,
+// systemData, eTag, provisioningState, status, cluster) are dropped
+// unread, and timestamps anywhere are RFC 3339 strings.
 func decode(body []byte, v any) error {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return fleet.Invalid("", "the request body is empty; send the resource as JSON")
@@ -50,13 +112,19 @@ func decode(body []byte, v any) error {
 	if dec.More() {
 		return fleet.Invalid("", "the request body holds more than one JSON value")
 	}
-	if _, ok := raw.(map[string]any); !ok {
+	obj, ok := raw.(map[string]any)
+	if !ok {
 		return fleet.Invalid("", "the request body must be a JSON object")
 	}
+	dropReadOnly(obj)
 	if path, problem := checkShape(raw, reflect.TypeOf(v), ""); path != "" {
 		return &fleet.Error{Kind: fleet.KindInvalid, Code: "InvalidRequestContent", Field: path, Message: path + ": " + problem}
 	}
-	if err := json.Unmarshal(body, v); err != nil {
+	clean, err := json.Marshal(obj)
+	if err != nil {
+		return fleet.Invalid("", "the request body cannot be read: %v", err)
+	}
+	if err := json.Unmarshal(clean, v); err != nil {
 		return fleet.Invalid("", "the request body does not match the resource: %v", err)
 	}
 	return nil
@@ -74,6 +142,16 @@ func checkShape(raw any, t reflect.Type, path string) (string, string) {
 		return "", ""
 	}
 	if t == reflect.TypeOf(json.RawMessage{}) {
+		return "", ""
+	}
+	if t == reflect.TypeOf(time.Time{}) {
+		s, ok := raw.(string)
+		if !ok {
+			return nonEmpty(path), fmt.Sprintf("want an RFC 3339 timestamp such as \"2025-03-01T12:00:00Z\", got %s", describeValue(raw))
+		}
+		if _, err := time.Parse(time.RFC3339Nano, s); err != nil {
+			return nonEmpty(path), fmt.Sprintf("%q is not an RFC 3339 timestamp such as \"2025-03-01T12:00:00Z\"", s)
+		}
 		return "", ""
 	}
 	wrong := func() (string, string) {

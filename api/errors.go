@@ -4,7 +4,10 @@ import (
 	"encoding/json"
 	"errors"
 	"log/slog"
+	"math"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
@@ -64,6 +67,11 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		WriteError(w, http.StatusPreconditionFailed, "PreconditionFailed", "the resource has changed since you read it (its ETag no longer matches); read it again and retry")
 	case errors.Is(err, store.ErrNotFound):
 		WriteError(w, http.StatusNotFound, "ResourceNotFound", "the resource was not found")
+	case errors.As(err, new(retryLater)):
+		var rl retryLater
+		errors.As(err, &rl)
+		w.Header().Set("Retry-After", strconv.Itoa(max(1, int(math.Ceil(rl.RetryAfter().Seconds())))))
+		WriteError(w, http.StatusServiceUnavailable, "ServiceUnavailable", err.Error())
 	case errors.As(err, new(*unavailableError)):
 		WriteError(w, http.StatusServiceUnavailable, "ServiceUnavailable", err.Error()+"; try again")
 	case r.Context().Err() != nil && errors.Is(err, r.Context().Err()):
@@ -72,6 +80,14 @@ func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 		a.log.Error("request failed", "method", r.Method, "path", r.URL.Path, "error", err)
 		WriteError(w, http.StatusServiceUnavailable, "ServiceUnavailable", "caravan could not complete the request: "+err.Error()+"; try again")
 	}
+}
+
+// retryLater is an error that says when to try again, such as the
+// engine's refusal of a command while its store does not answer: a 503
+// with Retry-After.
+type retryLater interface {
+	error
+	RetryAfter() time.Duration
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

@@ -3,6 +3,7 @@ package api
 import (
 	"encoding/base64"
 	"encoding/json"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -92,17 +93,24 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, opts store.ListOption
 			}
 		}
 		next.Set("$skipToken", base64.RawURLEncoding.EncodeToString([]byte(page.Next)))
-		out.NextLink = baseURL(r) + r.URL.Path + "?" + next.Encode()
+		out.NextLink = a.baseURL(r) + r.URL.Path + "?" + next.Encode()
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
 }
 
-// baseURL is the scheme and host the client used.
-func baseURL(r *http.Request) string {
+// baseURL is the configured base URL, or else the scheme and address of
+// the listener the request came in on; never the Host header.
+func (a *API) baseURL(r *http.Request) string {
+	if a.cfg.BaseURL != "" {
+		return strings.TrimSuffix(a.cfg.BaseURL, "/")
+	}
 	scheme := "http"
 	if r.TLS != nil {
 		scheme = "https"
 	}
-	return scheme + "://" + r.Host
+	if addr, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		return scheme + "://" + addr.String()
+	}
+	return scheme + "://localhost"
 }

@@ -1,8 +1,8 @@
 package api
 
 import (
+	"errors"
 	"net/http"
-	"strings"
 
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
@@ -38,6 +38,10 @@ func (a *API) putMember(w http.ResponseWriter, r *http.Request, rt route) error 
 	if err := fleet.ValidateMember("properties", in.Properties); err != nil {
 		return err
 	}
+	// One spelling per cluster, before anything compares or stores it.
+	if in.Properties.ClusterResourceID, err = fleet.CanonicalClusterID(in.Properties.ClusterResourceID); err != nil {
+		return fleet.Invalid("properties.clusterResourceId", "%v", err)
+	}
 	ctx := r.Context()
 	if err := a.requireFleet(ctx, rt); err != nil {
 		return err
@@ -53,12 +57,22 @@ func (a *API) putMember(w http.ResponseWriter, r *http.Request, rt route) error 
 		if err != nil {
 			return err
 		}
-		if !strings.EqualFold(was.Properties.ClusterResourceID, in.Properties.ClusterResourceID) {
+		if fleet.ClusterKey(was.Properties.ClusterResourceID) != fleet.ClusterKey(in.Properties.ClusterResourceID) {
 			return fleet.Invalid("properties.clusterResourceId", "a member's cluster cannot change (it is %s); delete the member and create it again", was.Properties.ClusterResourceID)
 		}
 		m.ID, prev = was.ID, was.SystemData
-	} else if err := a.clusters.check(ctx, in.Properties.ClusterResourceID); err != nil {
-		return err
+		in.Properties.ClusterResourceID = was.Properties.ClusterResourceID
+		// A member from before claims were kept takes its claim now.
+		if err := a.takeClaim(ctx, m.ID, in.Properties.ClusterResourceID); err != nil {
+			return err
+		}
+	} else {
+		if err := a.checkUnclaimed(ctx, m.ID, in.Properties.ClusterResourceID); err != nil {
+			return err
+		}
+		if err := a.clusters.check(ctx, in.Properties.ClusterResourceID); err != nil {
+			return err
+		}
 	}
 	m.Properties = fleet.MemberProperties{
 		ClusterResourceID: in.Properties.ClusterResourceID,
@@ -70,6 +84,16 @@ func (a *API) putMember(w http.ResponseWriter, r *http.Request, rt route) error 
 	rec, err := a.save(ctx, store.Members, m.ID, rt.fleetID(), "", &m, func(e string) { m.ETag = e }, precondition(r))
 	if err != nil {
 		return err
+	}
+	if !exists {
+		// Written first and claimed second: of two members racing for
+		// one cluster, the one that loses the claim takes itself back.
+		if err := a.takeClaim(ctx, m.ID, m.Properties.ClusterResourceID); err != nil {
+			if derr := a.cfg.Store.Delete(ctx, store.Members, store.CanonicalID(m.ID), store.Precondition{IfMatch: rec.ETag}); derr != nil && !errors.Is(derr, store.ErrNotFound) {
+				a.log.Error("cannot remove a member whose cluster another member holds", "member", m.ID, "error", derr)
+			}
+			return err
+		}
 	}
 	m.Properties.Cluster = a.clusters.info(ctx, m.Properties.ClusterResourceID, false)
 	setETag(w, rec.ETag)

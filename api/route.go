@@ -3,6 +3,8 @@ package api
 import (
 	"net/http"
 	"strings"
+
+	"github.com/caravan-dev/caravan/auth"
 )
 
 // Collections under a fleet.
@@ -20,7 +22,7 @@ type route struct {
 	fleet          string
 	coll           string // "", or one of the coll constants
 	name           string
-	action         string // start, stop, skip, listCredentials
+	action         string // start, stop, skip, plan, listCredentials
 }
 
 // parseRoute matches ARM's fleet paths, case-insensitively for the fixed
@@ -28,16 +30,27 @@ type route struct {
 //
 //	/subscriptions/{s}/providers/Microsoft.ContainerService/fleets
 //	/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets[/{f}[/listCredentials]]
-//	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip}]]
+//	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip|plan}]]
+//
+// The path must be canonical (see CheckPath): it is split on every slash
+// as it is, so an empty segment never matches.
 func parseRoute(path string) (route, bool) {
-	seg := strings.Split(strings.Trim(path, "/"), "/")
+	if !strings.HasPrefix(path, "/") {
+		return route{}, false
+	}
+	seg := strings.Split(path[1:], "/")
+	for _, s := range seg {
+		if s == "" {
+			return route{}, false
+		}
+	}
 	var r route
-	if len(seg) < 2 || !strings.EqualFold(seg[0], "subscriptions") || seg[1] == "" {
+	if len(seg) < 2 || !strings.EqualFold(seg[0], "subscriptions") {
 		return r, false
 	}
 	r.sub = seg[1]
 	rest := seg[2:]
-	if len(rest) >= 2 && strings.EqualFold(rest[0], "resourceGroups") && rest[1] != "" {
+	if len(rest) >= 2 && strings.EqualFold(rest[0], "resourceGroups") {
 		r.rg = rest[1]
 		rest = rest[2:]
 	}
@@ -55,7 +68,7 @@ func parseRoute(path string) (route, bool) {
 	r.fleet = rest[0]
 	rest = rest[1:]
 	if len(rest) == 0 {
-		return r, r.fleet != ""
+		return r, true
 	}
 	if len(rest) == 1 && strings.EqualFold(rest[0], "listCredentials") {
 		r.action = "listCredentials"
@@ -79,28 +92,80 @@ func parseRoute(path string) (route, bool) {
 	rest = rest[1:]
 	switch {
 	case len(rest) == 0:
-		return r, r.name != ""
+		return r, true
 	case len(rest) == 1 && r.coll == collRuns:
-		for _, a := range []string{"start", "stop", "skip"} {
+		for _, a := range []string{"start", "stop", "skip", "plan"} {
 			if strings.EqualFold(rest[0], a) {
 				r.action = a
-				return r, r.name != ""
+				return r, true
 			}
 		}
 	}
 	return r, false
 }
 
-// Owns reports whether a request is for caravan's Fleet API, so a server
-// can host the simulated cloud's paths beside it on one endpoint.
-func Owns(req *http.Request) bool {
-	_, ok := parseRoute(req.URL.Path)
-	if ok {
-		return true
+// kind is the sort of resource a route addresses.
+func (r route) kind() kind {
+	switch {
+	case r.bySubscription:
+		return kindFleetsInSubscription
+	case r.fleet == "":
+		return kindFleetsInGroup
+	case r.action == "listCredentials":
+		return kindFleetCredentials
+	case r.coll == "":
+		return kindFleet
+	case r.name == "":
+		return map[string]kind{collMembers: kindMembers, collStrategies: kindStrategies, collRuns: kindRuns}[r.coll]
+	case r.action == "plan":
+		return kindRunPlan
+	case r.action != "":
+		return kindRunAction
+	}
+	return map[string]kind{collMembers: kindMember, collStrategies: kindStrategy, collRuns: kindRun}[r.coll]
+}
+
+// Route is a request matched against the Fleet API's route table: the
+// resource its path names, and the operation its method performs there
+// (none when the method is not allowed, or the path names nothing).
+type Route struct {
+	rt    route
+	found bool
+	op    *operation
+}
+
+// Match finds a request's route. ok reports whether the path belongs to
+// the Fleet API at all: a fleets path, or one under ARM's
+// Microsoft.ContainerService/operations. The path should have passed
+// CheckPath.
+func Match(req *http.Request) (rt Route, ok bool) {
+	r, found := parseRoute(req.URL.Path)
+	if found {
+		return Route{rt: r, found: true, op: lookup(r.kind(), req.Method)}, true
 	}
 	p := strings.ToLower(req.URL.Path)
-	return strings.Contains(p, "/providers/microsoft.containerservice/fleets") ||
+	owned := strings.Contains(p, "/providers/microsoft.containerservice/fleets") ||
 		strings.HasPrefix(p, "/providers/microsoft.containerservice/operations")
+	return Route{}, owned
+}
+
+// Role is the role the route's operation needs. A request that performs
+// no operation (its path names nothing, or its method is not allowed
+// there) changes nothing and needs only to be authenticated: reader.
+func (r Route) Role() auth.Role {
+	if r.op == nil {
+		return auth.Reader
+	}
+	return r.op.role
+}
+
+// Operation names what the request does, such as "delete a fleet", or ""
+// when it does nothing.
+func (r Route) Operation() string {
+	if r.op == nil {
+		return ""
+	}
+	return r.op.what
 }
 
 // rgID is the resource group's id as the request spelled it.

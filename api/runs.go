@@ -1,7 +1,9 @@
 package api
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -53,7 +55,16 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 			return err
 		}
 		if st := was.Properties.Status; st != nil && st.Status.State != fleet.NotStarted {
-			return fleet.Conflict("update run %s is %s; its strategy and managedClusterUpdate can change only while it is NotStarted", rt.name, st.Status.State)
+			if !unchangedRun(was.Properties, p) {
+				return fleet.Conflict("update run %s is %s; its strategy and managedClusterUpdate can change only while it is NotStarted; create a new run for a different update", rt.name, st.Status.State)
+			}
+			// ARM clients send resources again unchanged: that is not a
+			// change, so it answers with the run as it is.
+			if cond := precondition(r); !store.Check(cond, true, old.ETag) {
+				return preconditionError(cond)
+			}
+			respond(w, http.StatusOK, old)
+			return nil
 		}
 		run.ID, prev = was.ID, was.SystemData
 	} else if p.UpdateStrategyID != "" && p.Strategy != nil {
@@ -82,6 +93,9 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 		return err
 	}
 	if err := oneMemberPerCluster(status); err != nil {
+		return err
+	}
+	if err := a.checkOffered(ctx, p.ManagedClusterUpdate, status); err != nil {
 		return err
 	}
 	run.Properties = fleet.UpdateRunProperties{
@@ -156,7 +170,7 @@ func oneMemberPerCluster(st *fleet.RunStatus) error {
 	for _, s := range st.Stages {
 		for _, g := range s.Groups {
 			for _, m := range g.Members {
-				c := strings.ToLower(m.ClusterResourceID)
+				c := fleet.ClusterKey(m.ClusterResourceID)
 				if other, dup := seen[c]; dup {
 					return fleet.Invalid("properties", "members %s and %s both name cluster %s; remove one of them from the fleet or from the run's groups", other, m.Name, m.ClusterResourceID)
 				}
@@ -213,6 +227,9 @@ func (a *API) runAction(w http.ResponseWriter, r *http.Request, rt route) error 
 	var err error
 	switch rt.action {
 	case "start":
+		if err := a.checkStart(ctx, rt); err != nil {
+			return err
+		}
 		run, err = a.cfg.Runs.StartRun(ctx, rt.childID(), ifMatch)
 	case "stop":
 		run, err = a.cfg.Runs.StopRun(ctx, rt.childID(), ifMatch)
@@ -235,4 +252,39 @@ func (a *API) runAction(w http.ResponseWriter, r *http.Request, rt route) error 
 	setETag(w, run.ETag)
 	writeJSON(w, http.StatusOK, run)
 	return nil
+}
+
+// unchangedRun reports whether a PUT body asks for the run a run already
+// is: the same update, and the same strategy (or none, when the run names
+// the strategy it copied).
+func unchangedRun(was, in fleet.UpdateRunProperties) bool {
+	if in.UpdateStrategyID != "" && !strings.EqualFold(store.CanonicalID(in.UpdateStrategyID), store.CanonicalID(was.UpdateStrategyID)) {
+		return false
+	}
+	if in.Strategy != nil && !sameJSON(in.Strategy, was.Strategy) {
+		return false
+	}
+	if in.Strategy == nil && in.UpdateStrategyID == "" && was.Strategy != nil && was.UpdateStrategyID == "" {
+		return false
+	}
+	a, b := in.ManagedClusterUpdate, was.ManagedClusterUpdate
+	if a.Upgrade != b.Upgrade || a.SelectionType() != b.SelectionType() {
+		return false
+	}
+	var ac, bc []fleet.NodeImageVersion
+	if a.NodeImageSelection != nil {
+		ac = a.NodeImageSelection.CustomNodeImageVersions
+	}
+	if b.NodeImageSelection != nil {
+		bc = b.NodeImageSelection.CustomNodeImageVersions
+	}
+	return (len(ac) == 0 && len(bc) == 0) || sameJSON(ac, bc)
+}
+
+// sameJSON compares two values by their JSON encodings, so that a nil and
+// an empty list, both omitted, count as equal.
+func sameJSON(a, b any) bool {
+	x, err1 := json.Marshal(a)
+	y, err2 := json.Marshal(b)
+	return err1 == nil && err2 == nil && bytes.Equal(x, y)
 }

@@ -52,7 +52,11 @@ type testServer struct {
 }
 
 func newTestServer(t *testing.T) *testServer {
-	ts := &testServer{t: t, cloud: fake.New(), store: memory.New(), changed: make(chan struct{}, 1)}
+	return newTestServerOn(t, memory.New())
+}
+
+func newTestServerOn(t *testing.T, st store.Store) *testServer {
+	ts := &testServer{t: t, cloud: fake.New(), store: st, changed: make(chan struct{}, 1)}
 	ts.cloud.SetRegion("eastus", fake.Region{Versions: []string{"1.30.4", "1.31.2"}, Images: map[string]string{"AKSUbuntu-2204gen2containerd": "AKSUbuntu-2204gen2containerd-202411.12.0"}})
 	eng, err := engine.New(engine.Config{Store: ts.store, Provider: ts.cloud, Persisted: func(store.Record) {
 		select {

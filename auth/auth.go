@@ -52,6 +52,9 @@ func ParseRole(s string) (Role, error) {
 type Principal struct {
 	Name string
 	Role Role
+	// Internal marks the server calling itself (its engine reaching the
+	// simulated cloud it hosts); no token file or flag sets it.
+	Internal bool
 }
 
 // Hash returns the hex SHA-256 of a token, the form tokens are kept in.

@@ -51,7 +51,7 @@ func (a *app) addGroupFlag(cmd *cobra.Command) {
 // addFleetFlags adds --resource-group and --fleet-name.
 func (a *app) addFleetFlags(cmd *cobra.Command) {
 	a.addGroupFlag(cmd)
-	cmd.PersistentFlags().StringVarP(&a.fleet, "fleet-name", "f", "", "name of the fleet")
+	cmd.PersistentFlags().StringVarP(&a.fleet, "fleet-name", "f", "", "name of the fleet: 1 to 63 lower-case letters, digits and dashes")
 }
 
 func (a *app) config() (fileConfig, error) {
@@ -101,11 +101,22 @@ func (a *app) client() (*client.Client, error) {
 	if token == "" {
 		return nil, usagef("no token: pass --token, set %s, or run `caravan login`", envToken)
 	}
+	sub := pick(a.subscription, a.env.Getenv(envSubscription), cfg.Subscription)
+	if sub != "" {
+		if err := client.CheckScope("subscription", sub); err != nil {
+			return nil, usagef("--subscription: %v", err)
+		}
+	}
+	if rg := a.group(cfg); rg != "" {
+		if err := client.CheckScope("resource group", rg); err != nil {
+			return nil, usagef("--resource-group (-g): %v", err)
+		}
+	}
 	addr := pick(a.server, a.env.Getenv(envAddr), cfg.Server, "http://"+server.DefaultAddr)
 	c, err := client.New(client.Config{
 		URL:           addr,
 		Token:         token,
-		Subscription:  pick(a.subscription, a.env.Getenv(envSubscription), cfg.Subscription),
+		Subscription:  sub,
 		ResourceGroup: a.group(cfg),
 		UserAgent:     "caravan-cli",
 	})
@@ -138,6 +149,9 @@ func (a *app) fleetRef(c *client.Client, name string) (fleet.FleetRef, error) {
 	}
 	if name == "" {
 		return fleet.FleetRef{}, usagef("missing --fleet-name (-f): name the fleet")
+	}
+	if err := client.CheckName("fleet", name); err != nil {
+		return fleet.FleetRef{}, usagef("--fleet-name (-f): %v", err)
 	}
 	return fleet.FleetRef{Subscription: c.Subscription(), ResourceGroup: c.ResourceGroup(), Fleet: name}, nil
 }

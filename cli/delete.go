@@ -20,7 +20,7 @@ func (a *app) childDeleteCmd(noun, short, example string,
 		Example: example,
 		Args:    noArgs("name the " + noun + " with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the "+noun); err != nil {
+			if err := needName(cmd, "name", name, noun); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)
@@ -34,7 +34,7 @@ func (a *app) childDeleteCmd(noun, short, example string,
 			return reportDelete(cmd.OutOrStdout(), deleted, noun+" "+name, "fleet "+ref.Fleet)
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the "+noun)
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the "+noun+": 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "delete the "+noun+" only if its ETag is this")
 	return c
 }

@@ -39,6 +39,10 @@ type demoPlan struct {
 	wait     int
 }
 
+// demoNewest is the newest Linux node image release of the default
+// catalog in the regions that lead southeastasia.
+var demoNewest = map[string]string{"eastus": "202505.14.0", "westeurope": "202504.16.0"}
+
 // planDemo lays out n clusters (at least 3) over three regions and three
 // stages: about a sixth in test, a quarter in canary (a group per
 // region), the rest in production (a group per region, two at a time).
@@ -65,7 +69,13 @@ func planDemo(n int, speed float64) demoPlan {
 		}
 		count[prefix+region]++
 		name := fmt.Sprintf("%s-%s-%d", prefix, region, count[prefix+region])
-		pools := []simcloud.PoolSpec{{Name: "nodepool1", Mode: "System", Count: 3, NodeImageVersion: simcloud.FamilyUbuntu2204 + "-" + ubuntu[i%len(ubuntu)]}}
+		image := ubuntu[i%len(ubuntu)]
+		if newest, ok := demoNewest[region]; ok && i%5 == 4 {
+			// Created through AKS lately: on its region's newest image,
+			// newer than what every region offers.
+			image = newest
+		}
+		pools := []simcloud.PoolSpec{{Name: "nodepool1", Mode: "System", Count: 3, NodeImageVersion: simcloud.FamilyUbuntu2204 + "-" + image}}
 		families := []string{simcloud.FamilyUbuntu2204}
 		if i%4 == 3 {
 			pools = append(pools, simcloud.PoolSpec{Name: "userpool", Mode: "User", Count: 2, OSSKU: "AzureLinux", NodeImageVersion: simcloud.FamilyAzureLinux3 + "-202502.09.0"})

@@ -3,7 +3,6 @@ package cli
 import (
 	"fmt"
 	"io"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -78,18 +77,27 @@ func summarizeMembers(w io.Writer, in summaryInput) {
 					fromImages = slices.Compact(fromImages)
 				}
 				k8s, images := fromK8s, strings.Join(fromImages, ", ")
-				if t := m.Target; t != nil && m.Status.State == fleet.Completed {
-					if t.KubernetesVersion != "" {
-						k8s = fromK8s + " → " + t.KubernetesVersion
-					}
+				if t := m.Target; t != nil && m.Status.State == fleet.Completed && t.KubernetesVersion != "" {
+					k8s = fromK8s + " → " + t.KubernetesVersion
+				}
+				// The images the cloud showed when the member ended, not
+				// the ones the run asked for.
+				if o := m.Observed; o != nil && m.Status.State.Finished() {
 					var to []string
-					for _, fam := range slices.Sorted(maps.Keys(t.NodeImageVersions)) {
-						to = append(to, releaseOf(t.NodeImageVersions[fam]))
+					for _, p := range o.NodePools {
+						r := releaseOf(p.NodeImageVersion)
+						if p.KeptNewerImage {
+							r += " (kept)"
+						}
+						to = append(to, r)
 					}
 					slices.Sort(to)
 					to = slices.Compact(to)
-					if len(to) > 0 {
-						images += " → " + strings.Join(to, ", ")
+					switch now := strings.Join(to, ", "); {
+					case strings.ReplaceAll(now, " (kept)", "") == images && now != images:
+						images += " (kept: newer than the choice)"
+					case now != images:
+						images += " → " + now
 					}
 				}
 				dur := ""
@@ -163,8 +171,45 @@ func summarizeImages(w io.Writer, in summaryInput) {
 		}
 	}
 	t.write(w)
+	// What the pools in the leading regions did, as observed: moved to
+	// the chosen image, or kept a newer one they already ran.
+	region := map[string]string{}
+	for _, c := range in.plan.clusters {
+		region[c.name] = c.region
+	}
 	for _, l := range order {
-		fmt.Fprintf(w, "  %s: %s has nothing newer than %s, so clusters in %s got it too, not their region's newest.\n", strings.Join(families[l], " and "), l.heldBy, l.chosen, l.ahead)
+		moved, kept := 0, 0
+		for _, s := range st.Stages {
+			for _, g := range s.Groups {
+				for _, m := range g.Members {
+					if m.Observed == nil || !strings.Contains(l.ahead, region[m.Name]) {
+						continue
+					}
+					for _, p := range m.Observed.NodePools {
+						if !slices.Contains(families[l], version.ImageFamily(p.NodeImageVersion)) {
+							continue
+						}
+						switch {
+						case p.KeptNewerImage:
+							kept++
+						case releaseOf(p.NodeImageVersion) == l.chosen:
+							moved++
+						}
+					}
+				}
+			}
+		}
+		fmt.Fprintf(w, "  %s: %s has nothing newer than %s.", strings.Join(families[l], " and "), l.heldBy, l.chosen)
+		if moved > 0 {
+			fmt.Fprintf(w, " %d node pools in %s moved to it, not to their region's newest.", moved, l.ahead)
+		}
+		if kept > 0 {
+			fmt.Fprintf(w, " %d node pools in %s already ran a newer image and kept it: node images never move backwards.", kept, l.ahead)
+		}
+		fmt.Fprintln(w)
+	}
+	if msg := st.NodeImageSelection.Message; msg != "" {
+		fmt.Fprintf(w, "  Result: %s.\n", msg)
 	}
 	fmt.Fprintln(w, "  With Latest, each cluster would take its own region's newest image, and the fleet would run different images.")
 	fmt.Fprintln(w)

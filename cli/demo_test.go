@@ -4,6 +4,10 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/caravan-dev/caravan/client"
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/simcloud"
 )
 
 var exportLine = regexp.MustCompile(`export CARAVAN_ADDR=(\S+) CARAVAN_TOKEN=(\S+)`)
@@ -82,5 +86,59 @@ func TestPlanDemo(t *testing.T) {
 		if len(groups) > 0 {
 			t.Errorf("n=%d: groups in no stage: %v", n, groups)
 		}
+	}
+}
+
+// TestDemoSummaryNamesKeptImages: a pool that kept a newer image than the
+// Consistent choice is shown as kept, from what the cloud showed, and the
+// summary does not claim it moved to the choice.
+func TestDemoSummaryNamesKeptImages(t *testing.T) {
+	ub := simcloud.FamilyUbuntu2204
+	plan := demoPlan{clusters: []demoCluster{
+		{name: "east", region: "eastus", families: []string{ub}},
+		{name: "sea", region: "southeastasia", families: []string{ub}},
+	}}
+	member := func(name, from, to string, kept bool) fleet.MemberStatus {
+		return fleet.MemberStatus{
+			Name:     name,
+			Status:   fleet.UpdateStatus{State: fleet.Completed},
+			Target:   &fleet.MemberTarget{KubernetesVersion: "1.32.6", NodeImageVersions: map[string]string{ub: ub + "-202503.18.0"}},
+			Observed: &fleet.ObservedCluster{KubernetesVersion: "1.32.6", NodePools: []fleet.ObservedPool{{Name: "nodepool1", NodeImageVersion: ub + "-" + to, KeptNewerImage: kept}}},
+		}
+	}
+	run := &fleet.UpdateRun{Name: "r", Properties: fleet.UpdateRunProperties{Status: &fleet.RunStatus{
+		Status: fleet.UpdateStatus{State: fleet.Completed},
+		Stages: []fleet.StageStatus{{Name: "s", Groups: []fleet.GroupStatus{{Name: "g", Members: []fleet.MemberStatus{
+			member("east", "202505.14.0", "202505.14.0", true),
+			member("sea", "202501.12.0", "202503.18.0", false),
+		}}}}},
+		NodeImageSelection: &fleet.NodeImageSelectionStatus{
+			SelectedNodeImageVersions: []fleet.NodeImageVersion{{Version: ub + "-202503.18.0"}},
+			Message:                   "node pools of the finished members are on 2 images",
+		},
+	}}}
+	before := []fleet.Member{
+		{Name: "east", Properties: fleet.MemberProperties{Cluster: &fleet.ClusterInfo{KubernetesVersion: "1.31.8", NodeImageVersions: []string{ub + "-202505.14.0"}}}},
+		{Name: "sea", Properties: fleet.MemberProperties{Cluster: &fleet.ClusterInfo{KubernetesVersion: "1.31.8", NodeImageVersions: []string{ub + "-202501.12.0"}}}},
+	}
+	catalog := []client.SimulatorRegion{
+		{Name: "eastus", LatestNodeImages: map[string]string{ub: ub + "-202505.14.0"}},
+		{Name: "southeastasia", LatestNodeImages: map[string]string{ub: ub + "-202503.18.0"}},
+	}
+	var b strings.Builder
+	summarize(&b, summaryInput{run: run, before: before, plan: plan, catalog: catalog})
+	out := b.String()
+	for _, want := range []string{
+		"202505.14.0 (kept: newer than the choice)",
+		"202501.12.0 → 202503.18.0",
+		"1 node pools in eastus already ran a newer image and kept it",
+		"Result: node pools of the finished members are on 2 images.",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("summary lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "moved to it") || strings.Contains(out, "202505.14.0 → 202503.18.0") {
+		t.Errorf("summary claims the eastus pool moved to the choice:\n%s", out)
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/caravan-dev/caravan/api"
 	"github.com/caravan-dev/caravan/auth"
 	"github.com/caravan-dev/caravan/client"
 )
@@ -84,12 +85,16 @@ func describe(err error) string {
 	return err.Error()
 }
 
-// requiredRole is the role the server's policy asks for the failed
+// requiredRole is the role the API's route table asks for the failed
 // request.
 func requiredRole(ce *client.Error) string {
 	u, err := url.Parse(ce.URL)
 	if err != nil {
-		return "admin"
+		return auth.Admin.String()
 	}
-	return auth.Required(&http.Request{Method: ce.Method, URL: u}).String()
+	m, ok := api.Match(&http.Request{Method: ce.Method, URL: u})
+	if !ok {
+		return auth.Admin.String()
+	}
+	return m.Role().String()
 }

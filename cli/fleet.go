@@ -30,7 +30,7 @@ func (a *app) fleetCreateCmd() *cobra.Command {
   caravan fleet create -g prod -n fleet-1 -l eastus --tags team=platform,env=prod`,
 		Args: noArgs("name the fleet with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the fleet"); err != nil {
+			if err := needName(cmd, "name", name, "fleet"); err != nil {
 				return err
 			}
 			if err := need(cmd, "location", location, "give the fleet's region, such as eastus"); err != nil {
@@ -54,7 +54,7 @@ func (a *app) fleetCreateCmd() *cobra.Command {
 			return a.emit(cmd.OutOrStdout(), f, func(w io.Writer) error { return renderFleet(w, f, -1) })
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the fleet")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the fleet: 1 to 63 lower-case letters, digits and dashes")
 	c.Flags().StringVarP(&location, "location", "l", "", "region of the fleet, such as eastus")
 	c.Flags().StringToStringVar(&tags, "tags", nil, "tags as key=value pairs, comma-separated")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "change the fleet only if its ETag is this")
@@ -70,7 +70,7 @@ func (a *app) fleetShowCmd() *cobra.Command {
 		Example: `  caravan fleet show -g prod -n fleet-1`,
 		Args:    noArgs("name the fleet with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the fleet"); err != nil {
+			if err := needName(cmd, "name", name, "fleet"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(name)
@@ -95,7 +95,7 @@ func (a *app) fleetShowCmd() *cobra.Command {
 			return a.emit(cmd.OutOrStdout(), f, func(w io.Writer) error { return renderFleet(w, f, members) })
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the fleet")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the fleet: 1 to 63 lower-case letters, digits and dashes")
 	return c
 }
 
@@ -144,7 +144,7 @@ func (a *app) fleetDeleteCmd() *cobra.Command {
 		Example: `  caravan fleet delete -g prod -n fleet-1`,
 		Args:    noArgs("name the fleet with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the fleet"); err != nil {
+			if err := needName(cmd, "name", name, "fleet"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(name)
@@ -158,7 +158,7 @@ func (a *app) fleetDeleteCmd() *cobra.Command {
 			return reportDelete(cmd.OutOrStdout(), deleted, "fleet "+name, "resource group "+ref.ResourceGroup)
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the fleet")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the fleet: 1 to 63 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "delete the fleet only if its ETag is this")
 	return c
 }

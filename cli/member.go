@@ -35,7 +35,7 @@ func (a *app) memberCreateCmd() *cobra.Command {
       --labels env=prod,region=eu`,
 		Args: noArgs("name the member with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the member"); err != nil {
+			if err := needName(cmd, "name", name, "member"); err != nil {
 				return err
 			}
 			if err := need(cmd, "cluster-id", clusterID, "give the ARM id of the member's AKS cluster, /subscriptions/SUB/resourceGroups/RG/providers/Microsoft.ContainerService/managedClusters/NAME"); err != nil {
@@ -61,7 +61,7 @@ func (a *app) memberCreateCmd() *cobra.Command {
 			return a.emit(cmd.OutOrStdout(), m, func(w io.Writer) error { return renderMembers(w, []fleet.Member{*m}) })
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the member")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the member: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&clusterID, "cluster-id", "", "ARM id of the member's AKS cluster")
 	c.Flags().StringVar(&group, "update-group", "", "update group of the member")
 	c.Flags().StringToStringVar(&labels, "labels", nil, "labels as key=value pairs, comma-separated")
@@ -80,7 +80,7 @@ func (a *app) memberUpdateCmd() *cobra.Command {
   caravan member update -g prod -f fleet-1 -n eu-1 --labels tier=gold`,
 		Args: noArgs("name the member with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the member"); err != nil {
+			if err := needName(cmd, "name", name, "member"); err != nil {
 				return err
 			}
 			var u client.MemberUpdate
@@ -107,7 +107,7 @@ func (a *app) memberUpdateCmd() *cobra.Command {
 			return a.emit(cmd.OutOrStdout(), m, func(w io.Writer) error { return renderMembers(w, []fleet.Member{*m}) })
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the member")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the member: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&group, "update-group", "", "new update group (\"\" for none)")
 	c.Flags().StringToStringVar(&labels, "labels", nil, "new labels as key=value pairs, comma-separated; they replace the old ones")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "change the member only if its ETag is this")
@@ -122,7 +122,7 @@ func (a *app) memberShowCmd() *cobra.Command {
 		Example: `  caravan member show -g prod -f fleet-1 -n eu-1`,
 		Args:    noArgs("name the member with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the member"); err != nil {
+			if err := needName(cmd, "name", name, "member"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)
@@ -136,7 +136,7 @@ func (a *app) memberShowCmd() *cobra.Command {
 			return a.emit(cmd.OutOrStdout(), m, func(w io.Writer) error { return renderMember(w, m) })
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the member")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the member: 1 to 50 lower-case letters, digits and dashes")
 	return c
 }
 
@@ -185,7 +185,8 @@ func renderMembers(w io.Writer, ms []fleet.Member) error {
 		region, k8s, images := "-", "-", "-"
 		if ci := m.Properties.Cluster; ci != nil {
 			region, k8s, images = orDash(ci.Region), orDash(ci.KubernetesVersion), orDash(strings.Join(ci.NodeImageVersions, ", "))
-			if ci.Error != "" && ci.KubernetesVersion == "" {
+			if ci.Error != "" {
+				// What was seen before no longer holds: say why.
 				images = "unknown: " + ci.Error
 			}
 		}

@@ -132,6 +132,9 @@ func renderRun(w io.Writer, run *fleet.UpdateRun, o renderOptions) error {
 			head.row(label, v.Version)
 		}
 	}
+	if st != nil && st.NodeImageSelection != nil && st.NodeImageSelection.Message != "" {
+		head.row("  Images now:", st.NodeImageSelection.Message)
+	}
 	c := countMembers(st)
 	progress := fmt.Sprintf("%d of %d members done", c.done(), c.total)
 	var extra []string
@@ -152,6 +155,9 @@ func renderRun(w io.Writer, run *fleet.UpdateRun, o renderOptions) error {
 	head.row("  Progress:", progress)
 	if status.Error != nil {
 		head.row("  Error:", status.Error.Message)
+	}
+	if st != nil && st.Message != "" {
+		head.row("  Message:", st.Message)
 	}
 	head.write(&buf)
 	if st != nil && len(st.Stages) > 0 {

@@ -28,7 +28,8 @@ func fixtureRun() *fleet.UpdateRun {
 				NodeImageSelection: &fleet.NodeImageSelection{Type: fleet.NodeImageConsistent},
 			},
 			Status: &fleet.RunStatus{
-				Status: fleet.UpdateStatus{State: fleet.Running, StartTime: at(0)},
+				Status:  fleet.UpdateStatus{State: fleet.Running, StartTime: at(0)},
+				Message: "1 member held up (us-2): cannot reach the cloud at https://management.azure.com: connection refused; retrying",
 				NodeImageSelection: &fleet.NodeImageSelectionStatus{SelectedNodeImageVersions: []fleet.NodeImageVersion{
 					{Version: "AKSAzureLinux-V3gen2-202503.18.0"}, {Version: "AKSUbuntu-2204gen2containerd-202503.18.0"},
 				}},
@@ -113,4 +114,20 @@ func TestChangeLogOrder(t *testing.T) {
 	run.Properties.Status.Stages[1].Groups[0].Members[1].Message = "upgraded to Kubernetes 1.32.6"
 	l.update(&out, run, end)
 	golden(t, "changes", first+"# next poll\n"+out.String())
+}
+
+// TestRenderRunShowsTheImageSpread: the run's note on the images its
+// pools ended with is shown under the chosen images.
+func TestRenderRunShowsTheImageSpread(t *testing.T) {
+	run := fixtureRun()
+	note := "node pools of the finished members are on 3 images, not one per family: 1 kept a newer image than the run's"
+	run.Properties.Status.NodeImageSelection = &fleet.NodeImageSelectionStatus{
+		SelectedNodeImageVersions: []fleet.NodeImageVersion{{Version: "AKSUbuntu-2204gen2containerd-202503.18.0"}},
+		Message:                   note,
+	}
+	var out strings.Builder
+	renderRun(&out, run, renderOptions{now: time.Date(2025, 6, 1, 12, 2, 30, 0, time.UTC), loc: time.UTC})
+	if !strings.Contains(out.String(), "Images now:") || !strings.Contains(out.String(), note) {
+		t.Fatalf("rendered run lacks the image note:\n%s", out.String())
+	}
 }

@@ -16,9 +16,10 @@ import (
 func (a *app) runCmd() *cobra.Command {
 	c := group("updaterun", "Create, start, stop, skip, show and watch update runs", `  caravan updaterun create -g prod -f fleet-1 -n to-1-32 --upgrade-type Full \
       --kubernetes-version 1.32 --node-image-selection Consistent --update-strategy-name safe
+  caravan updaterun plan -g prod -f fleet-1 -n to-1-32
   caravan updaterun start -g prod -f fleet-1 -n to-1-32
   caravan updaterun watch -g prod -f fleet-1 -n to-1-32`,
-		a.runCreateCmd(), a.runStartCmd(), a.runStopCmd(), a.runSkipCmd(), a.runShowCmd(),
+		a.runCreateCmd(), a.runPlanCmd(), a.runStartCmd(), a.runStopCmd(), a.runSkipCmd(), a.runShowCmd(),
 		a.runListCmd(), a.childDeleteCmd("update run", "Delete an update run that is not in progress",
 			`  caravan updaterun delete -g prod -f fleet-1 -n to-1-32`, (*client.Client).DeleteRun), a.runWaitCmd(), a.runWatchCmd())
 	a.addAPIFlags(c)
@@ -64,7 +65,7 @@ The run's member set is frozen now; start it with caravan updaterun start.`,
       --node-image-selection Custom --custom-node-image-versions AKSUbuntu-2204gen2containerd-202503.18.0`,
 		Args: noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			if err := need(cmd, "upgrade-type", upgradeType, "say what to upgrade: Full, ControlPlaneOnly or NodeImageOnly"); err != nil {
@@ -72,6 +73,11 @@ The run's member set is frozen now; start it with caravan updaterun start.`,
 			}
 			if stages != "" && strategyName != "" {
 				return usagef("give --stages or --update-strategy-name, not both")
+			}
+			if strategyName != "" {
+				if err := checkName(cmd, "update-strategy-name", strategyName, "update strategy"); err != nil {
+					return err
+				}
 			}
 			update, err := buildUpdate(upgradeType, k8s, selection, custom)
 			if err != nil {
@@ -122,7 +128,7 @@ The run's member set is frozen now; start it with caravan updaterun start.`,
 		},
 	}
 	f := c.Flags()
-	f.StringVarP(&name, "name", "n", "", "name of the update run")
+	f.StringVarP(&name, "name", "n", "", "name of the update run: 1 to 50 lower-case letters, digits and dashes")
 	f.StringVar(&upgradeType, "upgrade-type", "", "Full, ControlPlaneOnly or NodeImageOnly")
 	f.StringVar(&k8s, "kubernetes-version", "", "target Kubernetes version: 1.32 (newest patch) or 1.32.6 (exact); Full and ControlPlaneOnly need one")
 	f.StringVar(&selection, "node-image-selection", "", "Latest (each region's newest; the default), Consistent (the newest every region has) or Custom")
@@ -205,7 +211,7 @@ func (a *app) runActionCmd(use, short, example, done string, act func(cmd *cobra
 		Example: example,
 		Args:    noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)
@@ -226,7 +232,7 @@ func (a *app) runActionCmd(use, short, example, done string, act func(cmd *cobra
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "act only if the run's ETag is this")
 	return c, &name
 }
@@ -297,7 +303,7 @@ func (a *app) runShowCmd() *cobra.Command {
   caravan updaterun show -g prod -f fleet-1 -n to-1-32 -o json`,
 		Args: noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)
@@ -313,7 +319,7 @@ func (a *app) runShowCmd() *cobra.Command {
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run: 1 to 50 lower-case letters, digits and dashes")
 	return c
 }
 

@@ -32,7 +32,9 @@ store and caravan backup copies one while the server runs.
 
 Every request needs a bearer token: the admin token in $CARAVAN_TOKEN, the
 callers in --token-file, or else an admin token generated at the first
-start and kept in the data directory.
+start and kept in the data directory. What each role may do, how paths
+are checked and the server's limits are in docs/operations.md ("Security
+model").
 
 Environment: CARAVAN_TOKEN (admin token), CARAVAN_DB (like --db),
 CARAVAN_ARM_ENDPOINT (like --arm-endpoint), CARAVAN_ARM_TOKEN (static
@@ -100,6 +102,10 @@ used).`,
 	f.Float64Var(&cfg.SimSpeed, "sim-speed", 1, "divide the simulated cloud's realistic durations by this (60: an hour takes a minute)")
 	f.Float64Var(&cfg.SimFaultRate, "sim-fault-rate", 0, "share (0 to 1) of simulated-cloud requests answered with a transient error")
 	f.StringVar(&cfg.ARMEndpoint, "arm-endpoint", "", "Azure Resource Manager endpoint to upgrade clusters through (default $"+aks.EnvEndpoint+", Azure's, or this server with --simulate)")
+	f.StringVar(&cfg.PublicURL, "public-url", "", "URL callers reach this server at, when a proxy stands in front (list pages link to it; default: the listener's address)")
+	f.DurationVar(&cfg.ReadTimeout, "read-timeout", server.DefaultReadTimeout, "longest time to read a whole request, body included; slower callers get 408 and are disconnected")
+	f.IntVar(&cfg.MaxConnections, "max-connections", server.DefaultMaxConnections, "most connections served at once; more wait to be accepted (-1: no cap)")
+	f.IntVar(&cfg.MaxCallerRequests, "max-caller-requests", server.DefaultMaxCallerRequests, "most requests one caller (token name) may have in flight; more get 429 with Retry-After (-1: no cap)")
 	f.DurationVar(&cfg.RecheckInterval, "recheck-interval", 30*time.Second, "how often Pending members are checked again")
 	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&format, "log-format", "text", "log format: text or json")

@@ -42,7 +42,7 @@ as "3", or a percentage of the group such as "25%").`,
 		Example: `  caravan updatestrategy create -g prod -f fleet-1 -n safe --stages stages.json`,
 		Args:    noArgs("name the strategy with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update strategy"); err != nil {
+			if err := needName(cmd, "name", name, "update strategy"); err != nil {
 				return err
 			}
 			if err := need(cmd, "stages", stages, "give a JSON file of stages, such as "+strings.ReplaceAll(stagesExample, "\n", "")); err != nil {
@@ -69,7 +69,7 @@ as "3", or a percentage of the group such as "25%").`,
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update strategy")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update strategy: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().StringVar(&stages, "stages", "", "JSON file of stages (az fleet's format)")
 	c.Flags().StringVar(&ifMatch, "if-match", "", "replace the strategy only if its ETag is this")
 	return c
@@ -83,7 +83,7 @@ func (a *app) strategyShowCmd() *cobra.Command {
 		Example: `  caravan updatestrategy show -g prod -f fleet-1 -n safe`,
 		Args:    noArgs("name the strategy with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update strategy"); err != nil {
+			if err := needName(cmd, "name", name, "update strategy"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)
@@ -103,7 +103,7 @@ func (a *app) strategyShowCmd() *cobra.Command {
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update strategy")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update strategy: 1 to 50 lower-case letters, digits and dashes")
 	return c
 }
 

@@ -133,7 +133,7 @@ func (a *app) watchCmd(use, short, long, example string, silent bool) *cobra.Com
 		Example: example,
 		Args:    noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			if interval <= 0 {
@@ -168,7 +168,7 @@ func (a *app) watchCmd(use, short, long, example string, silent bool) *cobra.Com
 			return explain404(cmd.Context(), cl, err, ref, "update run", name, "updaterun")
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().DurationVar(&interval, "interval", defaultPollInterval, "how often to read the run")
 	c.Flags().DurationVar(&timeout, "timeout", 0, "give up after this long, such as 30m (exit code 5); 0 waits for ever")
 	return c

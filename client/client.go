@@ -76,6 +76,11 @@ func New(cfg Config) (*Client, error) {
 	if c.http == nil {
 		c.http = &http.Client{Timeout: time.Minute}
 	}
+	// Redirects are never followed: one would carry the method, the body
+	// and the token to a path (or a server) the caller did not name.
+	hc := *c.http
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	c.http = &hc
 	if c.userAgent == "" {
 		c.userAgent = "caravan-client"
 	}
@@ -160,7 +165,22 @@ func (c *Client) ref(r fleet.FleetRef) (fleet.FleetRef, error) {
 	case r.Fleet == "":
 		return r, errors.New("no fleet name given")
 	}
-	return r, nil
+	if err := CheckScope("subscription", r.Subscription); err != nil {
+		return r, err
+	}
+	if err := CheckScope("resource group", r.ResourceGroup); err != nil {
+		return r, err
+	}
+	return r, CheckName("fleet", r.Fleet)
+}
+
+// childRef is ref, and a check of the name of a resource in the fleet.
+func (c *Client) childRef(r fleet.FleetRef, coll, name string) (fleet.FleetRef, error) {
+	r, err := c.ref(r)
+	if err != nil {
+		return r, err
+	}
+	return r, CheckName(collNouns[coll], name)
 }
 
 // endpoint is the URL of an ARM path with the api-version.
@@ -190,6 +210,9 @@ func (c *Client) do(ctx context.Context, method, rawURL string, in, out any, opt
 	req, err := http.NewRequestWithContext(ctx, method, rawURL, body)
 	if err != nil {
 		return 0, fmt.Errorf("error building the request: %w", err)
+	}
+	if err := checkPath(req.URL); err != nil {
+		return 0, err
 	}
 	req.Header.Set("Accept", "application/json")
 	req.Header.Set("User-Agent", c.userAgent)
@@ -238,6 +261,11 @@ func unwrapURLError(err error) error {
 // responseError builds the *Error for a non-2xx answer.
 func responseError(resp *http.Response, method string, u *url.URL, body []byte) error {
 	e := &Error{StatusCode: resp.StatusCode, Method: method, URL: redactQuery(u)}
+	if resp.StatusCode >= 300 && resp.StatusCode < 400 {
+		e.Code = "Redirect"
+		e.Message = fmt.Sprintf("the server answered %s %s with a redirect to %q; caravan never follows redirects (they could carry the request and its token elsewhere): check --server, and the names in the request", method, u.Path, resp.Header.Get("Location"))
+		return e
+	}
 	var arm struct {
 		Error *fleet.ErrorDetail `json:"error"`
 	}
@@ -287,16 +315,17 @@ func list[T any](ctx context.Context, c *Client, first string) ([]T, error) {
 	return out, nil
 }
 
-// sameServer resolves a nextLink and refuses one that leads to another
-// server, which would receive the client's token.
+// sameServer resolves a nextLink on the client's own server: its path and
+// query are kept, its scheme and host replaced by the client's, so the
+// token never goes to another server, and a server that names itself by
+// another address (127.0.0.1 for localhost, or its listener behind a
+// name) still pages.
 func (c *Client) sameServer(link string) (string, error) {
 	u, err := c.base.Parse(link)
 	if err != nil {
 		return "", fmt.Errorf("the server sent a nextLink that is not a URL (%q): %w", link, err)
 	}
-	if !strings.EqualFold(u.Host, c.base.Host) || u.Scheme != c.base.Scheme {
-		return "", fmt.Errorf("the server sent a nextLink to another server (%s); refusing to send the token there", u.Scheme+"://"+u.Host)
-	}
+	u.Scheme, u.Host, u.User = c.base.Scheme, c.base.Host, nil
 	if u.Query().Get("api-version") == "" {
 		q := u.Query()
 		q.Set("api-version", c.apiVersion)

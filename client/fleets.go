@@ -42,8 +42,14 @@ func (c *Client) ListFleets(ctx context.Context, subscription, resourceGroup str
 	if subscription == "" {
 		subscription = c.sub
 	}
+	if err := CheckScope("subscription", subscription); err != nil {
+		return nil, err
+	}
 	path := "/subscriptions/" + url.PathEscape(subscription)
 	if resourceGroup != "" {
+		if err := CheckScope("resource group", resourceGroup); err != nil {
+			return nil, err
+		}
 		path += "/resourceGroups/" + url.PathEscape(resourceGroup)
 	}
 	return list[fleet.Fleet](ctx, c, c.endpoint(path+"/providers/Microsoft.ContainerService/fleets", nil))

@@ -19,7 +19,7 @@ type MemberUpdate struct {
 // PutMember adds a cluster to a fleet, or replaces a member's group and
 // labels (its cluster cannot change).
 func (c *Client) PutMember(ctx context.Context, ref fleet.FleetRef, name string, m fleet.Member, opts ...Option) (*fleet.Member, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collMembers, name)
 	if err != nil {
 		return nil, err
 	}
@@ -37,7 +37,7 @@ func (c *Client) PutMember(ctx context.Context, ref fleet.FleetRef, name string,
 
 // UpdateMember changes a member's group or labels.
 func (c *Client) UpdateMember(ctx context.Context, ref fleet.FleetRef, name string, u MemberUpdate, opts ...Option) (*fleet.Member, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collMembers, name)
 	if err != nil {
 		return nil, err
 	}
@@ -58,7 +58,7 @@ func (c *Client) UpdateMember(ctx context.Context, ref fleet.FleetRef, name stri
 // GetMember reads a member, with what caravan last observed of its
 // cluster in Properties.Cluster.
 func (c *Client) GetMember(ctx context.Context, ref fleet.FleetRef, name string) (*fleet.Member, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collMembers, name)
 	if err != nil {
 		return nil, err
 	}
@@ -81,7 +81,7 @@ func (c *Client) ListMembers(ctx context.Context, ref fleet.FleetRef) ([]fleet.M
 // DeleteMember removes a member from its fleet. deleted is false when
 // there was no such member.
 func (c *Client) DeleteMember(ctx context.Context, ref fleet.FleetRef, name string, opts ...Option) (deleted bool, err error) {
-	ref, err = c.ref(ref)
+	ref, err = c.childRef(ref, collMembers, name)
 	if err != nil {
 		return false, err
 	}

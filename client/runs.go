@@ -5,13 +5,14 @@ import (
 	"net/http"
 
 	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/runs"
 )
 
 // PutRun creates an update run, or changes one that has not started. Give
 // either UpdateStrategyID or Strategy (or neither: one stage, one group of
 // every member), and the ManagedClusterUpdate.
 func (c *Client) PutRun(ctx context.Context, ref fleet.FleetRef, name string, p fleet.UpdateRunProperties, opts ...Option) (*fleet.UpdateRun, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collRuns, name)
 	if err != nil {
 		return nil, err
 	}
@@ -29,7 +30,7 @@ func (c *Client) PutRun(ctx context.Context, ref fleet.FleetRef, name string, p 
 
 // GetRun reads an update run with its status tree.
 func (c *Client) GetRun(ctx context.Context, ref fleet.FleetRef, name string) (*fleet.UpdateRun, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collRuns, name)
 	if err != nil {
 		return nil, err
 	}
@@ -52,7 +53,7 @@ func (c *Client) ListRuns(ctx context.Context, ref fleet.FleetRef) ([]fleet.Upda
 // DeleteRun deletes an update run that is not in progress. deleted is
 // false when there was no such run.
 func (c *Client) DeleteRun(ctx context.Context, ref fleet.FleetRef, name string, opts ...Option) (deleted bool, err error) {
-	ref, err = c.ref(ref)
+	ref, err = c.childRef(ref, collRuns, name)
 	if err != nil {
 		return false, err
 	}
@@ -77,12 +78,26 @@ func (c *Client) SkipRun(ctx context.Context, ref fleet.FleetRef, name string, t
 }
 
 func (c *Client) runAction(ctx context.Context, ref fleet.FleetRef, name, action string, body any, opts []Option) (*fleet.UpdateRun, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collRuns, name)
 	if err != nil {
 		return nil, err
 	}
 	var out fleet.UpdateRun
 	if _, err := c.do(ctx, http.MethodPost, c.endpoint(childPath(ref, collRuns, name)+"/"+action, nil), body, &out, opts...); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// PlanRun reads what a run will do, member by member, from a fresh look
+// at each member's cluster (caravan's own extension of the API).
+func (c *Client) PlanRun(ctx context.Context, ref fleet.FleetRef, name string) (*runs.Plan, error) {
+	ref, err := c.ref(ref)
+	if err != nil {
+		return nil, err
+	}
+	var out runs.Plan
+	if _, err := c.do(ctx, http.MethodGet, c.endpoint(childPath(ref, collRuns, name)+"/plan", nil), nil, &out); err != nil {
 		return nil, err
 	}
 	return &out, nil

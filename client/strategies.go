@@ -9,7 +9,7 @@ import (
 
 // PutStrategy creates an update strategy or replaces its stages.
 func (c *Client) PutStrategy(ctx context.Context, ref fleet.FleetRef, name string, s fleet.RunStrategy, opts ...Option) (*fleet.UpdateStrategy, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collStrategies, name)
 	if err != nil {
 		return nil, err
 	}
@@ -23,7 +23,7 @@ func (c *Client) PutStrategy(ctx context.Context, ref fleet.FleetRef, name strin
 
 // GetStrategy reads an update strategy.
 func (c *Client) GetStrategy(ctx context.Context, ref fleet.FleetRef, name string) (*fleet.UpdateStrategy, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collStrategies, name)
 	if err != nil {
 		return nil, err
 	}
@@ -46,7 +46,7 @@ func (c *Client) ListStrategies(ctx context.Context, ref fleet.FleetRef) ([]flee
 // DeleteStrategy deletes an update strategy; runs made from it keep their
 // copy of its stages. deleted is false when there was no such strategy.
 func (c *Client) DeleteStrategy(ctx context.Context, ref fleet.FleetRef, name string, opts ...Option) (deleted bool, err error) {
-	ref, err = c.ref(ref)
+	ref, err = c.childRef(ref, collStrategies, name)
 	if err != nil {
 		return false, err
 	}
@@ -57,7 +57,7 @@ func (c *Client) DeleteStrategy(ctx context.Context, ref fleet.FleetRef, name st
 // StrategyID is the ARM id of a fleet's update strategy, as a run's
 // updateStrategyId names it.
 func (c *Client) StrategyID(ref fleet.FleetRef, name string) (string, error) {
-	ref, err := c.ref(ref)
+	ref, err := c.childRef(ref, collStrategies, name)
 	if err != nil {
 		return "", err
 	}

@@ -50,6 +50,12 @@ type Operation struct {
 	// NodeImages says which node images pools end at (Full and
 	// NodeImageOnly).
 	NodeImages ImageTarget
+	// Report, when set, is told how following the operation goes: the
+	// error of a look at the cloud that failed while the operation runs
+	// (the cloud cannot be reached, or keeps answering with faults), and
+	// nil when a look succeeds again after one failed. The provider goes on
+	// trying meanwhile. Report must not block.
+	Report func(error) `json:"-"`
 	// Resume is set when the engine re-attaches, after a restart, to an
 	// operation it recorded as begun. The provider then waits for an
 	// operation in progress on the cluster (most likely this one) instead

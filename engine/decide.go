@@ -24,11 +24,14 @@ type verdict struct {
 	kind    verdictKind
 	message string
 	target  fleet.MemberTarget
+	// observed is the cluster, for a member skipped as at the target.
+	observed *fleet.ObservedCluster
 }
 
 // decide is the check before a member's upgrade: skip a cluster already at
-// the target, hold one whose target its region does not offer (or that is
-// busy), and otherwise say what to upgrade it to. It is pure.
+// the target (or, under Consistent, one with a pool of a family the run
+// chose no image for), hold one whose target its region does not offer
+// (or that is busy), and otherwise say what to upgrade it to. It is pure.
 func (rs *runState) decide(c *cluster.Cluster) verdict {
 	if c.Busy {
 		return verdict{kind: verdictPending, message: fmt.Sprintf("cluster is busy with another operation (provisioning state %s); will check again", orUnknown(c.ProvisioningState))}
@@ -57,18 +60,32 @@ func (rs *runState) decide(c *cluster.Cluster) verdict {
 			chosen := rs.custom
 			if rs.sel == fleet.NodeImageConsistent {
 				chosen = rs.selected()
+				if p, ok := poolWithoutChoice(c, chosen); ok {
+					return verdict{kind: verdictSkip, observed: observe(c, nil), message: fmt.Sprintf(
+						"node pool %s uses node image family %s, for which this run selected no image (it chose %s when it started); the member is skipped: add no pools of a new family during a Consistent run, or start a new run",
+						p.Name, orUnknown(p.ImageFamily()), choiceList(chosen))}
+				}
 			}
-			t.NodeImageVersions = map[string]string{}
 			for _, p := range c.NodePools {
 				if img, ok := chosen[p.ImageFamily()]; ok {
 					images[p.ImageFamily()] = img
-					t.NodeImageVersions[p.ImageFamily()] = img
 				}
+			}
+		}
+		if len(images) > 0 {
+			t.NodeImageVersions = maps.Clone(images)
+		}
+		for _, p := range c.NodePools {
+			if img, ok := images[p.ImageFamily()]; ok && newerImage(p.NodeImageVersion, img) {
+				if t.KeptNodeImages == nil {
+					t.KeptNodeImages = map[string]string{}
+				}
+				t.KeptNodeImages[p.Name] = p.NodeImageVersion
 			}
 		}
 	}
 	if msg, done := rs.atTarget(c, kube, images, t.LatestNodeImages); done {
-		return verdict{kind: verdictSkip, message: msg, target: t}
+		return verdict{kind: verdictSkip, message: msg + keptNote(t.KeptNodeImages), target: t, observed: observe(c, t.KeptNodeImages)}
 	}
 	if t.KubernetesVersion != "" && c.KubernetesVersion != t.KubernetesVersion && !c.OffersVersion(t.KubernetesVersion) {
 		return verdict{kind: verdictPending, message: fmt.Sprintf("Kubernetes %s is not offered in region %s yet; will check again", t.KubernetesVersion, orUnknown(c.Region)), target: t}
@@ -81,7 +98,75 @@ func (rs *runState) decide(c *cluster.Cluster) verdict {
 			}
 		}
 	}
-	return verdict{kind: verdictBegin, message: rs.describeUpgrade(t, behind(c, images)), target: t}
+	return verdict{kind: verdictBegin, message: rs.describeUpgrade(t, behind(c, images)) + keptNote(t.KeptNodeImages), target: t}
+}
+
+// poolWithoutChoice returns a pool whose image family has no entry in a
+// Consistent choice.
+func poolWithoutChoice(c *cluster.Cluster, chosen map[string]string) (cluster.NodePool, bool) {
+	for _, p := range sortedPools(c.NodePools) {
+		if _, ok := chosen[p.ImageFamily()]; !ok {
+			return p, true
+		}
+	}
+	return cluster.NodePool{}, false
+}
+
+func choiceList(chosen map[string]string) string {
+	if len(chosen) == 0 {
+		return "no images"
+	}
+	var out []string
+	for _, fam := range slices.Sorted(maps.Keys(chosen)) {
+		out = append(out, chosen[fam])
+	}
+	return strings.Join(out, ", ")
+}
+
+// keptNote names the pools that keep an image newer than the target, for
+// a member's message.
+func keptNote(kept map[string]string) string {
+	if len(kept) == 0 {
+		return ""
+	}
+	var list []string
+	for _, pool := range slices.Sorted(maps.Keys(kept)) {
+		list = append(list, fmt.Sprintf("%s keeps %s", pool, kept[pool]))
+	}
+	noun := "node pool"
+	if len(list) > 1 {
+		noun = "node pools"
+	}
+	return fmt.Sprintf("; %s %s, newer than the run's image (node images never move backwards)", noun, strings.Join(list, ", "))
+}
+
+// newerImage reports whether a pool at cur is on a newer image of the
+// same family than want.
+func newerImage(cur, want string) bool {
+	f := version.ImageFamily(cur)
+	return f != "" && f == version.ImageFamily(want) && version.CompareNodeImages(cur, want) > 0
+}
+
+// observe records what a provider read of a cluster; kept names the pools
+// that kept an image newer than the run's.
+func observe(c *cluster.Cluster, kept map[string]string) *fleet.ObservedCluster {
+	o := &fleet.ObservedCluster{KubernetesVersion: c.KubernetesVersion}
+	for _, p := range sortedPools(c.NodePools) {
+		_, k := kept[p.Name]
+		o.NodePools = append(o.NodePools, fleet.ObservedPool{
+			Name:              p.Name,
+			KubernetesVersion: p.KubernetesVersion,
+			NodeImageVersion:  p.NodeImageVersion,
+			KeptNewerImage:    k && kept[p.Name] == p.NodeImageVersion,
+		})
+	}
+	return o
+}
+
+func sortedPools(pools []cluster.NodePool) []cluster.NodePool {
+	out := slices.Clone(pools)
+	slices.SortFunc(out, func(a, b cluster.NodePool) int { return strings.Compare(a.Name, b.Name) })
+	return out
 }
 
 // behind returns the target images some pool still has to move to.
@@ -206,9 +291,12 @@ func (rs *runState) operation(m *fleet.MemberStatus, resume bool) cluster.Operat
 		Type:      cluster.UpgradeType(rs.upgrade),
 		Resume:    resume,
 	}
-	if m.Target != nil {
-		op.KubernetesVersion = m.Target.KubernetesVersion
-		op.NodeImages = cluster.ImageTarget{Latest: m.Target.LatestNodeImages, Versions: maps.Clone(m.Target.NodeImageVersions)}
+	if t := m.Target; t != nil {
+		op.KubernetesVersion = t.KubernetesVersion
+		op.NodeImages = cluster.ImageTarget{Latest: t.LatestNodeImages}
+		if !t.LatestNodeImages {
+			op.NodeImages.Versions = maps.Clone(t.NodeImageVersions)
+		}
 	}
 	return op
 }

@@ -11,36 +11,10 @@ func canonical(id string) string { return store.CanonicalID(id) }
 
 // tally counts the states of a set of children.
 type tally struct {
-	n, running, failed, pending, notStarted, completed, skipped int
+	n, running, failed, pending, notStarted, stopped, completed, skipped int
 }
 
 func (t tally) finished() bool { return t.completed+t.skipped == t.n }
-
-// derived is the state a parent takes from its children's tally: Failed if
-// any failed, Running if any runs, Completed (Skipped if all skipped) once
-// all finished, Pending when every unfinished child waits, NotStarted when
-// none began; otherwise the parent is part way through, Running while the
-// run runs and Stopped when it does not.
-func (t tally) derived(runPhase fleet.State) fleet.State {
-	switch {
-	case t.failed > 0:
-		return fleet.Failed
-	case t.running > 0:
-		return fleet.Running
-	case t.finished():
-		if t.skipped == t.n {
-			return fleet.Skipped
-		}
-		return fleet.Completed
-	case t.notStarted == 0:
-		return fleet.Pending
-	case t.notStarted == t.n:
-		return fleet.NotStarted
-	case runPhase == fleet.Running:
-		return fleet.Running
-	}
-	return fleet.Stopped
-}
 
 func (t *tally) add(s fleet.State) {
 	t.n++
@@ -51,8 +25,10 @@ func (t *tally) add(s fleet.State) {
 		t.failed++
 	case fleet.Pending:
 		t.pending++
-	case fleet.NotStarted, fleet.Stopped:
+	case fleet.NotStarted:
 		t.notStarted++
+	case fleet.Stopped:
+		t.stopped++
 	case fleet.Completed:
 		t.completed++
 	case fleet.Skipped:
@@ -60,9 +36,72 @@ func (t *tally) add(s fleet.State) {
 	}
 }
 
+// parentState is the table of docs/engine.md: the state of a group over
+// its members, or of a stage over its groups (and, once they are all
+// finished, its after-stage wait), as a function of the children's states
+// and of whether the run is running. The rules are tried in order:
+//
+//  1. a child Failed: Failed
+//  2. a child Running (or Stopping): Running
+//  3. every child Skipped: Skipped
+//  4. every child Completed or Skipped: Completed
+//  5. no child began (each NotStarted or Skipped): NotStarted
+//  6. the run is not running: Stopped
+//  7. every unfinished child Pending: Pending
+//  8. otherwise: Running
+//
+// It is pure; a parent with no children is Completed.
+func parentState(children []fleet.State, runRunning bool) fleet.State {
+	var t tally
+	for _, s := range children {
+		t.add(s)
+	}
+	return t.state(runRunning)
+}
+
+func (t tally) state(runRunning bool) fleet.State {
+	switch {
+	case t.failed > 0:
+		return fleet.Failed
+	case t.running > 0:
+		return fleet.Running
+	case t.n > 0 && t.skipped == t.n:
+		return fleet.Skipped
+	case t.finished():
+		return fleet.Completed
+	case t.notStarted+t.skipped == t.n:
+		return fleet.NotStarted
+	case !runRunning:
+		return fleet.Stopped
+	case t.pending == t.n-t.completed-t.skipped:
+		return fleet.Pending
+	}
+	return fleet.Running
+}
+
+// stageState is a stage's state: its groups' state by parentState, and
+// once every group is finished, parentState over the groups and the
+// after-stage wait, so the stage ends only when the wait does. A wait of
+// zero seconds that completed counts as its groups' state (it did not
+// wait): a stage whose groups were all skipped is Skipped.
+func stageState(groups []fleet.State, wait fleet.State, waitSeconds int, runRunning bool) fleet.State {
+	g := parentState(groups, runRunning)
+	if !g.Finished() {
+		return g
+	}
+	if wait == fleet.Completed && waitSeconds == 0 {
+		wait = g
+	}
+	return parentState([]fleet.State{g, wait}, runRunning)
+}
+
+// terminal reports whether a node in state s has ended: Completed,
+// Skipped or Failed. A terminal node has a completedTime; no other has.
+func terminal(s fleet.State) bool { return s.Finished() || s == fleet.Failed }
+
 // deriveGroup sets a group's state and times from its members. A member
 // being inspected (inspecting holds the indexes of those of the group)
-// counts as running.
+// counts as Running.
 func (rs *runState) deriveGroup(si, gi int, inspecting []int) {
 	g := rs.group(si, gi)
 	was := g.Status
@@ -71,45 +110,50 @@ func (rs *runState) deriveGroup(si, gi int, inspecting []int) {
 			rs.touchGroup(si, gi)
 		}
 	}()
-	var t tally
-	var first, last *time.Time
+	states := make([]fleet.State, len(g.Members))
+	var last *time.Time
 	for mi := range g.Members {
 		m := &g.Members[mi]
-		t.add(m.Status.State)
-		if st := m.Status.StartTime; st != nil && (first == nil || st.Before(*first)) {
-			first = st
-		}
+		states[mi] = m.Status.State
 		if ct := m.Status.CompletedTime; ct != nil && (last == nil || ct.After(*last)) {
 			last = ct
 		}
 	}
 	for _, mi := range inspecting {
-		switch g.Members[mi].Status.State {
-		case fleet.NotStarted:
-			t.notStarted--
-			t.running++
-		case fleet.Pending:
-			t.pending--
-			t.running++
+		if s := states[mi]; s == fleet.NotStarted || s == fleet.Pending {
+			states[mi] = fleet.Running
 		}
 	}
-	rs.setState(&g.Status, t.derived(rs.phase()))
-	if first != nil && (g.Status.StartTime == nil || !g.Status.StartTime.Equal(*first)) {
-		f := *first
-		g.Status.StartTime = &f
-		rs.dirty = true
-	}
-	if t.finished() || t.failed > 0 && t.running == 0 {
-		rs.setCompleted(&g.Status, last)
-	} else {
-		rs.setCompleted(&g.Status, nil)
-	}
+	rs.setDerived(&g.Status, parentState(states, rs.phase() == fleet.Running), last)
 }
 
-// deriveStage derives a stage's groups and then the stage: like a group
-// over its groups, except that a stage whose groups are all finished is
-// Running while its after-stage wait runs (Stopped while it is stopped),
-// and finished only once the wait is.
+// setDerived sets a parent's derived state and its times: no startTime
+// while NotStarted, else the time it first left NotStarted; a
+// completedTime (the latest of its children's) only while terminal.
+func (rs *runState) setDerived(u *fleet.UpdateStatus, s fleet.State, last *time.Time) {
+	rs.setState(u, s)
+	if s == fleet.NotStarted {
+		if u.StartTime != nil {
+			u.StartTime = nil
+			rs.dirty = true
+		}
+	} else {
+		rs.setStart(u, rs.now)
+	}
+	if !terminal(s) {
+		rs.setCompleted(u, nil)
+		return
+	}
+	if last == nil {
+		last = &rs.now
+	}
+	if u.StartTime != nil && last.Before(*u.StartTime) {
+		last = u.StartTime
+	}
+	rs.setCompleted(u, last)
+}
+
+// deriveStage derives a stage's groups and then the stage.
 func (rs *runState) deriveStage(si int) {
 	st := rs.stage(si)
 	var inspecting [][]int // by group: the members being inspected
@@ -121,52 +165,34 @@ func (rs *runState) deriveStage(si int) {
 			inspecting[k.g] = append(inspecting[k.g], k.m)
 		}
 	}
-	var t tally
+	states := make([]fleet.State, len(st.Groups))
+	var last *time.Time
+	later := func(t *time.Time) {
+		if t != nil && (last == nil || t.After(*last)) {
+			last = t
+		}
+	}
 	for gi := range st.Groups {
 		var insp []int
 		if inspecting != nil {
 			insp = inspecting[gi]
 		}
 		rs.deriveGroup(si, gi, insp)
-		t.add(st.Groups[gi].Status.State)
+		states[gi] = st.Groups[gi].Status.State
+		later(st.Groups[gi].Status.CompletedTime)
 	}
-	state := t.derived(rs.phase())
-	if t.finished() {
-		w := st.AfterStageWaitStatus
-		switch ws := w.Status.State; {
-		case ws == fleet.Skipped && t.skipped == t.n:
-			state = fleet.Skipped
-		case ws.Finished():
-			state = fleet.Completed
-			if t.skipped == t.n && w.WaitDurationInSeconds == 0 {
-				state = fleet.Skipped
-			}
-		case ws == fleet.Running:
-			state = fleet.Running
-		case ws == fleet.Stopped || rs.phase() != fleet.Running:
-			state = fleet.Stopped
-		default:
-			state = fleet.Running
+	w := st.AfterStageWaitStatus
+	if w.Status.State != fleet.NotStarted && w.Status.StartTime == nil {
+		// A wait skipped before it ran starts and ends at once.
+		start := rs.now
+		if ct := w.Status.CompletedTime; ct != nil {
+			start = *ct
 		}
+		w.Status.StartTime = &start
+		rs.dirty = true
 	}
-	if state != fleet.NotStarted && st.Status.StartTime == nil {
-		// A stage skipped before it ran, or resumed from a stored
-		// tree, takes its start from its earliest group.
-		for _, g := range st.Groups {
-			if g.Status.StartTime != nil && (st.Status.StartTime == nil || g.Status.StartTime.Before(*st.Status.StartTime)) {
-				s := *g.Status.StartTime
-				st.Status.StartTime = &s
-				rs.dirty = true
-			}
-		}
-	}
-	switch {
-	case state.Finished() && st.Status.CompletedTime == nil:
-		rs.setCompleted(&st.Status, &rs.now)
-	case !state.Finished() && state != fleet.Failed:
-		rs.setCompleted(&st.Status, nil)
-	}
-	rs.setState(&st.Status, state)
+	later(w.Status.CompletedTime)
+	rs.setDerived(&st.Status, stageState(states, w.Status.State, w.WaitDurationInSeconds, rs.phase() == fleet.Running), last)
 }
 
 // deriveRun sets the run's visible state: Pending while it runs and its

@@ -6,7 +6,9 @@
 // The decisions are pure: a runState holds one run's status tree and the
 // facts that live only in memory (members being inspected, when a Pending
 // member is checked again), events change it, and step returns what to do
-// next. The runner applies them in a thin layer: it persists every change
+// next. Parents are derived from their children by one table (derive.go),
+// and a member whose upgrade reported success is completed only once its
+// cluster, read again, shows the target (verify.go). The runner applies them in a thin layer: it persists every change
 // through the store before the side effects it leads to in the cloud
 // (beginning an upgrade; a change that leads only to reading clusters is
 // written with the change those reads lead to), so that a restarted engine

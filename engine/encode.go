@@ -56,6 +56,12 @@ func (rs *runState) encode() ([]byte, error) {
 	if err := writeJSON(&b, &status.Status); err != nil {
 		return fail(err)
 	}
+	if status.Message != "" {
+		b.WriteString(`,"message":`)
+		if err := writeJSON(&b, status.Message); err != nil {
+			return fail(err)
+		}
+	}
 	b.WriteString(`,"stages":`)
 	if status.Stages == nil {
 		b.WriteString("null")

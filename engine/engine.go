@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caravan-dev/caravan/clock"
@@ -29,6 +30,11 @@ type Config struct {
 	// cluster is checked again (default 30s). A member waiting for
 	// another run's cluster is checked as soon as that run lets go.
 	RecheckInterval time.Duration
+	// CommandTimeout bounds how long a start, stop or skip waits for its
+	// run's runner to take it and for the store to answer; past it the
+	// command is refused, unapplied, with an UnavailableError (default
+	// DefaultCommandTimeout).
+	CommandTimeout time.Duration
 	// NewID makes operation ids and ETags (default: random).
 	NewID func() string
 	// Persisted, if set, is called after every write of a run, with the
@@ -75,6 +81,9 @@ func New(cfg Config) (*Engine, error) {
 	}
 	if cfg.NewID == nil {
 		cfg.NewID = randomID
+	}
+	if cfg.CommandTimeout <= 0 {
+		cfg.CommandTimeout = DefaultCommandTimeout
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}}
@@ -144,19 +153,49 @@ func (e *Engine) Active(id string) bool {
 	return r != nil && r.active()
 }
 
+// command hands a command to the run's runner and waits for its answer.
+// A command the runner has not taken within the command timeout, or that
+// finds the runner retrying a save, is given up and refused: such a
+// command is never applied. Once taken, the answer is awaited.
 func (e *Engine) command(ctx context.Context, id, ifMatch string, apply func(*runState) error) (*fleet.UpdateRun, error) {
 	reply := make(chan commandResult, 1)
-	r, err := e.runnerFor(ctx, id, command{apply: apply, ifMatch: ifMatch, reply: reply})
+	c := command{apply: apply, ifMatch: ifMatch, reply: reply, claim: new(atomic.Int32)}
+	r, err := e.runnerFor(ctx, id, c)
 	if err != nil {
 		return nil, err
 	}
-	select {
-	case res := <-reply:
-		return res.run, res.err
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	case <-r.done:
-		return nil, errors.New("the engine is shutting down; try again")
+	if p := r.saveErr.Load(); p != nil && c.abandon() {
+		return nil, r.storeFailed(*p)
+	}
+	// The caller's patience is measured in real time, as the store's
+	// answers are: it bounds waiting on I/O, not the run's schedule.
+	timeout := time.NewTimer(e.cfg.CommandTimeout)
+	defer timeout.Stop()
+	expired := timeout.C
+	for {
+		select {
+		case res := <-reply:
+			return res.run, res.err
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-r.done:
+			// The runner may have answered just before it retired.
+			select {
+			case res := <-reply:
+				return res.run, res.err
+			default:
+			}
+			return nil, errShuttingDown()
+		case <-expired:
+			expired = nil
+			if c.abandon() {
+				if p := r.saveErr.Load(); p != nil {
+					return nil, r.storeFailed(*p)
+				}
+				return nil, unavailable(storeRetryAfter, "update run %s is busy: the engine did not take the request within %s; nothing was changed", runName(r.id), e.cfg.CommandTimeout)
+			}
+			// Taken: the answer follows.
+		}
 	}
 }
 
@@ -168,7 +207,7 @@ func (e *Engine) runnerFor(ctx context.Context, id string, events ...any) (*runn
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed {
-		return nil, errors.New("the engine is shutting down; try again")
+		return nil, errShuttingDown()
 	}
 	r := e.runners[key]
 	if r == nil {

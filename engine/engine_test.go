@@ -43,7 +43,7 @@ func TestStagesRunInOrderGroupsInParallelMembersOneAtATime(t *testing.T) {
 		if c.KubernetesVersion != "1.31.2" || c.NodePools[0].KubernetesVersion != "1.31.2" || c.NodePools[0].NodeImageVersion != ubuntu+"-202411.12.0" {
 			t.Fatalf("p1 after a Full upgrade with Latest images: %+v", c)
 		}
-		if m := e.memberStatus(id, "p1"); m.Message != "upgraded to Kubernetes 1.31.2" || m.OperationID == "" || m.Attempt != 1 {
+		if m := e.memberStatus(id, "p1"); m.Message != "upgraded to Kubernetes 1.31.2; node pool system on "+ubuntu+"-202411.12.0" || m.OperationID == "" || m.Attempt != 1 {
 			t.Fatalf("p1 status %+v", m)
 		}
 	})

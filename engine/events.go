@@ -1,7 +1,9 @@
 package engine
 
 import (
+	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/caravan-dev/caravan/cluster"
@@ -57,6 +59,10 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	m := rs.member(k)
 	rs.touchGroup(k.s, k.g)
 	defer rs.deriveStage(k.s)
+	if rs.verifying[k] {
+		rs.onVerified(k, ev, locks)
+		return nil
+	}
 	if rs.phase() != fleet.Running || (m.Status.State != fleet.NotStarted && m.Status.State != fleet.Pending) {
 		// Stopped, or skipped, while the cluster was being read.
 		locks.release(m.ClusterResourceID, rs.id)
@@ -81,6 +87,7 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	case verdictSkip:
 		locks.release(m.ClusterResourceID, rs.id)
 		rs.finishMember(m, fleet.Skipped, v.message)
+		m.Observed = v.observed
 		return nil
 	case verdictPending:
 		locks.release(m.ClusterResourceID, rs.id)
@@ -94,6 +101,7 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	m.Status = fleet.UpdateStatus{State: fleet.Running}
 	rs.setStart(&m.Status, rs.now)
 	m.Message = v.message
+	m.Observed = nil
 	delete(rs.recheckAt, k)
 	rs.dirty = true
 	return []effect{{kind: effectBegin, k: k, op: rs.operation(m, false)}}
@@ -119,26 +127,59 @@ func (rs *runState) onBeginFailed(ev beginFailed, locks locker) {
 	}
 }
 
-// onFinished applies the end of an operation.
+// onFinished applies the end of an operation: a failure fails the member;
+// a success is not believed yet: the member stays Running, holding its
+// cluster, until the cluster has been read and found at the target.
 func (rs *runState) onFinished(ev finished, locks locker) {
 	m := rs.member(ev.k)
 	if m.Status.State != fleet.Running || m.OperationID != ev.opID {
 		return
 	}
-	locks.release(m.ClusterResourceID, rs.id)
 	rs.touchGroup(ev.k.s, ev.k.g)
 	defer rs.deriveStage(ev.k.s)
 	if ev.err != nil {
+		locks.release(m.ClusterResourceID, rs.id)
 		rs.failMember(ev.k, ev.err)
 		return
 	}
-	msg := "upgraded"
-	if t := m.Target; t != nil && t.KubernetesVersion != "" {
-		msg = "upgraded to Kubernetes " + t.KubernetesVersion
-	} else if t != nil {
-		msg = "upgraded node images"
+	rs.verifying[ev.k] = true
+}
+
+// onVerified applies the read of a cluster whose upgrade reported success:
+// Completed if the cluster is at the target, otherwise Failed with a code
+// and a message naming what it shows. A read that failed for a passing
+// reason is tried again after the recheck interval.
+func (rs *runState) onVerified(k mkey, ev inspected, locks locker) {
+	m := rs.member(k)
+	if m.Status.State != fleet.Running {
+		delete(rs.verifying, k)
+		return
 	}
-	rs.finishMember(m, fleet.Completed, msg)
+	switch {
+	case ev.err != nil && cluster.ReasonOf(ev.err) != cluster.NotFound:
+		rs.verifyAt[k] = rs.now.Add(rs.recheck)
+		rs.setMessage(m, fmt.Sprintf("upgrade ended; could not read the cluster to check it is at the target: %v; will check again", ev.err))
+		return
+	}
+	delete(rs.verifying, k)
+	delete(rs.verifyAt, k)
+	locks.release(m.ClusterResourceID, rs.id)
+	switch {
+	case ev.gone:
+		rs.finishMember(m, fleet.Skipped, "member was removed from the fleet while its upgrade ran; its cluster was not checked")
+		return
+	case ev.err != nil:
+		rs.failMember(k, ev.err)
+		return
+	}
+	v := rs.verifyMember(m.Target, ev.cluster)
+	m.Observed = v.observed
+	if v.code != "" {
+		rs.failWith(k, &fleet.ErrorDetail{Code: v.code, Message: v.problem + "; the upgrade reported success, but the cluster is not at the target: look at the cluster, then start the run again to retry"},
+			"not at the target after its upgrade: "+v.problem)
+		return
+	}
+	rs.finishMember(m, fleet.Completed, v.message)
 }
 
 // onSelected records the Consistent node images, or schedules another try
@@ -160,6 +201,7 @@ func (rs *runState) onSelected(ev selectedImages) {
 func (rs *runState) finishMember(m *fleet.MemberStatus, s fleet.State, msg string) {
 	m.Status.State = s
 	m.Status.Error = nil
+	rs.setStart(&m.Status, rs.now)
 	now := rs.now
 	m.Status.CompletedTime = &now
 	m.Message = msg
@@ -172,6 +214,7 @@ func (rs *runState) hold(k mkey, msg string) {
 	rs.touchGroup(k.s, k.g)
 	m := rs.member(k)
 	rs.setState(&m.Status, fleet.Pending)
+	rs.setStart(&m.Status, rs.now)
 	rs.setMessage(m, msg)
 	rs.recheckAt[k] = rs.now.Add(rs.recheck)
 }
@@ -180,18 +223,28 @@ func (rs *runState) hold(k mkey, msg string) {
 // no new member starts; the run is Stopping until the members in flight
 // end, then Failed.
 func (rs *runState) failMember(k mkey, err error) {
-	rs.touchGroup(k.s, k.g)
-	m := rs.member(k)
 	detail := &fleet.ErrorDetail{Code: cluster.CodeOf(err), Message: err.Error()}
 	if detail.Code == "" {
 		detail.Code = "UpgradeFailed"
 	}
+	rs.failWith(k, detail, "upgrade failed: "+err.Error())
+}
+
+// failWith fails a member with an error and a message, and fails the run.
+func (rs *runState) failWith(k mkey, detail *fleet.ErrorDetail, msg string) {
+	rs.touchGroup(k.s, k.g)
+	m := rs.member(k)
 	m.Status.State = fleet.Failed
+	rs.setStart(&m.Status, rs.now)
 	now := rs.now
 	m.Status.CompletedTime = &now
 	m.Status.Error = detail
-	m.Message = "upgrade failed: " + err.Error()
+	m.Message = msg
 	rs.dirty = true
+	err := errors.New(detail.Message)
+	if detail.Code != "" && !strings.HasPrefix(detail.Message, detail.Code) {
+		err = fmt.Errorf("%s: %s", detail.Code, detail.Message)
+	}
 	run := &rs.status().Status
 	if run.Error == nil {
 		run.Error = &fleet.ErrorDetail{

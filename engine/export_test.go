@@ -7,3 +7,9 @@ func init() { checkEncoding = true }
 
 // CheckEncoding is the check's switch, for the benchmarks.
 var CheckEncoding = &checkEncoding
+
+// ParentState and StageState are the parent-state table, for its tests.
+var (
+	ParentState = parentState
+	StageState  = stageState
+)

@@ -328,6 +328,11 @@ func (w *world) check() {
 		return
 	}
 	st := run.Properties.Status
+	// Every parent is the table's function of its children, with the
+	// time rules, in every document the engine writes.
+	if v := treeViolations(run); len(v) > 0 {
+		w.violate("%s", strings.Join(v, "; "))
+	}
 	where := map[string]int{} // member → stage
 	running := map[string]string{}
 	for si, stage := range st.Stages {

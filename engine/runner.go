@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/caravan-dev/caravan/clock"
@@ -21,7 +22,26 @@ type command struct {
 	apply   func(*runState) error
 	ifMatch string
 	reply   chan commandResult
+	// claim is decided once: the runner takes the command, or the caller
+	// gives up on it, whichever comes first. A command given up on is
+	// never applied, so the caller can say so.
+	claim *atomic.Int32
 }
+
+// The outcomes of a command's claim.
+const (
+	claimWaiting int32 = iota
+	claimTaken
+	claimAbandoned
+)
+
+// take reports whether the runner may apply the command: the caller has
+// not given up on it.
+func (c command) take() bool { return c.claim.CompareAndSwap(claimWaiting, claimTaken) }
+
+// abandon reports whether the caller gave up before the runner took the
+// command, which then is never applied.
+func (c command) abandon() bool { return c.claim.CompareAndSwap(claimWaiting, claimAbandoned) }
 
 type commandResult struct {
 	run *fleet.UpdateRun
@@ -41,11 +61,32 @@ type runner struct {
 	done     chan struct{}
 	mu       sync.Mutex // guards isActive for Active()
 	isActive bool
+	// saveErr is the store's last error while the runner retries a save
+	// of the run, nil otherwise. Commands for the run are refused at once
+	// meanwhile: the runner takes none until the save goes through.
+	saveErr atomic.Pointer[error]
+	// trouble holds the members a cloud that does not answer holds up.
+	trouble map[mkey]cloudTrouble
 }
+
+// storeFailed is the answer to a command the store did not let the runner
+// apply.
+func (r *runner) storeFailed(err error) error {
+	return unavailable(storeRetryAfter, "update run %s cannot be changed now: its store does not answer (%v); nothing was changed", runName(r.id), err)
+}
+
+// saveTryTimeout bounds one call to the store from a runner (saving the
+// run, reading a member), so that a store that does not answer at all is
+// retried and reported like one that fails.
+const saveTryTimeout = 30 * time.Second
+
+// storeRetryAfter is the wait suggested to a caller refused because the
+// store does not answer.
+const storeRetryAfter = 5 * time.Second
 
 func newRunner(e *Engine, rs *runState) *runner {
 	f, _, _, _ := fleet.ParseFleetChildID(rs.run.ID)
-	return &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{})}
+	return &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{}), trouble: map[mkey]cloudTrouble{}}
 }
 
 func (r *runner) active() bool {
@@ -89,12 +130,15 @@ func (r *runner) loop() {
 // persisted before its reply, so an If-Match sees every earlier change.
 func (r *runner) handle(events []any) bool {
 	var effs []effect
-	for _, ev := range events {
+	for i, ev := range events {
 		r.rs.now = r.e.cfg.Clock.Now()
 		switch ev := ev.(type) {
 		case tick:
 		case inspected:
 			effs = append(effs, r.rs.onInspected(ev, r.e.locks)...)
+			r.onInspectedTrouble(ev)
+		case reported:
+			r.onReported(ev)
 		case beginFailed:
 			r.rs.onBeginFailed(ev, r.e.locks)
 		case finished:
@@ -102,34 +146,61 @@ func (r *runner) handle(events []any) bool {
 		case selectedImages:
 			r.rs.onSelected(ev)
 		case command:
+			// What came before the command is saved first; a caller that
+			// gives up meanwhile has its command dropped unapplied.
 			switch r.advance(effs, true) {
 			case lost:
-				ev.reply <- commandResult{err: errLost(r.rs)}
+				r.refuseCommands(events[i:])
 				return false
 			case aborted:
-				ev.reply <- commandResult{err: errShuttingDown}
+				if ev.take() {
+					ev.reply <- commandResult{err: errShuttingDown()}
+				}
 				return true
 			}
 			effs = nil
+			if !ev.take() {
+				continue
+			}
 			if !r.runCommand(ev) {
+				r.refuseCommands(events[i+1:])
 				return false
 			}
 		}
 	}
+	r.showTrouble()
 	return r.advance(effs, false) != lost
 }
 
-var errShuttingDown = errors.New("the engine is shutting down and did not apply the request; try again")
+// refuseCommands answers the commands among events that the runner will
+// not apply because it lets go of a run another writer changed: the
+// caller reads the run again and decides.
+func (r *runner) refuseCommands(events []any) {
+	for _, ev := range events {
+		if c, ok := ev.(command); ok && c.take() {
+			c.reply <- commandResult{err: errLost(r.rs)}
+		}
+	}
+}
 
 func errLost(rs *runState) error {
 	return fleet.Conflict("update run %s was changed by another writer; try again", rs.name())
 }
 
 func (r *runner) runCommand(c command) bool {
+	ctx, cancel := context.WithTimeout(r.e.ctx, r.e.cfg.CommandTimeout)
+	defer cancel()
+	// The change must be saved before it is answered: a store that does
+	// not answer now refuses the command before it changes anything,
+	// rather than holding the caller until it is back.
+	if _, err := r.e.cfg.Store.Get(ctx, store.Runs, r.id); err != nil && !errors.Is(err, store.ErrNotFound) {
+		c.reply <- commandResult{err: r.storeFailed(err)}
+		return true
+	}
 	if !r.rs.active() && len(r.rs.inspecting) == 0 {
 		// Nothing drives the run: read it afresh, as the API may have
 		// changed it since.
-		rs, err := r.e.load(r.e.ctx, r.id)
+		rs, err := r.e.load(ctx, r.id)
 		if err != nil {
 			c.reply <- commandResult{err: err}
 			return true
@@ -150,7 +221,7 @@ func (r *runner) runCommand(c command) bool {
 		c.reply <- commandResult{err: errLost(r.rs)}
 		return false
 	case aborted:
-		c.reply <- commandResult{err: errShuttingDown}
+		c.reply <- commandResult{err: errShuttingDown()}
 		return true
 	}
 	run, err := r.snapshot()
@@ -224,15 +295,20 @@ func (r *runner) persist() error {
 	}
 	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State), Body: body}
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
-		err = r.e.cfg.Store.Put(r.e.ctx, rec, store.Precondition{IfMatch: r.rs.etag})
+		ctx, cancel := context.WithTimeout(r.e.ctx, saveTryTimeout)
+		err = r.e.cfg.Store.Put(ctx, rec, store.Precondition{IfMatch: r.rs.etag})
+		cancel()
 		if err == nil || errors.Is(err, store.ErrPreconditionFailed) {
 			break
 		}
 		r.e.log.Warn("cannot save update run; retrying", "run", r.id, "error", err, "retry_in", delay)
+		r.saveErr.Store(&err)
 		if !r.sleep(delay) {
+			r.saveErr.Store(nil)
 			return fmt.Errorf("engine closed while saving update run %s: %w", r.id, err)
 		}
 	}
+	r.saveErr.Store(nil)
 	if err != nil {
 		r.rs.run.ETag = r.rs.etag
 		return err
@@ -276,10 +352,14 @@ func (r *runner) setTimer(at time.Time) {
 	r.timer = r.e.cfg.Clock.AfterFunc(at.Sub(r.rs.now), func() { r.mb.post(tick{}) })
 }
 
+// retireOnLoss removes the runner of a run another writer changed. No
+// event reaches the runner once it is removed; the commands that did are
+// answered.
 func (r *runner) retireOnLoss() {
 	r.e.mu.Lock()
 	delete(r.e.runners, r.id)
 	r.e.mu.Unlock()
+	r.refuseCommands(r.mb.drain())
 }
 
 // perform starts one side effect; its result comes back as an event.
@@ -301,7 +381,9 @@ func (r *runner) perform(ef effect) {
 				defer close(described)
 				c, derr = p.Describe(ctx, m.ClusterResourceID)
 			}()
-			_, err := r.e.cfg.Store.Get(ctx, store.Members, store.CanonicalID(memberID))
+			sctx, cancel := context.WithTimeout(ctx, saveTryTimeout)
+			_, err := r.e.cfg.Store.Get(sctx, store.Members, store.CanonicalID(memberID))
+			cancel()
 			<-described
 			switch {
 			case errors.Is(err, store.ErrNotFound):
@@ -319,6 +401,7 @@ func (r *runner) perform(ef effect) {
 	case effectBegin:
 		op := ef.op
 		k := ef.k
+		op.Report = func(err error) { r.mb.post(reported{k: k, opID: op.ID, err: err}) }
 		r.e.goEffect(func() {
 			err := p.Upgrade(ctx, op, func(err error) {
 				r.mb.post(finished{k: k, opID: op.ID, err: err})

@@ -28,8 +28,14 @@ type runState struct {
 	byName   map[string]mkey
 
 	// In memory only.
-	inspecting    map[mkey]bool
-	recheckAt     map[mkey]time.Time
+	inspecting map[mkey]bool
+	recheckAt  map[mkey]time.Time
+	// verifying holds the Running members whose upgrade reported
+	// success: their cluster is read and checked against the target
+	// before they end. verifyAt is when one whose read failed is read
+	// again.
+	verifying     map[mkey]bool
+	verifyAt      map[mkey]time.Time
 	selecting     bool
 	selectRetryAt time.Time
 	dirty         bool
@@ -61,6 +67,8 @@ func newRunState(run *fleet.UpdateRun, etag string, newID func() string, recheck
 		byName:     map[string]mkey{},
 		inspecting: map[mkey]bool{},
 		recheckAt:  map[mkey]time.Time{},
+		verifying:  map[mkey]bool{},
+		verifyAt:   map[mkey]time.Time{},
 		newID:      newID,
 		recheck:    recheck,
 	}

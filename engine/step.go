@@ -3,6 +3,7 @@ package engine
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/caravan-dev/caravan/cluster"
@@ -34,6 +35,48 @@ type effect struct {
 // up to the concurrency limits. It returns the side effects to perform and
 // the time to look again (zero when only an event can move the run).
 func (rs *runState) step(locks locker) (effs []effect, wake time.Time) {
+	verify, verifyWake := rs.verifyEffects()
+	effs, wake = rs.advanceRun(locks)
+	if !verifyWake.IsZero() && (wake.IsZero() || verifyWake.Before(wake)) {
+		wake = verifyWake
+	}
+	rs.deriveSpread()
+	return append(verify, effs...), wake
+}
+
+// verifyEffects reads the cluster of each member whose upgrade reported
+// success and is not being read, when it is due.
+func (rs *runState) verifyEffects() (effs []effect, wake time.Time) {
+	for k := range rs.verifying {
+		if rs.inspecting[k] {
+			continue
+		}
+		if at, ok := rs.verifyAt[k]; ok && rs.now.Before(at) {
+			if wake.IsZero() || at.Before(wake) {
+				wake = at
+			}
+			continue
+		}
+		delete(rs.verifyAt, k)
+		rs.inspecting[k] = true
+		effs = append(effs, effect{kind: effectInspect, k: k})
+	}
+	slices.SortFunc(effs, func(a, b effect) int { return cmpKey(a.k, b.k) })
+	return effs, wake
+}
+
+func cmpKey(a, b mkey) int {
+	if a.s != b.s {
+		return a.s - b.s
+	}
+	if a.g != b.g {
+		return a.g - b.g
+	}
+	return a.m - b.m
+}
+
+// advanceRun is step without the verifications.
+func (rs *runState) advanceRun(locks locker) (effs []effect, wake time.Time) {
 	switch rs.phase() {
 	case fleet.Stopping:
 		rs.finishStopping()
@@ -57,7 +100,6 @@ func (rs *runState) step(locks locker) (effs []effect, wake time.Time) {
 		if st.Status.State.Finished() {
 			continue
 		}
-		rs.setStart(&st.Status, rs.now)
 		if !rs.membersFinished(si) {
 			effs, wake = rs.schedule(si, locks)
 			rs.deriveStage(si)
@@ -189,6 +231,7 @@ func (rs *runState) schedule(si int, locks locker) (effs []effect, wake time.Tim
 				if holder, ok := locks.acquire(m.ClusterResourceID, rs.id); !ok {
 					rs.touchGroup(k.s, k.g)
 					rs.setState(&m.Status, fleet.Pending)
+					rs.setStart(&m.Status, rs.now)
 					rs.setMessage(m, fmt.Sprintf("waiting for update run %s, which is upgrading this cluster", runName(holder)))
 					delete(rs.recheckAt, k)
 					continue

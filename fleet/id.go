@@ -53,16 +53,56 @@ type ClusterRef struct {
 
 // ParseClusterID parses the ARM id of a managed cluster:
 // /subscriptions/{sub}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name}.
+// Empty segments (doubled, leading or trailing slashes) are ignored, as
+// CanonicalClusterID ignores them.
 func ParseClusterID(id string) (ClusterRef, error) {
-	parts := strings.Split(strings.Trim(id, "/"), "/")
-	if len(parts) != 8 ||
-		!strings.EqualFold(parts[0], "subscriptions") ||
-		!strings.EqualFold(parts[2], "resourceGroups") ||
-		!strings.EqualFold(parts[4], "providers") ||
-		!strings.EqualFold(parts[5], "Microsoft.ContainerService") ||
-		!strings.EqualFold(parts[6], "managedClusters") ||
-		parts[1] == "" || parts[3] == "" || parts[7] == "" {
-		return ClusterRef{}, fmt.Errorf("%q is not a managed cluster id: want /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name}", id)
+	c, err := CanonicalClusterID(id)
+	if err != nil {
+		return ClusterRef{}, err
 	}
-	return ClusterRef{Subscription: parts[1], ResourceGroup: parts[3], Name: parts[7]}, nil
+	parts := strings.Split(c, "/")
+	return ClusterRef{Subscription: parts[2], ResourceGroup: parts[4], Name: parts[8]}, nil
+}
+
+// clusterSegments are the fixed segments of a managed cluster id, in the
+// case ARM writes them, with the positions of the variable ones empty.
+var clusterSegments = [8]string{"subscriptions", "", "resourceGroups", "", "providers", "Microsoft.ContainerService", "managedClusters", ""}
+
+// CanonicalClusterID returns the one spelling of a managed cluster id that
+// caravan stores and compares: empty segments dropped (a leading "//", a
+// doubled or trailing slash), the fixed segments in ARM's case and the
+// subscription in lower case. Resource group and cluster names keep the
+// case they were given; compare ids with ClusterKey, which ignores it, as
+// ARM does.
+func CanonicalClusterID(id string) (string, error) {
+	var parts []string
+	for _, p := range strings.Split(strings.TrimSpace(id), "/") {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	bad := fmt.Errorf("%q is not a managed cluster id: want /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name}", id)
+	if len(parts) != len(clusterSegments) {
+		return "", bad
+	}
+	for i, want := range clusterSegments {
+		if want != "" {
+			if !strings.EqualFold(parts[i], want) {
+				return "", bad
+			}
+			parts[i] = want
+		}
+	}
+	parts[1] = strings.ToLower(parts[1])
+	return "/" + strings.Join(parts, "/"), nil
+}
+
+// ClusterKey is the form of a cluster id that two spellings of one cluster
+// share: its canonical spelling in lower case. An id that does not parse
+// is only lower-cased.
+func ClusterKey(id string) string {
+	if c, err := CanonicalClusterID(id); err == nil {
+		id = c
+	}
+	return strings.ToLower(id)
 }

@@ -25,7 +25,11 @@ func (s State) Finished() bool { return s == Completed || s == Skipped }
 
 // RunStatus is a run's status tree.
 type RunStatus struct {
-	Status             UpdateStatus              `json:"status"`
+	Status UpdateStatus `json:"status"`
+	// Message says what holds the run up while it runs, such as a cloud
+	// that cannot be reached; empty when nothing does. Not part of
+	// Azure's API.
+	Message            string                    `json:"message,omitempty"`
 	Stages             []StageStatus             `json:"stages"`
 	NodeImageSelection *NodeImageSelectionStatus `json:"nodeImageSelection,omitempty"`
 }
@@ -75,6 +79,28 @@ type MemberStatus struct {
 	// Target is what the current attempt moves the cluster to, resolved
 	// for this cluster. Not part of Azure's API.
 	Target *MemberTarget `json:"target,omitempty"`
+	// Observed is the cluster as the provider read it when the member
+	// ended Completed (or failed its verification), or was skipped as
+	// already at the target: what the cluster shows, not what was asked
+	// of it. Not part of Azure's API.
+	Observed *ObservedCluster `json:"observed,omitempty"`
+}
+
+// ObservedCluster is a member's cluster as its provider read it.
+type ObservedCluster struct {
+	KubernetesVersion string         `json:"kubernetesVersion,omitempty"`
+	NodePools         []ObservedPool `json:"nodePools,omitempty"`
+}
+
+// ObservedPool is one node pool as its provider read it.
+type ObservedPool struct {
+	Name              string `json:"name"`
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	NodeImageVersion  string `json:"nodeImageVersion,omitempty"`
+	// KeptNewerImage reports that the pool was already on a newer image
+	// than the run's choice for its family and kept it, since node images
+	// never move backwards.
+	KeptNewerImage bool `json:"keptNewerImage,omitempty"`
 }
 
 // MemberTarget is a member's resolved upgrade target.
@@ -82,8 +108,14 @@ type MemberTarget struct {
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
 	// LatestNodeImages means each pool takes its region's newest image.
 	LatestNodeImages bool `json:"latestNodeImages,omitempty"`
-	// NodeImageVersions maps an image family to the exact version.
+	// NodeImageVersions maps an image family to the exact version pools
+	// of that family end at. With LatestNodeImages it holds the newest
+	// image of each family the cluster's region offered when the upgrade
+	// began: pools end at it or newer.
 	NodeImageVersions map[string]string `json:"nodeImageVersions,omitempty"`
+	// KeptNodeImages maps a node pool to the image it keeps: it was
+	// already newer than NodeImageVersions' image for its family.
+	KeptNodeImages map[string]string `json:"keptNodeImages,omitempty"`
 }
 
 // WaitStatus is the status of a stage's after-stage wait.
@@ -97,7 +129,22 @@ type WaitStatus struct {
 	RemainingMilliseconds int64 `json:"remainingMilliseconds,omitempty"`
 }
 
-// NodeImageSelectionStatus records the images a Consistent run chose.
+// NodeImageSelectionStatus records the images a Consistent run chose and,
+// for Consistent and Custom runs, the images its members' pools ended
+// with.
 type NodeImageSelectionStatus struct {
 	SelectedNodeImageVersions []NodeImageVersion `json:"selectedNodeImageVersions"`
+	// ResultingNodeImageVersions counts, per image, the node pools of
+	// the run's finished members that were observed on it: one entry per
+	// image when the fleet is consistent. Not part of Azure's API.
+	ResultingNodeImageVersions []ImageCount `json:"resultingNodeImageVersions,omitempty"`
+	// Message says whether the pools ended consistent and, if not, which
+	// kept newer images. Not part of Azure's API.
+	Message string `json:"message,omitempty"`
+}
+
+// ImageCount is how many observed node pools run one image.
+type ImageCount struct {
+	Version   string `json:"version"`
+	NodePools int    `json:"nodePools"`
 }

@@ -44,6 +44,24 @@ type Config struct {
 	// used.
 	ARMToken string
 
+	// PublicURL is the URL callers reach the server at, such as
+	// https://caravan.example.com, when it differs from the listener's
+	// (behind a proxy); list pages' nextLink links are built from it,
+	// never from the Host header a caller sends.
+	PublicURL string
+
+	// ReadTimeout bounds reading a whole request, body included (default
+	// DefaultReadTimeout): a caller that announces a body and never sends
+	// it is answered 408 and disconnected.
+	ReadTimeout time.Duration
+	// MaxConnections caps the connections served at once (default
+	// DefaultMaxConnections; negative: no cap).
+	MaxConnections int
+	// MaxCallerRequests caps the requests one caller has in flight at
+	// once; past it the caller gets 429 with Retry-After (default
+	// DefaultMaxCallerRequests; negative: no cap).
+	MaxCallerRequests int
+
 	// RecheckInterval is how often Pending members are checked again
 	// (default 30s).
 	RecheckInterval time.Duration
@@ -68,6 +86,15 @@ func (c *Config) defaults() {
 	}
 	if c.SimSpeed <= 0 {
 		c.SimSpeed = 1
+	}
+	if c.ReadTimeout <= 0 {
+		c.ReadTimeout = DefaultReadTimeout
+	}
+	if c.MaxConnections == 0 {
+		c.MaxConnections = DefaultMaxConnections
+	}
+	if c.MaxCallerRequests == 0 {
+		c.MaxCallerRequests = DefaultMaxCallerRequests
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second

@@ -13,40 +13,83 @@ import (
 
 // routes serves the health endpoints openly and everything else behind
 // authentication: the Fleet API, and the hosted simulated cloud's paths.
-func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler {
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeHealth(w, http.StatusOK, "ok", "")
-	})
-	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if _, err := s.Store.Get(ctx, store.Fleets, "/readyz"); err != nil && err != store.ErrNotFound {
-			writeHealth(w, http.StatusServiceUnavailable, "unavailable", "store: "+err.Error())
+// There is no http.ServeMux in front: it would clean a path such as
+// ".../members/.." and redirect the request to the fleet. A path that is
+// not canonical is answered 400 instead, for every method.
+func (s *Server) routes(fleetAPI *api.API, tokens *auth.Tokens) http.Handler {
+	return logRequests(s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/healthz":
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				writeHealth(w, http.StatusOK, "ok", "")
+				return
+			}
+		case "/readyz":
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				s.ready(w, r, tokens)
+				return
+			}
+		}
+		if err := api.CheckPath(r); err != nil {
+			refusePath(w, r, err)
 			return
 		}
-		if err := s.Damage.Err(); err != nil {
-			writeHealth(w, http.StatusServiceUnavailable, "unavailable", "store: "+err.Error())
+		if m, ok := api.Match(r); ok {
+			if r, ok := auth.Authorize(tokens, w, r, m.Role(), m.Operation()); ok {
+				s.limit(w, r, func(w http.ResponseWriter, r *http.Request) { fleetAPI.Serve(w, r, m) })
+			}
 			return
 		}
-		writeHealth(w, http.StatusOK, "ok", "")
-	})
-	protected := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		switch {
-		case api.Owns(r):
-			fleetAPI.ServeHTTP(w, r)
-		case s.Cloud != nil && s.Cloud.Owns(r):
-			s.Cloud.ServeHTTP(w, r)
-		default:
+		if s.Cloud != nil && s.Cloud.Owns(r) {
+			need, what := auth.ReadsOrAdmin(r)
+			if r, ok := auth.Authorize(tokens, w, r, need, what); ok {
+				s.limit(w, r, s.Cloud.ServeHTTP)
+			}
+			return
+		}
+		if r, ok := auth.Authorize(tokens, w, r, auth.Reader, ""); ok {
 			api.WriteError(w, http.StatusNotFound, "NotFound", "nothing is served at "+r.URL.Path+"; see docs/api.md")
 		}
-	})
-	mux.Handle("/", auth.Middleware(tokens, protected))
-	return logRequests(s, mux)
+	}))
+}
+
+// refusePath answers a path that is not canonical with a 400, closing the
+// connection if the caller announced a body it may never send.
+func refusePath(w http.ResponseWriter, r *http.Request, err error) {
+	if r.ContentLength != 0 {
+		w.Header().Set("Connection", "close")
+	}
+	api.WritePathError(w, err)
+}
+
+// ready answers /readyz: whether the store answers, and holds no record
+// found corrupt (until it is deleted or rewritten). Anonymous callers
+// learn only "ready" or "not ready"; an authenticated caller also sees
+// why not.
+func (s *Server) ready(w http.ResponseWriter, r *http.Request, tokens *auth.Tokens) {
+	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+	defer cancel()
+	_, err := s.Store.Get(ctx, store.Fleets, "/readyz")
+	if err == store.ErrNotFound {
+		err = nil
+	}
+	if err == nil {
+		err = s.Damage.Err()
+	}
+	if err == nil {
+		writeHealth(w, http.StatusOK, "ready", "")
+		return
+	}
+	detail := ""
+	if _, known := tokens.Check(auth.Bearer(r)); known {
+		detail = "store: " + err.Error()
+	}
+	writeHealth(w, http.StatusServiceUnavailable, "not ready", detail)
 }
 
 func writeHealth(w http.ResponseWriter, status int, state, detail string) {
 	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	body := map[string]string{"status": state}
 	if detail != "" {

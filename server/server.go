@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +52,12 @@ type Server struct {
 	done     chan error
 	once     sync.Once
 	timeout  time.Duration
+	callers  *callerLimit
 }
+
+// enginePrincipal is the caller name of the server's own engine when it
+// upgrades the clusters of the simulated cloud it hosts.
+const enginePrincipal = "caravan-engine"
 
 // Start opens everything and starts serving; it returns once the server
 // listens. Stop it with Shutdown.
@@ -95,6 +101,16 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		scheme = "https"
 	}
 	s.URL = scheme + "://" + ln.Addr().String()
+	publicURL := s.URL
+	if cfg.PublicURL != "" {
+		if publicURL, err = parsePublicURL(cfg.PublicURL); err != nil {
+			return nil, err
+		}
+	}
+	ln = newLimitListener(ln, cfg.MaxConnections)
+	if cfg.MaxCallerRequests > 0 {
+		s.callers = &callerLimit{max: cfg.MaxCallerRequests, n: map[string]int{}}
+	}
 
 	if cfg.Simulate {
 		s.Cloud = simcloud.New(simcloud.Options{Speed: cfg.SimSpeed, FaultRate: cfg.SimFaultRate})
@@ -143,6 +159,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Clusters: provider,
 		Logger:   s.log,
 		Damage:   s.Damage,
+		BaseURL:  publicURL,
 		Principal: func(r *http.Request) string {
 			p, _ := auth.PrincipalFrom(r.Context())
 			return p.Name
@@ -152,7 +169,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	closers = append(closers, fleetAPI.Close)
 	s.http = &http.Server{
 		Handler:           s.routes(fleetAPI, tokens),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: min(10*time.Second, cfg.ReadTimeout),
+		ReadTimeout:       cfg.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 		TLSConfig:         tlsConfig,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
@@ -189,11 +207,13 @@ func storeName(cfg Config) string {
 func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	if cfg.DB != "" {
 		if !strings.HasPrefix(cfg.DB, "postgres://") && !strings.HasPrefix(cfg.DB, "postgresql://") {
-			return nil, fmt.Errorf("--db %q is not a PostgreSQL URL: use postgres://user:password@host:5432/database, or leave --db out to use SQLite in --data", redact(cfg.DB))
+			// Not echoed: a key=value connection string holds its password
+			// in clear.
+			return nil, errors.New("--db is not a PostgreSQL URL: use postgres://user:password@host:5432/database, or leave --db out to use SQLite in --data")
 		}
 		s, err := postgres.Open(ctx, cfg.DB)
 		if err != nil {
-			return nil, err
+			return nil, withoutSecrets(fmt.Errorf("--db %s: %w", redact(cfg.DB), err), dsnSecrets(cfg.DB))
 		}
 		return s, nil
 	}
@@ -204,17 +224,14 @@ func openStore(ctx context.Context, cfg Config) (store.Store, error) {
 	return s, nil
 }
 
-// redact hides the password of a URL-like string.
-func redact(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		if j := strings.Index(dsn[i+3:], "@"); j >= 0 {
-			cred := dsn[i+3 : i+3+j]
-			if k := strings.Index(cred, ":"); k >= 0 {
-				return dsn[:i+3] + cred[:k] + ":****" + dsn[i+3+j:]
-			}
-		}
+// parsePublicURL checks a --public-url: an http or https URL with a host
+// and nothing after the path.
+func parsePublicURL(s string) (string, error) {
+	u, err := url.Parse(s)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		return "", fmt.Errorf("--public-url %q is not a base URL: give one such as https://caravan.example.com", s)
 	}
-	return dsn
+	return strings.TrimSuffix(u.String(), "/"), nil
 }
 
 // tokens gathers the tokens the server accepts: a token file, the admin
@@ -255,7 +272,7 @@ func (s *Server) newProvider(cfg Config, tokens *auth.Tokens, selfTLS bool) (*ak
 	var transport policy.Transporter
 	if cfg.Simulate && endpoint == "" {
 		token = auth.NewToken()
-		tokens.Add(token, auth.Principal{Name: "caravan-engine", Role: auth.Admin})
+		tokens.Add(token, auth.Principal{Name: enginePrincipal, Role: auth.Admin, Internal: true})
 		endpoint = s.URL
 		if selfTLS {
 			// The server calls itself on loopback, with its own

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/caravan-dev/caravan/api"
 	"github.com/caravan-dev/caravan/auth"
 	"github.com/caravan-dev/caravan/simcloud"
 )
@@ -105,14 +106,24 @@ func StartSimulator(ctx context.Context, cfg SimConfig) (*Simulator, error) {
 		return nil, fmt.Errorf("cannot listen on %s: %w; is something else running there? pick another address with --addr", cfg.Addr, err)
 	}
 	s.URL = "http://" + ln.Addr().String()
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		writeHealth(w, http.StatusOK, "ok", "")
+	protected := auth.Middleware(tokens, auth.ReadsOrAdmin, s.Cloud)
+	// No http.ServeMux: it would redirect a path it cleans, method,
+	// token and all. A path that is not canonical is answered 400.
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/healthz" && (r.Method == http.MethodGet || r.Method == http.MethodHead) {
+			writeHealth(w, http.StatusOK, "ok", "")
+			return
+		}
+		if err := api.CheckPath(r); err != nil {
+			refusePath(w, r, err)
+			return
+		}
+		protected.ServeHTTP(w, r)
 	})
-	mux.Handle("/", auth.Middleware(tokens, s.Cloud))
 	s.http = &http.Server{
-		Handler:           logRequests(&Server{log: s.log}, mux),
+		Handler:           logRequests(&Server{log: s.log}, handler),
 		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       DefaultReadTimeout,
 		IdleTimeout:       2 * time.Minute,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}

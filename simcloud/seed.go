@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"regexp"
 	"strings"
 
 	"github.com/caravan-dev/caravan/version"
@@ -50,9 +51,11 @@ type PoolSpec struct {
 	Mode string `json:"mode,omitempty"`
 	// KubernetesVersion defaults to the control plane's.
 	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
-	// NodeImageVersion defaults to the release before the region's
-	// newest for the pool's family, so node image upgrades have work to
-	// do.
+	// NodeImageVersion is a full image version, a release of the pool's
+	// family ("202503.18.0"), or "latest": the region's newest for the
+	// family, as a cluster created through AKS gets. It defaults to the
+	// release before the region's newest, so node image upgrades have
+	// work to do.
 	NodeImageVersion string `json:"nodeImageVersion,omitempty"`
 }
 
@@ -217,9 +220,9 @@ func checkSpec(spec ClusterSpec) []*FieldError {
 				add(field("kubernetesVersion"), "%v", err)
 			}
 		}
-		if p.NodeImageVersion != "" {
+		if p.NodeImageVersion != "" && p.NodeImageVersion != SeedLatestImage && !seedReleaseRE.MatchString(p.NodeImageVersion) {
 			if _, err := version.ParseNodeImage(p.NodeImageVersion); err != nil {
-				add(field("nodeImageVersion"), "%v", err)
+				add(field("nodeImageVersion"), "%v; or give a release of the pool's family such as 202503.18.0, or %q for the region's newest", err, SeedLatestImage)
 			}
 		}
 	}
@@ -281,7 +284,7 @@ func buildCluster(cat *catalogIndex, spec ClusterSpec) (*cluster, []*FieldError)
 				mode = "System"
 			}
 		}
-		in := poolInput{name: ps.Name, vmSize: ps.VMSize, osType: ps.OSType, osSKU: ps.OSSKU, mode: mode, version: ps.KubernetesVersion, image: ps.NodeImageVersion}
+		in := poolInput{name: ps.Name, vmSize: ps.VMSize, osType: ps.OSType, osSKU: ps.OSSKU, mode: mode, version: ps.KubernetesVersion, image: seedImage(ri, ps)}
 		if ps.Count > 0 {
 			n := int32(ps.Count)
 			in.count = &n
@@ -297,6 +300,40 @@ func buildCluster(cat *catalogIndex, spec ClusterSpec) (*cluster, []*FieldError)
 		return nil, errs
 	}
 	return c, nil
+}
+
+// SeedLatestImage, as a pool's nodeImageVersion in a seed, stands for the
+// region's newest image of the pool's family.
+const SeedLatestImage = "latest"
+
+// seedReleaseRE matches a bare node image release: a Linux one
+// (YYYYMM.DD.build) or a Windows one (build.revision.date).
+var seedReleaseRE = regexp.MustCompile(`^\d+\.\d+\.\d+$`)
+
+// seedImage spells out a seeded pool's image: "latest" and bare releases
+// become full versions of the pool's family. A pool whose OS type or SKU
+// is wrong is left to newPool, which reports it.
+func seedImage(ri *regionIndex, ps PoolSpec) string {
+	img := ps.NodeImageVersion
+	if img != SeedLatestImage && !seedReleaseRE.MatchString(img) {
+		return img
+	}
+	osType, err := canonicalOSType(ps.OSType)
+	if err != nil {
+		return img
+	}
+	sku, err := canonicalOSSKU(osType, ps.OSSKU)
+	if err != nil {
+		return img
+	}
+	family := imageFamily(osType, sku)
+	if img != SeedLatestImage {
+		return family + "-" + img
+	}
+	if latest, ok := ri.latestImage(family); ok {
+		return latest.String()
+	}
+	return img
 }
 
 func copyTags(t map[string]string) map[string]string {

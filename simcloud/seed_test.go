@@ -103,7 +103,7 @@ func TestSeedErrorsNameTheField(t *testing.T) {
 		{`clusters: [{name: a, resourceGroup: rg, region: eastus}, {name: A, resourceGroup: RG, region: eastus}]`, "clusters[1].name"},
 		{`clusters: [{name: a, resourceGroup: rg, region: eastus, pools: [{name: p, mode: User}]}]`, "clusters[0].pools"},
 		{`clusters: [{name: a, resourceGroup: rg, region: eastus, pools: [{name: p, osType: Windows, osSKU: Ubuntu}]}]`, "clusters[0].pools[0].osSKU"},
-		{`clusters: [{name: a, resourceGroup: rg, region: eastus, pools: [{name: p, nodeImageVersion: latest}]}]`, "clusters[0].pools[0].nodeImageVersion"},
+		{`clusters: [{name: a, resourceGroup: rg, region: eastus, pools: [{name: p, nodeImageVersion: newest}]}]`, "clusters[0].pools[0].nodeImageVersion"},
 		{`clusters: [{name: a, resourceGroup: rg, region: eastus, tags: {sim-upgrade-seconds: "-1"}}]`, "clusters[0].tags.sim-upgrade-seconds"},
 		{`clusters: [{name: a, resourceGroup: rg, region: eastus, pools: [{name: p, count: -2}]}]`, "clusters[0].pools[0].count"},
 		{`clusters: [{name: a, resourceGroup: rg, region: eastus, colour: blue}]`, "colour"},
@@ -201,5 +201,55 @@ func TestCreateClusterErrors(t *testing.T) {
 	}
 	if _, err := cl.CreateCluster(ClusterSpec{Name: "b", ResourceGroup: "rg", Region: "eastus", Pools: []PoolSpec{{Name: "p", KubernetesVersion: "2.0"}}}); err == nil || !strings.Contains(err.Error(), "pools[0].kubernetesVersion") {
 		t.Fatalf("bad pool version: %v", err)
+	}
+}
+
+// TestSeedLatestAndBareReleases: "latest" seeds a pool at its region's
+// newest image of its family, as a cluster created through AKS is, and a
+// bare release names that release of the pool's family.
+func TestSeedLatestAndBareReleases(t *testing.T) {
+	s, err := ParseSeed([]byte(`
+subscription: 11111111-2222-3333-4444-555555555555
+clusters:
+  - name: east
+    resourceGroup: rg
+    region: eastus
+    pools:
+      - {name: system, nodeImageVersion: latest}
+      - {name: azl, osSKU: AzureLinux, nodeImageVersion: "202502.09.0"}
+      - {name: win, osType: Windows, nodeImageVersion: latest}
+  - name: sea
+    resourceGroup: rg
+    region: southeastasia
+    pools:
+      - {name: system, nodeImageVersion: latest}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := newHarness(t, Options{})
+	if _, err := h.cloud.CreateClusters(s); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]map[string]string{
+		"east": {
+			"system": "AKSUbuntu-2204gen2containerd-202505.14.0",
+			"azl":    "AKSAzureLinux-V3gen2-202502.09.0",
+			"win":    "AKSWindows-2022-containerd-20348.3561.250513",
+		},
+		"sea": {"system": "AKSUbuntu-2204gen2containerd-202503.18.0"},
+	}
+	for name, pools := range want {
+		for _, p := range h.get("rg", name).Properties.AgentPoolProfiles {
+			if *p.NodeImageVersion != pools[*p.Name] {
+				t.Errorf("%s/%s on %s, want %s", name, *p.Name, *p.NodeImageVersion, pools[*p.Name])
+			}
+		}
+	}
+	for _, bad := range []string{"newest", "2025.01"} {
+		_, err := ParseSeed([]byte(`{"clusters":[{"name":"a","resourceGroup":"rg","region":"eastus","pools":[{"name":"p","nodeImageVersion":"` + bad + `"}]}]}`))
+		if err == nil || !strings.Contains(err.Error(), "clusters[0].pools[0].nodeImageVersion") || !strings.Contains(err.Error(), `"latest"`) {
+			t.Errorf("nodeImageVersion %q: %v", bad, err)
+		}
 	}
 }

@@ -14,6 +14,14 @@ const (
 	Members    Kind = "members"
 	Strategies Kind = "updateStrategies"
 	Runs       Kind = "updateRuns"
+	// ClusterClaims hold, one per cluster, which member a cluster belongs
+	// to, so that a cluster joins at most one fleet of a store: the
+	// record's ID is the cluster's, created only if it does not exist,
+	// and its Parent is the member's.
+	ClusterClaims Kind = "clusterClaims"
+	// ClusterObservations hold what a provider last observed of a
+	// member's cluster; the Parent is the member.
+	ClusterObservations Kind = "clusterObservations"
 )
 
 // Record is one stored resource.

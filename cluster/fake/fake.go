@@ -26,6 +26,7 @@ type Provider struct {
 	instant  bool
 	failNext map[string]error // cluster id → error for its next begin
 	failOps  map[string]error // cluster id → error every operation ends with
+	failRead map[string]error // cluster id → error every Describe returns
 	began    chan cluster.Operation
 }
 
@@ -53,7 +54,20 @@ func New() *Provider {
 		ops:      map[string]*op{},
 		failNext: map[string]error{},
 		failOps:  map[string]error{},
+		failRead: map[string]error{},
 	}
+}
+
+// FailDescribe makes every Describe of the cluster return err, until it is
+// called again with nil.
+func (p *Provider) FailDescribe(clusterID string, err error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err == nil {
+		delete(p.failRead, strings.ToLower(clusterID))
+		return
+	}
+	p.failRead[strings.ToLower(clusterID)] = err
 }
 
 // SetInstant makes every operation end successfully (or with the error set
@@ -131,6 +145,9 @@ func (p *Provider) FailOperations(clusterID string, err error) {
 func (p *Provider) Describe(_ context.Context, id string) (*cluster.Cluster, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.failRead[strings.ToLower(id)]; err != nil {
+		return nil, err
+	}
 	c := p.clusters[strings.ToLower(id)]
 	if c == nil {
 		return nil, cluster.Errorf(cluster.NotFound, "ResourceNotFound", "cluster %s not found", id)
@@ -221,6 +238,20 @@ func check(c *cluster.Cluster, o cluster.Operation) error {
 // its effect to the cluster on success. Finishing an unknown or finished
 // operation does nothing and reports false.
 func (p *Provider) Finish(opID string, err error) bool {
+	return p.finish(opID, err, nil)
+}
+
+// FinishAs ends an operation in success, as a cloud that reports success
+// without reaching the target would: the cluster changes as change says
+// (nil: not at all), not as the operation asked.
+func (p *Provider) FinishAs(opID string, change func(c *cluster.Cluster)) bool {
+	if change == nil {
+		change = func(*cluster.Cluster) {}
+	}
+	return p.finish(opID, nil, change)
+}
+
+func (p *Provider) finish(opID string, err error, change func(c *cluster.Cluster)) bool {
 	p.mu.Lock()
 	o := p.ops[opID]
 	if o == nil || o.done {
@@ -234,7 +265,10 @@ func (p *Provider) Finish(opID string, err error) bool {
 	o.done, o.err = true, err
 	if c != nil {
 		c.Busy = false
-		if err == nil {
+		switch {
+		case err == nil && change != nil:
+			change(c)
+		case err == nil:
 			p.apply(c, o.Operation)
 		}
 	}

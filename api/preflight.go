@@ -1,0 +1,128 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/runs"
+	"github.com/caravan-dev/caravan/store"
+)
+
+// observers is how many clusters a preflight reads at once.
+const observers = 16
+
+// observe reads the clusters of a run's members that have not finished,
+// each once, and keeps what it saw for member responses.
+func (a *API) observe(ctx context.Context, st *fleet.RunStatus) runs.Observations {
+	obs := runs.Observations{}
+	if a.cfg.Clusters == nil || st == nil {
+		return obs
+	}
+	ids := map[string]string{}
+	for _, s := range st.Stages {
+		for _, g := range s.Groups {
+			for _, m := range g.Members {
+				if !m.Status.State.Finished() {
+					ids[fleet.ClusterKey(m.ClusterResourceID)] = m.ClusterResourceID
+				}
+			}
+		}
+	}
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, observers)
+	for key, id := range ids {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+			defer cancel()
+			c, err := a.cfg.Clusters.Describe(rctx, id)
+			if err == nil {
+				a.clusters.remember(id, c)
+			} else if ctx.Err() == nil {
+				a.clusters.failed(id, err)
+			}
+			mu.Lock()
+			obs[key] = runs.Observation{Cluster: c, Err: err}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	return obs
+}
+
+// checkOffered is the preflight of a new or changed run: its Kubernetes
+// version must be offered in some region of its members' clusters.
+func (a *API) checkOffered(ctx context.Context, u fleet.ManagedClusterUpdate, st *fleet.RunStatus) error {
+	if u.Upgrade.Type == fleet.UpgradeNodeImageOnly || a.cfg.Clusters == nil {
+		return nil
+	}
+	obs := a.observe(ctx, st)
+	read, unreachable := 0, ""
+	for _, o := range obs {
+		switch {
+		case o.Cluster != nil:
+			read++
+		case cluster.ReasonOf(o.Err) != cluster.NotFound && unreachable == "":
+			unreachable = o.Err.Error()
+		}
+	}
+	if read == 0 && unreachable != "" {
+		return unavailable("cannot reach the cloud to check that Kubernetes " + u.Upgrade.KubernetesVersion + " is offered to the run's clusters: " + unreachable)
+	}
+	return runs.CheckOffered(u, obs)
+}
+
+// checkStart is the preflight of starting a run: every member that has
+// not finished must be able to reach the target legally. Those that
+// cannot are named in a 409, with what to do.
+func (a *API) checkStart(ctx context.Context, rt route) error {
+	run, _, err := store.Load[fleet.UpdateRun](ctx, a.cfg.Store, store.Runs, store.CanonicalID(rt.childID()))
+	if err != nil {
+		return nil // the engine answers for a run it cannot find
+	}
+	st := run.Properties.Status
+	if st == nil || (st.Status.State != fleet.NotStarted && st.Status.State != fleet.Stopped && st.Status.State != fleet.Failed) {
+		return nil
+	}
+	blocked := runs.Build(run, a.observe(ctx, st)).Blocked()
+	if len(blocked) == 0 {
+		return nil
+	}
+	var lines, targets []string
+	for _, m := range blocked {
+		lines = append(lines, fmt.Sprintf("%s (stage %s, group %s): %s", m.Name, m.Stage, m.Group, m.Reason))
+		targets = append(targets, "Member:"+m.Name)
+	}
+	noun := "members cannot"
+	if len(blocked) == 1 {
+		noun = "member cannot"
+	}
+	return &fleet.Error{Kind: fleet.KindConflict, Code: "MembersCannotReachTarget", Message: fmt.Sprintf(
+		"update run %s cannot start: %d %s reach its target: %s. Skip them first (caravan updaterun skip -g %s -f %s -n %s --targets %s), or create a run with a target they can reach; caravan updaterun plan shows what each member will do",
+		rt.name, len(blocked), noun, strings.Join(lines, "; "), rt.rg, rt.fleet, rt.name, strings.Join(targets, ","))}
+}
+
+// getPlan answers GET .../updateRuns/{r}/plan, caravan's own extension:
+// what the run will do, member by member, from a fresh read of each
+// member's cluster.
+func (a *API) getPlan(w http.ResponseWriter, r *http.Request, rt route) error {
+	rec, err := a.load(r.Context(), store.Runs, rt.childID(), "update run "+rt.name+" of fleet "+rt.fleet)
+	if err != nil {
+		return err
+	}
+	run, err := store.Decode[fleet.UpdateRun](rec)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, runs.Build(run, a.observe(r.Context(), run.Properties.Status)))
+	return nil
+}

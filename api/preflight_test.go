@@ -1,0 +1,59 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/caravan-dev/caravan/runs"
+)
+
+// A run to a version no region offers is refused at creation, naming what
+// is offered; a run whose members cannot all reach the target is refused
+// at start, naming them, until they are skipped.
+func TestPreflight(t *testing.T) {
+	ts := newTestServer(t)
+	ts.fleetWithMembers(map[string]string{"a": "canary", "b": "prod"})
+	ts.addCluster("old", "1.29.9")
+	f := fleetPath(rg, "fleet-1")
+	if st, _, msg, _ := ts.do("PUT", f+"/members/old"+v1, `{"properties":{"clusterResourceId":"`+clusterID("old")+`","group":"prod"}}`); st != 201 {
+		t.Fatalf("member old: %d %s", st, msg)
+	}
+	st, code, msg, _ := ts.do("PUT", f+"/updateRuns/r"+v1, `{"properties":{"managedClusterUpdate":{"upgrade":{"type":"Full","kubernetesVersion":"1.32.99"}}}}`)
+	if st != http.StatusBadRequest || !strings.Contains(msg, "Kubernetes 1.32.99 is not offered in any region of the fleet's members (eastus); offered there: 1.29.9, 1.30.4, 1.31.2") {
+		t.Fatalf("unoffered version: %d %s %s", st, code, msg)
+	}
+	if st, _, msg, _ := ts.do("PUT", f+"/updateRuns/r"+v1, `{"properties":{"managedClusterUpdate":{"upgrade":{"type":"ControlPlaneOnly","kubernetesVersion":"1.31.2"}}}}`); st != 201 {
+		t.Fatalf("create: %d %s", st, msg)
+	}
+
+	var plan runs.Plan
+	if err := json.Unmarshal([]byte(ts.get(f+"/updateRuns/r/plan"+v1)), &plan); err != nil {
+		t.Fatal(err)
+	}
+	var lines []string
+	for _, m := range plan.Members {
+		lines = append(lines, m.Name+":"+string(m.Action)+":"+m.From+"→"+m.To)
+	}
+	if got := strings.Join(lines, " "); got != "a:Upgrade:1.30.4→1.31.2 b:Upgrade:1.30.4→1.31.2 old:Blocked:1.29.9→1.31.2" {
+		t.Fatalf("plan %s", got)
+	}
+
+	st, code, msg, _ = ts.do("POST", f+"/updateRuns/r/start"+v1, "")
+	if st != http.StatusConflict || code != "MembersCannotReachTarget" || !strings.Contains(msg, "1 member cannot reach its target: old (stage default, group default): control plane 1.29.9 → 1.31.2 would skip minor version 1.30") ||
+		!strings.Contains(msg, "--targets Member:old") {
+		t.Fatalf("start with a blocked member: %d %s %s", st, code, msg)
+	}
+	if len(ts.cloud.InFlight()) != 0 {
+		t.Fatal("a refused start began an upgrade")
+	}
+	if st, _, msg, _ := ts.do("POST", f+"/updateRuns/r/skip"+v1, `{"targets":[{"type":"Member","name":"old"}]}`); st != 200 {
+		t.Fatalf("skip: %d %s", st, msg)
+	}
+	if st, _, msg, _ := ts.do("POST", f+"/updateRuns/r/start"+v1, ""); st != 200 {
+		t.Fatalf("start after skipping: %d %s", st, msg)
+	}
+	ts.finish(2)
+	ts.waitRun("r", "Completed")
+}
