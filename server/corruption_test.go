@@ -160,6 +160,16 @@ func TestGarbledRecordsAreErrorsNotData(t *testing.T) {
 	if status, body := ready(); status != 503 || !strings.Contains(body, "updateruns/r1") {
 		t.Fatalf("/readyz with an unreadable run answered %d %s; want 503 naming the run", status, body)
 	}
+	// An anonymous caller learns only that the server is not ready.
+	if resp, err := http.Get(s.URL + "/readyz"); err != nil {
+		t.Fatal(err)
+	} else {
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 503 || strings.Contains(string(body), "updateruns") || strings.Contains(string(body), dir) {
+			t.Fatalf("anonymous /readyz answered %d %s; want 503 without the record or the database", resp.StatusCode, body)
+		}
+	}
 
 	// The garbled fleet and strategy, alone or in lists: 503 naming them
 	// and the database file.
