@@ -46,6 +46,9 @@ func TestAPIAnswersBadInputAsOnSQLite(t *testing.T) {
 		{"PUT", f, `{"location":"eastus","tags":{"k":"v\u0000"}}`},
 		{"GET", f, ""},
 		{"PUT", f + "/updateStrategies/s1", `{"properties":{"strategy":{"stages":[{"name":"s\u0000","groups":[{"name":"g"}]}]}}}`},
+		{"PUT", f + "/members/m1", `{"properties":{"clusterResourceId":"/subscriptions/s/resourceGroups/g\u0000x/providers/Microsoft.ContainerService/managedClusters/c"}}`},
+		{"PUT", f + "/members/m2", `{"properties":{"clusterResourceId":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/` + strings.Repeat("c", 1100) + `"}}`},
+		{"PUT", f + "/members/m3", `{"properties":{"clusterResourceId":"/subscriptions/s/resourceGroups/g\udc00/providers/Microsoft.ContainerService/managedClusters/c"}}`},
 	}
 	answer := func(s store.Store) []string {
 		srv := httptest.NewServer(api.New(api.Config{Store: s, Clusters: fake.New()}))
