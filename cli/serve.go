@@ -96,6 +96,7 @@ used).`,
 	f.Float64Var(&cfg.SimFaultRate, "sim-fault-rate", 0, "share (0 to 1) of simulated-cloud requests answered with a transient error")
 	f.StringVar(&cfg.ARMEndpoint, "arm-endpoint", "", "Azure Resource Manager endpoint to upgrade clusters through (default $"+aks.EnvEndpoint+", Azure's, or this server with --simulate)")
 	f.DurationVar(&cfg.RecheckInterval, "recheck-interval", 30*time.Second, "how often Pending members are checked again")
+	f.BoolVar(&cfg.MetricsRequireToken, "metrics-require-token", false, "make /metrics need a bearer token (any role); Prometheus sends it with authorization credentials")
 	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&format, "log-format", "text", "log format: text or json")
 	c.RegisterFlagCompletionFunc("log-level", fixedCompletion("debug", "info", "warn", "error"))

@@ -50,6 +50,10 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
 
+	// MetricsRequireToken makes /metrics need a bearer token (any role);
+	// without it, /metrics is open like the health endpoints.
+	MetricsRequireToken bool
+
 	Logger *slog.Logger
 }
 

@@ -12,10 +12,12 @@ import (
 	"github.com/caravan-dev/caravan/store"
 )
 
-// routes serves the health endpoints openly and everything else behind
+// routes serves the health endpoints and the metrics (unless they need a
+// token) openly and everything else behind
 // authentication: the Fleet API, and the hosted simulated cloud's paths.
-func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler {
+func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens, metricsHandler http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeHealth(w, http.StatusOK, "ok", "")
 	})

@@ -22,6 +22,7 @@ import (
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/engine"
 	"github.com/caravan-dev/caravan/feed"
+	"github.com/caravan-dev/caravan/metrics"
 	"github.com/caravan-dev/caravan/simcloud"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/postgres"
@@ -44,6 +45,8 @@ type Server struct {
 	// Feed is the feed of every transition of the server's update runs
 	// (see package feed): the engine's and the API's.
 	Feed *feed.Feed
+	// Metrics are the server's Prometheus metrics, served at /metrics.
+	Metrics *metrics.Metrics
 
 	log      *slog.Logger
 	api      *api.API
@@ -52,13 +55,15 @@ type Server struct {
 	done     chan error
 	once     sync.Once
 	timeout  time.Duration
+	// stopObservers stops what follows the feed.
+	stopObservers context.CancelFunc
 }
 
 // Start opens everything and starts serving; it returns once the server
 // listens. Stop it with Shutdown.
 func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	cfg.defaults()
-	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Feed: feed.New()}
+	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Feed: feed.New(), Metrics: metrics.New()}
 	var closers []func()
 	defer func() {
 		if err != nil {
@@ -151,8 +156,12 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	})
 	s.api = fleetAPI
 	closers = append(closers, fleetAPI.Close)
+	if err := s.startObservers(ctx); err != nil {
+		return nil, err
+	}
+	closers = append(closers, s.stopObservers)
 	s.http = &http.Server{
-		Handler:           s.routes(fleetAPI, tokens),
+		Handler:           s.routes(fleetAPI, tokens, s.metricsHandler(cfg, tokens)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		TLSConfig:         tlsConfig,
@@ -279,6 +288,7 @@ func (s *Server) newProvider(cfg Config, tokens *auth.Tokens, selfTLS bool) (*ak
 	if transport != nil {
 		pc.Transport = transport
 	}
+	pc.ObserveRequest = func(operation, code string) { s.Metrics.ProviderRequest("aks", operation, code) }
 	p, err := aks.New(pc)
 	if err != nil {
 		return nil, fmt.Errorf("error setting up the AKS provider for %s: %w", orAzure(endpoint), err)
@@ -312,6 +322,7 @@ func (s *Server) Shutdown() error {
 		s.provider.Close()
 		err = s.http.Shutdown(ctx)
 		s.api.Close()
+		s.stopObservers()
 		if s.Cloud != nil {
 			s.Cloud.Close()
 		}
