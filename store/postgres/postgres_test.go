@@ -219,3 +219,11 @@ func connect(t *testing.T, dsn string) *pgx.Conn {
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
 }
+
+func TestEventLogConformance(t *testing.T) {
+	storetest.RunEventLog(t, func(t *testing.T) store.EventLog {
+		s := open(t, pgtest.Start(t))
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}

@@ -223,3 +223,11 @@ func TestEmptyBody(t *testing.T) {
 		}
 	}
 }
+
+func TestEventLogConformance(t *testing.T) {
+	storetest.RunEventLog(t, func(t *testing.T) store.EventLog {
+		s := open(t, filepath.Join(t.TempDir(), "caravan.db"))
+		t.Cleanup(func() { s.Close() })
+		return s
+	})
+}
