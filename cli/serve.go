@@ -97,6 +97,8 @@ used).`,
 	f.StringVar(&cfg.ARMEndpoint, "arm-endpoint", "", "Azure Resource Manager endpoint to upgrade clusters through (default $"+aks.EnvEndpoint+", Azure's, or this server with --simulate)")
 	f.DurationVar(&cfg.RecheckInterval, "recheck-interval", 30*time.Second, "how often Pending members are checked again")
 	f.BoolVar(&cfg.MetricsRequireToken, "metrics-require-token", false, "make /metrics need a bearer token (any role); Prometheus sends it with authorization credentials")
+	f.DurationVar(&cfg.EventRetention, "event-retention", 30*24*time.Hour, "how long the events of update runs are kept")
+	f.StringVar(&cfg.WebhookFile, "webhooks", "", "file (YAML or JSON) of webhook subscriptions to deliver events to (see docs/observability.md)")
 	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&format, "log-format", "text", "log format: text or json")
 	c.RegisterFlagCompletionFunc("log-level", fixedCompletion("debug", "info", "warn", "error"))

@@ -133,3 +133,22 @@ func ends(s fleet.State) bool {
 	}
 	return false
 }
+
+// SnapshotFrom makes a snapshot of a run's shape with the states state
+// gives for each node (by kind and path; NotStarted where it gives none),
+// such as the last states an event log recorded.
+func SnapshotFrom(run *fleet.UpdateRun, state func(k Kind, path string) (fleet.State, bool)) Snapshot {
+	st := run.Properties.Status
+	if st == nil {
+		return Snapshot{}
+	}
+	var s Snapshot
+	walk(run.Name, st, func(_ int, n node) {
+		v, ok := state(n.kind, n.path)
+		if !ok {
+			v = fleet.NotStarted
+		}
+		s.states = append(s.states, v)
+	}, func(int, node) {})
+	return s
+}

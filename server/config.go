@@ -53,6 +53,12 @@ type Config struct {
 	// MetricsRequireToken makes /metrics need a bearer token (any role);
 	// without it, /metrics is open like the health endpoints.
 	MetricsRequireToken bool
+	// EventRetention is how long the events of runs are kept (default
+	// 30 days).
+	EventRetention time.Duration
+	// WebhookFile, if set, lists the webhook subscriptions (see package
+	// webhook).
+	WebhookFile string
 
 	Logger *slog.Logger
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/caravan-dev/caravan/auth"
 	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/store"
+	"github.com/caravan-dev/caravan/webhook"
 )
 
 // routes serves the health endpoints and the metrics (unless they need a
@@ -38,6 +39,8 @@ func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens, metricsHandl
 		switch {
 		case api.Owns(r):
 			fleetAPI.ServeHTTP(w, r)
+		case r.URL.Path == webhook.DeliveriesPath && s.events != nil && r.Method == http.MethodGet:
+			webhook.DeliveriesHandler(s.Store.(store.EventLog)).ServeHTTP(w, r)
 		case s.Cloud != nil && s.Cloud.Owns(r):
 			s.Cloud.ServeHTTP(w, r)
 		default:

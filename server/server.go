@@ -21,12 +21,14 @@ import (
 	"github.com/caravan-dev/caravan/auth"
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/engine"
+	"github.com/caravan-dev/caravan/events"
 	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/metrics"
 	"github.com/caravan-dev/caravan/simcloud"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/postgres"
 	"github.com/caravan-dev/caravan/store/sqlite"
+	"github.com/caravan-dev/caravan/webhook"
 )
 
 // Server is a running caravan server.
@@ -57,6 +59,8 @@ type Server struct {
 	timeout  time.Duration
 	// stopObservers stops what follows the feed.
 	stopObservers context.CancelFunc
+	events        *events.Recorder
+	webhooks      *webhook.Dispatcher
 }
 
 // Start opens everything and starts serving; it returns once the server
@@ -81,6 +85,10 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	closers = append(closers, func() { s.Store.Close() })
+	if err := s.startObservers(cfg); err != nil {
+		return nil, err
+	}
+	closers = append(closers, s.stopObservers)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -143,7 +151,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	closers = append(closers, s.Engine.Close)
 
-	fleetAPI = api.New(api.Config{
+	apiCfg := api.Config{
 		Store:    s.Store,
 		Runs:     s.Engine,
 		Clusters: provider,
@@ -153,13 +161,13 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			return p.Name
 		},
 		Feed: s.Feed,
-	})
+	}
+	if s.events != nil {
+		apiCfg.Events = s.events
+	}
+	fleetAPI = api.New(apiCfg)
 	s.api = fleetAPI
 	closers = append(closers, fleetAPI.Close)
-	if err := s.startObservers(ctx); err != nil {
-		return nil, err
-	}
-	closers = append(closers, s.stopObservers)
 	s.http = &http.Server{
 		Handler:           s.routes(fleetAPI, tokens, s.metricsHandler(cfg, tokens)),
 		ReadHeaderTimeout: 10 * time.Second,
@@ -322,7 +330,7 @@ func (s *Server) Shutdown() error {
 		s.provider.Close()
 		err = s.http.Shutdown(ctx)
 		s.api.Close()
-		s.stopObservers()
+		s.closeObservers()
 		if s.Cloud != nil {
 			s.Cloud.Close()
 		}

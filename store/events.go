@@ -44,8 +44,10 @@ type Delivery struct {
 	LastError  string
 	// DeliveredAt is when it was delivered (zero until then).
 	DeliveredAt time.Time
-	// Event is the event's stored JSON (read with due deliveries).
-	Event []byte
+	// Event and EventSeq are the event's stored JSON and sequence (read
+	// with due deliveries).
+	Event    []byte
+	EventSeq int64
 }
 
 // EventBatch is written in one transaction: events, the deliveries of

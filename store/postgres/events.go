@@ -138,7 +138,7 @@ func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]
 	if s.closed.Load() {
 		return nil, store.ErrClosed
 	}
-	rows, err := s.pool.Query(ctx, `SELECT d.id, d.event_id, d.subscription, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error, d.delivered_at, e.body
+	rows, err := s.pool.Query(ctx, `SELECT d.id, d.event_id, d.subscription, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error, d.delivered_at, e.body, e.seq
 		FROM caravan_webhook_deliveries d JOIN caravan_events e ON e.id = d.event_id
 		WHERE d.state = $1 AND d.next_attempt <= $2 ORDER BY d.id LIMIT $3`, store.DeliveryPending, now.UnixNano(), limit)
 	if err != nil {
@@ -156,7 +156,7 @@ func (s *Store) scanDeliveries(rows pgx.Rows, withEvent bool) ([]store.Delivery,
 		var attempts, status int32
 		dest := []any{&d.ID, &d.EventID, &d.Subscription, &d.State, &attempts, &next, &status, &d.LastError, &delivered}
 		if withEvent {
-			dest = append(dest, &d.Event)
+			dest = append(dest, &d.Event, &d.EventSeq)
 		}
 		if err := rows.Scan(dest...); err != nil {
 			return nil, s.fail(err, "reading webhook deliveries")

@@ -73,7 +73,7 @@ func RunEventLog(t *testing.T, newLog func(t *testing.T) store.EventLog) {
 		}))
 		due, err := l.DueDeliveries(ctx, t0, 10)
 		must(t, err)
-		if len(due) != 2 || due[0].EventID != "a" || due[1].EventID != "b" || string(due[0].Event) != `{"id":"a"}` || due[0].State != store.DeliveryPending {
+		if len(due) != 2 || due[0].EventID != "a" || due[1].EventID != "b" || string(due[0].Event) != `{"id":"a"}` || due[0].EventSeq == 0 || due[0].State != store.DeliveryPending {
 			t.Fatalf("due at t0: %+v", due)
 		}
 		next, ok, err := l.NextDelivery(ctx)
