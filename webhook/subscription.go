@@ -135,4 +135,3 @@ func Router(subs []Subscription) func(e *events.CloudEvent) []string {
 		return out
 	}
 }
-
