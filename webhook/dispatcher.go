@@ -20,7 +20,7 @@ import (
 const (
 	DefaultFirstRetry  = time.Second
 	DefaultMaxRetry    = time.Hour
-	DefaultMaxAttempts = 20 // about 14 hours of tries
+	DefaultMaxAttempts = 20 // about 8 hours of tries
 	DefaultTimeout     = 10 * time.Second
 )
 
