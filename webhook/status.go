@@ -82,7 +82,11 @@ func DeliveriesHandler(log store.EventLog) http.Handler {
 				next[k] = v
 			}
 			next.Set("$skipToken", strconv.FormatInt(list[len(list)-1].ID, 10))
-			page.NextLink = r.URL.Path + "?" + next.Encode()
+			scheme := "http"
+			if r.TLS != nil {
+				scheme = "https"
+			}
+			page.NextLink = scheme + "://" + r.Host + r.URL.Path + "?" + next.Encode()
 		}
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		json.NewEncoder(w).Encode(page)
