@@ -73,11 +73,11 @@ func (a *API) listEvents(w http.ResponseWriter, r *http.Request, rt route) error
 			return err
 		}
 	}
-	var deadline <-chan time.Time
+	var deadline chan struct{}
 	if wait > 0 {
-		t := time.NewTimer(wait)
+		deadline = make(chan struct{})
+		t := a.cfg.Clock.AfterFunc(wait, func() { close(deadline) })
 		defer t.Stop()
-		deadline = t.C
 	}
 	var evs []store.Event
 	for {

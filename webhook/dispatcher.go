@@ -235,9 +235,12 @@ func (d *Dispatcher) update(ctx context.Context, dl store.Delivery) {
 			return
 		}
 		d.log.Warn("cannot record a webhook delivery; retrying", "delivery", dl.ID, "error", err)
+		ch := make(chan struct{})
+		t := d.cfg.Clock.AfterFunc(delay, func() { close(ch) })
 		select {
 		case <-ctx.Done():
-		case <-time.After(delay):
+			t.Stop()
+		case <-ch:
 		}
 	}
 }
