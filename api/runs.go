@@ -105,6 +105,8 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 	}
 	if !exists {
 		a.publishRun(r, run.ID, rt.fleetID(), "", feed.Created, rec.ETag)
+	} else {
+		a.wroteRun(run.ID, rec.ETag)
 	}
 	respond(w, created(!exists), rec)
 	return nil
@@ -204,6 +206,7 @@ func (a *API) deleteRun(w http.ResponseWriter, r *http.Request, rt route) error 
 				return fleet.Conflict("update run %s is %s; stop it and wait until it is Stopped before deleting it", rt.name, rec.State)
 			}
 		}
+		a.awaitPublished(r.Context(), rec.ID, rec.ETag)
 	}
 	if err := a.remove(w, r, store.Runs, rt.childID()); err != nil || !ok {
 		return err

@@ -5,10 +5,10 @@ import (
 	"github.com/caravan-dev/caravan/fleet"
 )
 
-// Publisher receives the transitions the engine persists; *feed.Feed is
-// one. Publish must not block.
+// Publisher receives the transitions the engine persists, with the ETag
+// of each write; *feed.Feed is one. Wrote must not block.
 type Publisher interface {
-	Publish(changes ...feed.Change)
+	Wrote(runID, etag string, changes ...feed.Change)
 }
 
 // published tells the engine's publisher what changed in the run since
@@ -22,7 +22,7 @@ func (r *runner) published(etag string, caller feed.Caller) {
 		RunID: r.rs.run.ID, Time: r.rs.now, Caller: caller, ETag: etag,
 	})
 	r.seen = snap
-	r.e.cfg.Feed.Publish(changes...)
+	r.e.cfg.Feed.Wrote(r.rs.run.ID, etag, changes...)
 	for _, c := range changes {
 		r.logChange(c)
 	}
@@ -45,5 +45,11 @@ func (r *runner) logChange(c feed.Change) {
 	r.e.log.Info("update run transition", args...)
 }
 
-// resetSeen records the run's states as they are, for a run read afresh.
-func (r *runner) resetSeen() { r.seen = feed.Take(r.rs.run) }
+// resetSeen records the run's states as they are, for a run read afresh,
+// and tells the publisher the ETag it was read with.
+func (r *runner) resetSeen() {
+	r.seen = feed.Take(r.rs.run)
+	if r.e.cfg.Feed != nil {
+		r.e.cfg.Feed.Wrote(r.rs.run.ID, r.rs.etag)
+	}
+}

@@ -49,7 +49,9 @@ type runner struct {
 
 func newRunner(e *Engine, rs *runState) *runner {
 	f, _, _, _ := fleet.ParseFleetChildID(rs.run.ID)
-	return &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{}), seen: feed.Take(rs.run), caller: feed.Engine}
+	r := &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{}), caller: feed.Engine}
+	r.resetSeen()
+	return r
 }
 
 func (r *runner) active() bool {

@@ -16,10 +16,17 @@ type Feed struct {
 	mu   sync.Mutex
 	seq  uint64
 	subs map[*Subscription]struct{}
+	// etags holds the ETag of each run's last write the feed was told
+	// of, by canonical run id; written is closed and replaced when one
+	// changes.
+	etags   map[string]string
+	written chan struct{}
 }
 
 // New returns an empty feed.
-func New() *Feed { return &Feed{subs: map[*Subscription]struct{}{}} }
+func New() *Feed {
+	return &Feed{subs: map[*Subscription]struct{}{}, etags: map[string]string{}, written: make(chan struct{})}
+}
 
 // Filter chooses the changes a subscription receives. Empty fields match
 // everything; ids compare case-insensitively, as ARM's do.
@@ -46,7 +53,80 @@ func (f *Feed) Publish(changes ...Change) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.publish(changes)
+}
+
+// Wrote publishes the changes a write of a run made (none is fine) and
+// records the ETag the write gave the run, for WaitWritten.
+func (f *Feed) Wrote(runID, etag string, changes ...Change) {
+	if f == nil {
+		return
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.publish(changes)
+	if f.setETag(canonical(runID), etag) {
+		f.wake()
+	}
+}
+
+// WaitWritten waits until the write that gave a run etag has been
+// published, so that what a caller publishes next comes after it. It
+// returns at once when the feed knows nothing of the run (no writer has
+// told it of one since the server started), and when ctx ends.
+func (f *Feed) WaitWritten(ctx context.Context, runID, etag string) {
+	if f == nil {
+		return
+	}
+	id := canonical(runID)
+	for {
+		f.mu.Lock()
+		got, known := f.etags[id]
+		ch := f.written
+		f.mu.Unlock()
+		if !known || got == etag {
+			return
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func canonical(id string) string { return strings.ToLower(trim(id)) }
+
+// setETag records a run's ETag (none: forget the run) and reports
+// whether it changed.
+func (f *Feed) setETag(run, etag string) bool {
+	old, known := f.etags[run]
+	if etag == "" {
+		delete(f.etags, run)
+		return known
+	}
+	f.etags[run] = etag
+	return old != etag
+}
+
+// wake tells WaitWritten that an ETag changed.
+func (f *Feed) wake() {
+	close(f.written)
+	f.written = make(chan struct{})
+}
+
+// publish numbers and hands out changes; called with f.mu held.
+func (f *Feed) publish(changes []Change) {
+	woke := false
+	defer func() {
+		if woke {
+			f.wake()
+		}
+	}()
 	for i := range changes {
+		if c := changes[i]; c.RunID != "" && (c.ETag != "" || c.New == Deleted) {
+			woke = f.setETag(canonical(c.RunID), c.ETag) || woke
+		}
 		f.seq++
 		changes[i].Seq = f.seq
 		for s := range f.subs {

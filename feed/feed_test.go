@@ -2,6 +2,7 @@ package feed_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,4 +131,35 @@ func TestCallerDefaultsToTheEngine(t *testing.T) {
 	if c := feed.CallerFrom(ctx); c.Name != "ci" || c.Role != "operator" {
 		t.Fatalf("caller %+v", c)
 	}
+}
+
+func TestWaitWrittenWaitsForTheWriteOfAnETag(t *testing.T) {
+	f := feed.New()
+	run := fleetA + "/updateRuns/r"
+	ctx := context.Background()
+	f.WaitWritten(ctx, run, "e9") // unknown run: no wait
+	f.Wrote(run, "e1")
+	done := make(chan struct{})
+	go func() {
+		f.WaitWritten(ctx, strings.ToUpper(run), "e2")
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatal("WaitWritten returned before e2 was written")
+	default:
+	}
+	c := change("r", fleet.Completed)
+	c.ETag = "e2"
+	f.Wrote(run, "e2", c)
+	select {
+	case <-done:
+	case <-time.After(5 * time.Second):
+		t.Fatal("WaitWritten did not return once e2 was written")
+	}
+	short, cancel := context.WithTimeout(ctx, 10*time.Millisecond)
+	defer cancel()
+	f.WaitWritten(short, run, "e3") // returns when ctx ends
+	f.Publish(feed.Change{RunID: run, Kind: feed.KindRun, New: feed.Deleted})
+	f.WaitWritten(ctx, run, "e4") // forgotten with its deletion: no wait
 }
