@@ -168,7 +168,9 @@ func (r *Recorder) add(b *store.EventBatch, c feed.Change, reconciled bool) {
 			b.Deliveries = append(b.Deliveries, store.Delivery{EventID: ce.ID, Subscription: s, NextAttempt: r.cfg.Clock.Now()})
 		}
 	}
-	b.Cursors[run] = c.ETag // empty for a deletion, which removes it
+	if c.Kind == feed.KindRun && c.New == feed.Deleted {
+		b.Cursors[run] = "" // removes it
+	}
 }
 
 // write appends a batch, retrying while the store fails and ctx lasts.
@@ -268,8 +270,11 @@ func (r *Recorder) reconcileAll(ctx context.Context) error {
 	}
 }
 
-// reconcile records what changed in a run since the ETag its last
-// events were recorded at.
+// reconcile records what changed in a run since its last recorded
+// events. The run's cursor is the ETag it had when last reconciled: the
+// feed's changes do not move it, as a write's changes may be recorded in
+// two batches with a crash between them; a run whose ETag is its
+// cursor's has all its events.
 func (r *Recorder) reconcile(ctx context.Context, rec store.Record) error {
 	etag, found, err := r.cfg.Log.EventCursor(ctx, rec.ID)
 	if err != nil {

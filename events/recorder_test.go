@@ -175,3 +175,41 @@ func TestTypesAndSequence(t *testing.T) {
 		t.Errorf("WithSequence of an empty object: %s", got)
 	}
 }
+
+// A write's changes may reach the event log in two batches; a server
+// killed between them records the rest at its next start.
+func TestTheRecorderCompletesAWriteRecordedInPart(t *testing.T) {
+	s, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "caravan.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	clk := clock.NewFake(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC))
+	f := feed.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	rec, err := events.Start(ctx, events.Config{Log: s, Store: s, Feed: f, Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	put(t, s, run(fleet.Running, fleet.Running), "e1")
+	changes, _ := feed.Diff(feed.Take(run(fleet.NotStarted, fleet.NotStarted)), run(fleet.Running, fleet.Running), feed.Change{Time: clk.Now(), Caller: feed.Engine, ETag: "e1"})
+	f.Publish(changes[:2]...) // the run and its stage; the group and member not yet
+	rec.WaitFor(context.Background(), f.Seq())
+	cancel()
+	<-rec.Done()
+
+	rec, err = events.Start(context.Background(), events.Config{Log: s, Store: s, Feed: feed.New(), Clock: clk})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := list(t, rec)
+	want := []recorded{
+		{"dev.caravan.updaterun.running", "NotStarted", false, "engine"},
+		{"dev.caravan.updaterun.stage.running", "NotStarted", false, "engine"},
+		{"dev.caravan.updaterun.group.running", "NotStarted", true, "engine"},
+		{"dev.caravan.updaterun.member.running", "NotStarted", true, "engine"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("events:\n got %+v\nwant %+v", got, want)
+	}
+}

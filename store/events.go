@@ -51,7 +51,8 @@ type Delivery struct {
 }
 
 // EventBatch is written in one transaction: events, the deliveries of
-// them to webhooks, and the ETag each run had when its events were made.
+// them to webhooks, and the ETag of runs whose events are complete up to
+// it (their cursors).
 type EventBatch struct {
 	Events     []Event
 	Deliveries []Delivery
@@ -77,8 +78,8 @@ type EventLog interface {
 	// ListEvents returns up to limit events of a run with Seq > after,
 	// in order.
 	ListEvents(ctx context.Context, run string, after int64, limit int) ([]Event, error)
-	// EventCursor returns the ETag the run had at its last recorded
-	// events, and false when none is recorded.
+	// EventCursor returns the run's cursor (an ETag up to which its
+	// events are complete), and false when none is recorded.
 	EventCursor(ctx context.Context, run string) (string, bool, error)
 	// PruneEvents deletes events older than before, with their
 	// deliveries, and returns how many events went.

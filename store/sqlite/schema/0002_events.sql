@@ -15,8 +15,8 @@ CREATE INDEX caravan_events_by_run ON caravan_events (run, seq);
 -- Pruning old events.
 CREATE INDEX caravan_events_by_time ON caravan_events (time);
 
--- The ETag each run had when its last events were recorded, so that a
--- server starting again records what changed while none was recording.
+-- An ETag up to which each run's events are complete, so that a server
+-- starting again compares only the runs written since with their events.
 CREATE TABLE caravan_event_cursors (
     run  TEXT NOT NULL PRIMARY KEY,
     etag TEXT NOT NULL
