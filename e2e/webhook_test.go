@@ -138,15 +138,35 @@ func TestWebhooksGetEveryEventOnceThroughKills(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
+	// The run's events are recorded a moment after it completes.
+	var evs []event
+	for {
+		evs = listEvents(t, srvAddr)
+		if len(evs) > 0 && evs[len(evs)-1].Type == "dev.caravan.updaterun.completed" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the run's events do not end with its completion: %+v", evs)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	// Every delivery is made.
 	for {
 		var page webhook.DeliveryPage
 		get(t, "http://"+srvAddr+webhook.DeliveriesPath+"?state=Pending", &page)
-		if len(page.Value) == 0 {
+		rc.mu.Lock()
+		missing := 0
+		for _, e := range evs {
+			if rc.got[e.ID] == 0 {
+				missing++
+			}
+		}
+		rc.mu.Unlock()
+		if len(page.Value) == 0 && missing == 0 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("deliveries still pending: %+v", page.Value)
+			t.Fatalf("%d events not delivered; deliveries still pending: %+v", missing, page.Value)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
@@ -155,17 +175,6 @@ func TestWebhooksGetEveryEventOnceThroughKills(t *testing.T) {
 		t.Fatalf("deliveries failed: %+v", failed.Value)
 	}
 
-	var evs []event
-	link := "http://" + srvAddr + "/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.ContainerService/fleets/gamma/updateRuns/r/events?api-version=2025-04-01-preview"
-	for link != "" {
-		var page struct {
-			Value    []event
-			NextLink string
-		}
-		get(t, link, &page)
-		evs = append(evs, page.Value...)
-		link = page.NextLink
-	}
 	rc.mu.Lock()
 	defer rc.mu.Unlock()
 	if len(rc.bad) > 0 {
@@ -235,4 +244,21 @@ func get(t *testing.T, url string, v any) {
 	if err := json.Unmarshal(body, v); err != nil {
 		t.Fatalf("GET %s: %v", url, err)
 	}
+}
+
+// listEvents reads every event of run r of fleet gamma.
+func listEvents(t *testing.T, srvAddr string) []event {
+	t.Helper()
+	var evs []event
+	link := "http://" + srvAddr + "/subscriptions/" + sub + "/resourceGroups/rg/providers/Microsoft.ContainerService/fleets/gamma/updateRuns/r/events?api-version=2025-04-01-preview"
+	for link != "" {
+		var page struct {
+			Value    []event
+			NextLink string
+		}
+		get(t, link, &page)
+		evs = append(evs, page.Value...)
+		link = page.NextLink
+	}
+	return evs
 }
