@@ -45,6 +45,10 @@ type Config struct {
 	BaseURL string
 	// Principal names the caller of a request, for systemData.
 	Principal func(*http.Request) string
+	// Feed, if set, is told of the runs requests create and delete.
+	Feed Publisher
+	// Events, if set, serves the events of runs.
+	Events Events
 }
 
 // API is the Fleet API handler.
