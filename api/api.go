@@ -48,6 +48,10 @@ type Config struct {
 	// Damage, if set, is told of every stored record found corrupt, and
 	// of every record rewritten or deleted since.
 	Damage *store.Damage
+	// Feed, if set, is told of the runs requests create and delete.
+	Feed Publisher
+	// Events, if set, serves the events of runs.
+	Events Events
 }
 
 // API is the Fleet API handler.

@@ -23,6 +23,7 @@ const (
 	kindRun
 	kindRunAction
 	kindRunPlan
+	kindRunEvents
 )
 
 // paths spells each kind of path, for messages and the documentation.
@@ -39,6 +40,7 @@ var paths = map[kind]string{
 	kindRun:                  ".../fleets/{fleet}/updateRuns/{name}",
 	kindRunAction:            ".../fleets/{fleet}/updateRuns/{name}/{start|stop|skip}",
 	kindRunPlan:              ".../fleets/{fleet}/updateRuns/{name}/plan",
+	kindRunEvents:            ".../fleets/{fleet}/updateRuns/{name}/events",
 }
 
 // operation is what one method does on one kind of path, and the role a
@@ -76,6 +78,7 @@ var operations = []operation{
 	{kindRun, http.MethodDelete, auth.Operator, "delete an update run that is not in progress", (*API).deleteRun},
 	{kindRunAction, http.MethodPost, auth.Operator, "start, stop or skip parts of an update run", (*API).runAction},
 	{kindRunPlan, http.MethodGet, auth.Reader, "read what an update run will do, member by member", (*API).getPlan},
+	{kindRunEvents, http.MethodGet, auth.Reader, "list the events of an update run", (*API).listEvents},
 }
 
 // lookup returns the operation of a method on a kind of path, or nil.

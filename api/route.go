@@ -22,7 +22,7 @@ type route struct {
 	fleet          string
 	coll           string // "", or one of the coll constants
 	name           string
-	action         string // start, stop, skip, plan, listCredentials
+	action         string // start, stop, skip, plan, events, listCredentials
 }
 
 // parseRoute matches ARM's fleet paths, case-insensitively for the fixed
@@ -30,7 +30,7 @@ type route struct {
 //
 //	/subscriptions/{s}/providers/Microsoft.ContainerService/fleets
 //	/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets[/{f}[/listCredentials]]
-//	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip|plan}]]
+//	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip|plan|events}]]
 //
 // The path must be canonical (see CheckPath): it is split on every slash
 // as it is, so an empty segment never matches.
@@ -94,7 +94,7 @@ func parseRoute(path string) (route, bool) {
 	case len(rest) == 0:
 		return r, true
 	case len(rest) == 1 && r.coll == collRuns:
-		for _, a := range []string{"start", "stop", "skip", "plan"} {
+		for _, a := range []string{"start", "stop", "skip", "plan", "events"} {
 			if strings.EqualFold(rest[0], a) {
 				r.action = a
 				return r, true
@@ -119,6 +119,8 @@ func (r route) kind() kind {
 		return map[string]kind{collMembers: kindMembers, collStrategies: kindStrategies, collRuns: kindRuns}[r.coll]
 	case r.action == "plan":
 		return kindRunPlan
+	case r.action == "events":
+		return kindRunEvents
 	case r.action != "":
 		return kindRunAction
 	}

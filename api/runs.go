@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 )
@@ -63,8 +64,7 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 			if cond := precondition(r); !store.Check(cond, true, old.ETag) {
 				return preconditionError(cond)
 			}
-			respond(w, http.StatusOK, old)
-			return nil
+			return respond(w, http.StatusOK, old)
 		}
 		run.ID, prev = was.ID, was.SystemData
 	} else if p.UpdateStrategyID != "" && p.Strategy != nil {
@@ -114,6 +114,11 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 	rec, err := a.save(ctx, store.Runs, run.ID, rt.fleetID(), string(fleet.NotStarted), &run, func(e string) { run.ETag = e }, cond)
 	if err != nil {
 		return err
+	}
+	if !exists {
+		a.publishRun(r, run.ID, rt.fleetID(), "", feed.Created, rec.ETag)
+	} else {
+		a.wroteRun(run.ID, rec.ETag)
 	}
 	return respond(w, created(!exists), rec)
 }
@@ -212,8 +217,13 @@ func (a *API) deleteRun(w http.ResponseWriter, r *http.Request, rt route) error 
 				return fleet.Conflict("update run %s is %s; stop it and wait until it is Stopped before deleting it", rt.name, rec.State)
 			}
 		}
+		a.awaitPublished(r.Context(), rec.ID, rec.ETag)
 	}
-	return a.remove(w, r, store.Runs, rt.childID())
+	if err := a.remove(w, r, store.Runs, rt.childID()); err != nil || !ok {
+		return err
+	}
+	a.publishRun(r, rt.childID(), rt.fleetID(), fleet.State(rec.State), feed.Deleted, "")
+	return nil
 }
 
 // runAction handles start, stop and skip.

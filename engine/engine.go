@@ -14,6 +14,7 @@ import (
 
 	"github.com/caravan-dev/caravan/clock"
 	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 )
@@ -49,6 +50,9 @@ type Config struct {
 	Changed func(clusterID string)
 	// Damage, if set, is told of every stored run found not to decode.
 	Damage *store.Damage
+	// Feed, if set, is told every transition of a run's nodes after the
+	// write that made it (see package feed).
+	Feed Publisher
 }
 
 // Engine executes update runs. Create it with New, call Start to resume
@@ -159,7 +163,7 @@ func (e *Engine) Active(id string) bool {
 // command is never applied. Once taken, the answer is awaited.
 func (e *Engine) command(ctx context.Context, id, ifMatch string, apply func(*runState) error) (*fleet.UpdateRun, error) {
 	reply := make(chan commandResult, 1)
-	c := command{apply: apply, ifMatch: ifMatch, reply: reply, claim: new(atomic.Int32)}
+	c := command{apply: apply, ifMatch: ifMatch, reply: reply, claim: new(atomic.Int32), caller: feed.CallerFrom(ctx)}
 	r, err := e.runnerFor(ctx, id, c)
 	if err != nil {
 		return nil, err

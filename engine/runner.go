@@ -10,6 +10,7 @@ import (
 
 	"github.com/caravan-dev/caravan/clock"
 	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 )
@@ -26,6 +27,7 @@ type command struct {
 	// gives up on it, whichever comes first. A command given up on is
 	// never applied, so the caller can say so.
 	claim *atomic.Int32
+	caller  feed.Caller // who sent it, for the feed
 }
 
 // The outcomes of a command's claim.
@@ -67,6 +69,8 @@ type runner struct {
 	saveErr atomic.Pointer[error]
 	// trouble holds the members a cloud that does not answer holds up.
 	trouble map[mkey]cloudTrouble
+	seen     feed.Snapshot // the run's states as last written
+	caller   feed.Caller   // whose command is being applied
 }
 
 // storeFailed is the answer to a command the store did not let the runner
@@ -86,7 +90,9 @@ const storeRetryAfter = 5 * time.Second
 
 func newRunner(e *Engine, rs *runState) *runner {
 	f, _, _, _ := fleet.ParseFleetChildID(rs.run.ID)
-	return &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{}), trouble: map[mkey]cloudTrouble{}}
+	r := &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{}), trouble: map[mkey]cloudTrouble{}, caller: feed.Engine}
+	r.resetSeen()
+	return r
 }
 
 func (r *runner) active() bool {
@@ -206,6 +212,7 @@ func (r *runner) runCommand(c command) bool {
 			return true
 		}
 		r.rs = rs
+		r.resetSeen()
 	}
 	r.rs.now = r.e.cfg.Clock.Now()
 	if c.ifMatch != "" && c.ifMatch != "*" && c.ifMatch != r.rs.etag {
@@ -216,7 +223,10 @@ func (r *runner) runCommand(c command) bool {
 		c.reply <- commandResult{err: err}
 		return true
 	}
-	switch r.advance(nil, true) {
+	r.caller = c.caller
+	o := r.advance(nil, true)
+	r.caller = feed.Engine
+	switch o {
 	case lost:
 		c.reply <- commandResult{err: errLost(r.rs)}
 		return false
@@ -315,6 +325,7 @@ func (r *runner) persist() error {
 	}
 	r.rs.etag = etag
 	r.rs.dirty = false
+	r.published(etag, r.caller)
 	if r.e.cfg.Persisted != nil {
 		r.e.cfg.Persisted(rec)
 	}

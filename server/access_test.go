@@ -283,6 +283,7 @@ func accessRoutes() []accessRoute {
 			map[string]string{"PUT": runBody}},
 		{"run start", f1 + "/updateRuns/r1/start", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"POST": O}, map[string]int{"POST": 200}, nil},
 		{"run stop", f1 + "/updateRuns/r1/stop", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"POST": O}, map[string]int{"POST": 409}, nil},
+		{"run events", f1 + "/updateRuns/r1/events", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
 		{"run plan", f1 + "/updateRuns/r1/plan", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
 		{"run skip", f1 + "/updateRuns/r1/skip", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"POST": O}, map[string]int{"POST": 200},
 			map[string]string{"POST": `{"targets":[{"type":"Member","name":"m1"}]}`}},
@@ -317,7 +318,7 @@ func upperFixed(p string) string {
 	for i, s := range segs {
 		switch strings.ToLower(s) {
 		case "subscriptions", "resourcegroups", "providers", "microsoft.containerservice", "fleets",
-			"members", "updatestrategies", "updateruns", "start", "stop", "skip", "plan", "listcredentials":
+			"members", "updatestrategies", "updateruns", "start", "stop", "skip", "plan", "events", "listcredentials":
 			// A name that is also a keyword stays as it is.
 			if i > 0 && (strings.EqualFold(segs[i-1], "fleets") || strings.EqualFold(segs[i-1], "members")) {
 				continue

@@ -8,20 +8,28 @@ import (
 
 	"github.com/caravan-dev/caravan/api"
 	"github.com/caravan-dev/caravan/auth"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/store"
+	"github.com/caravan-dev/caravan/webhook"
 )
 
-// routes serves the health endpoints openly and everything else behind
-// authentication: the Fleet API, and the hosted simulated cloud's paths.
+// routes serves the health endpoints and the metrics (unless they need a
+// token) openly and everything else behind authentication: the Fleet API,
+// the webhook deliveries, and the hosted simulated cloud's paths.
 // There is no http.ServeMux in front: it would clean a path such as
 // ".../members/.." and redirect the request to the fleet. A path that is
 // not canonical is answered 400 instead, for every method.
-func (s *Server) routes(fleetAPI *api.API, tokens *auth.Tokens) http.Handler {
+func (s *Server) routes(fleetAPI *api.API, tokens *auth.Tokens, metricsHandler http.Handler) http.Handler {
 	return logRequests(s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/healthz":
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
 				writeHealth(w, http.StatusOK, "ok", "")
+				return
+			}
+		case "/metrics":
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				metricsHandler.ServeHTTP(w, r)
 				return
 			}
 		case "/readyz":
@@ -36,7 +44,18 @@ func (s *Server) routes(fleetAPI *api.API, tokens *auth.Tokens) http.Handler {
 		}
 		if m, ok := api.Match(r); ok {
 			if r, ok := auth.Authorize(tokens, w, r, m.Role(), m.Operation()); ok {
-				s.limit(w, r, func(w http.ResponseWriter, r *http.Request) { fleetAPI.Serve(w, r, m) })
+				s.limit(w, withCaller(r), func(w http.ResponseWriter, r *http.Request) { fleetAPI.Serve(w, r, m) })
+			}
+			return
+		}
+		if r.URL.Path == webhook.DeliveriesPath && s.events != nil {
+			if r, ok := auth.Authorize(tokens, w, r, auth.Reader, "list webhook deliveries"); ok {
+				if r.Method != http.MethodGet {
+					w.Header().Set("Allow", http.MethodGet)
+					api.WriteError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" is not allowed on "+r.URL.Path+"; use GET")
+					return
+				}
+				s.limit(w, r, webhook.DeliveriesHandler(s.Store.(store.EventLog)).ServeHTTP)
 			}
 			return
 		}
@@ -119,4 +138,13 @@ func logRequests(s *Server, next http.Handler) http.Handler {
 		level := s.logLevel(rec.status)
 		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
 	})
+}
+
+// withCaller tells the feed who causes the changes an authorized request
+// makes.
+func withCaller(r *http.Request) *http.Request {
+	if p, ok := auth.PrincipalFrom(r.Context()); ok {
+		return r.WithContext(feed.WithCaller(r.Context(), feed.Caller{Name: p.Name, Role: p.Role.String()}))
+	}
+	return r
 }

@@ -25,7 +25,7 @@ var fuzzBodies = []string{
 
 // fleetRoute is the test's own reading of the Fleet API's canonical
 // paths, written apart from the router so that one checks the other.
-var fleetRoute = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)(?:/resourcegroups/([^/]+))?/providers/microsoft\.containerservice/fleets(?:/([^/]+)(?:/(listcredentials)|/(members|updatestrategies|updateruns)(?:/([^/]+)(?:/(start|stop|skip|plan))?)?)?)?$`)
+var fleetRoute = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)(?:/resourcegroups/([^/]+))?/providers/microsoft\.containerservice/fleets(?:/([^/]+)(?:/(listcredentials)|/(members|updatestrategies|updateruns)(?:/([^/]+)(?:/(start|stop|skip|plan|events))?)?)?)?$`)
 
 // expectation is what the oracle makes of a request.
 type expectation struct {
@@ -73,7 +73,7 @@ func expect(u *url.URL, method string) expectation {
 		roles, e.named = map[string]auth.Role{"GET": R, "PUT": A, "PATCH": A, "DELETE": A}, fleetID
 	case name == "":
 		roles = map[string]auth.Role{"GET": R}
-	case strings.EqualFold(action, "plan"):
+	case strings.EqualFold(action, "plan") || strings.EqualFold(action, "events"):
 		roles, e.named = map[string]auth.Role{"GET": R}, fleetID+"/"+coll+"/"+strings.ToLower(name)
 	case action != "":
 		roles, e.named = map[string]auth.Role{"POST": O}, fleetID+"/"+coll+"/"+strings.ToLower(name)

@@ -22,10 +22,14 @@ import (
 	"github.com/caravan-dev/caravan/auth"
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/engine"
+	"github.com/caravan-dev/caravan/events"
+	"github.com/caravan-dev/caravan/feed"
+	"github.com/caravan-dev/caravan/metrics"
 	"github.com/caravan-dev/caravan/simcloud"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/postgres"
 	"github.com/caravan-dev/caravan/store/sqlite"
+	"github.com/caravan-dev/caravan/webhook"
 )
 
 // Server is a running caravan server.
@@ -44,6 +48,11 @@ type Server struct {
 	// Damage holds the stored records found corrupt; while it holds any,
 	// /readyz answers not ready.
 	Damage *store.Damage
+	// Feed is the feed of every transition of the server's update runs
+	// (see package feed): the engine's and the API's.
+	Feed *feed.Feed
+	// Metrics are the server's Prometheus metrics, served at /metrics.
+	Metrics *metrics.Metrics
 
 	log      *slog.Logger
 	api      *api.API
@@ -53,6 +62,10 @@ type Server struct {
 	once     sync.Once
 	timeout  time.Duration
 	callers  *callerLimit
+	// stopObservers stops what follows the feed.
+	stopObservers context.CancelFunc
+	events        *events.Recorder
+	webhooks      *webhook.Dispatcher
 }
 
 // enginePrincipal is the caller name of the server's own engine when it
@@ -63,7 +76,7 @@ const enginePrincipal = "caravan-engine"
 // listens. Stop it with Shutdown.
 func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	cfg.defaults()
-	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Damage: &store.Damage{}}
+	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Feed: feed.New(), Metrics: metrics.New(), Damage: &store.Damage{}}
 	var closers []func()
 	defer func() {
 		if err != nil {
@@ -81,6 +94,10 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	closers = append(closers, func() { s.Store.Close() })
+	if err := s.startObservers(cfg); err != nil {
+		return nil, err
+	}
+	closers = append(closers, s.stopObservers)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -147,13 +164,14 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Observed:        func(c *cluster.Cluster) { fleetAPI.ClusterObserved(c) },
 		Changed:         func(id string) { fleetAPI.ClusterChanged(id) },
 		Damage:          s.Damage,
+		Feed:            s.Feed,
 	})
 	if err != nil {
 		return nil, err
 	}
 	closers = append(closers, s.Engine.Close)
 
-	fleetAPI = api.New(api.Config{
+	apiCfg := api.Config{
 		Store:    s.Store,
 		Runs:     s.Engine,
 		Clusters: provider,
@@ -164,11 +182,16 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			p, _ := auth.PrincipalFrom(r.Context())
 			return p.Name
 		},
-	})
+		Feed: s.Feed,
+	}
+	if s.events != nil {
+		apiCfg.Events = s.events
+	}
+	fleetAPI = api.New(apiCfg)
 	s.api = fleetAPI
 	closers = append(closers, fleetAPI.Close)
 	s.http = &http.Server{
-		Handler:           s.routes(fleetAPI, tokens),
+		Handler:           s.routes(fleetAPI, tokens, s.metricsHandler(cfg, tokens)),
 		ReadHeaderTimeout: min(10*time.Second, cfg.ReadTimeout),
 		ReadTimeout:       cfg.ReadTimeout,
 		IdleTimeout:       2 * time.Minute,
@@ -295,6 +318,7 @@ func (s *Server) newProvider(cfg Config, tokens *auth.Tokens, selfTLS bool) (*ak
 	if transport != nil {
 		pc.Transport = transport
 	}
+	pc.ObserveRequest = func(operation, code string) { s.Metrics.ProviderRequest("aks", operation, code) }
 	p, err := aks.New(pc)
 	if err != nil {
 		return nil, fmt.Errorf("error setting up the AKS provider for %s: %w", orAzure(endpoint), err)
@@ -328,6 +352,7 @@ func (s *Server) Shutdown() error {
 		s.provider.Close()
 		err = s.http.Shutdown(ctx)
 		s.api.Close()
+		s.closeObservers()
 		if s.Cloud != nil {
 			s.Cloud.Close()
 		}
