@@ -183,11 +183,13 @@ func (c *clusterCache) remember(id string, cl *cluster.Cluster) *fleet.ClusterIn
 		ObservedAt:        &now,
 	}
 	for _, p := range cl.NodePools {
+		info.NodePools = append(info.NodePools, fleet.PoolInfo{Name: p.Name, KubernetesVersion: p.KubernetesVersion, NodeImageVersion: p.NodeImageVersion})
 		if p.NodeImageVersion != "" && !slices.Contains(info.NodeImageVersions, p.NodeImageVersion) {
 			info.NodeImageVersions = append(info.NodeImageVersions, p.NodeImageVersion)
 		}
 	}
 	slices.Sort(info.NodeImageVersions)
+	slices.SortFunc(info.NodePools, func(a, b fleet.PoolInfo) int { return strings.Compare(a.Name, b.Name) })
 	c.mu.Lock()
 	c.seen[strings.ToLower(id)] = info
 	c.mu.Unlock()
