@@ -40,6 +40,8 @@ type Config struct {
 	NewID func() string
 	// Principal names the caller of a request, for systemData.
 	Principal func(*http.Request) string
+	// Feed, if set, is told of the runs requests create and delete.
+	Feed Publisher
 }
 
 // API is the Fleet API handler.

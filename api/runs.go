@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 )
@@ -101,6 +102,9 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 	rec, err := a.save(ctx, store.Runs, run.ID, rt.fleetID(), string(fleet.NotStarted), &run, func(e string) { run.ETag = e }, cond)
 	if err != nil {
 		return err
+	}
+	if !exists {
+		a.publishRun(r, run.ID, rt.fleetID(), "", feed.Created, rec.ETag)
 	}
 	respond(w, created(!exists), rec)
 	return nil
@@ -201,7 +205,11 @@ func (a *API) deleteRun(w http.ResponseWriter, r *http.Request, rt route) error 
 			}
 		}
 	}
-	return a.remove(w, r, store.Runs, rt.childID())
+	if err := a.remove(w, r, store.Runs, rt.childID()); err != nil || !ok {
+		return err
+	}
+	a.publishRun(r, rt.childID(), rt.fleetID(), fleet.State(rec.State), feed.Deleted, "")
+	return nil
 }
 
 // runAction handles start, stop and skip.

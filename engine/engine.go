@@ -13,6 +13,7 @@ import (
 
 	"github.com/caravan-dev/caravan/clock"
 	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 )
@@ -41,6 +42,9 @@ type Config struct {
 	// operation ended (well or not), since its state has moved. It must
 	// not block.
 	Changed func(clusterID string)
+	// Feed, if set, is told every transition of a run's nodes after the
+	// write that made it (see package feed).
+	Feed Publisher
 }
 
 // Engine executes update runs. Create it with New, call Start to resume
@@ -144,7 +148,7 @@ func (e *Engine) Active(id string) bool {
 
 func (e *Engine) command(ctx context.Context, id, ifMatch string, apply func(*runState) error) (*fleet.UpdateRun, error) {
 	reply := make(chan commandResult, 1)
-	r, err := e.runnerFor(ctx, id, command{apply: apply, ifMatch: ifMatch, reply: reply})
+	r, err := e.runnerFor(ctx, id, command{apply: apply, ifMatch: ifMatch, reply: reply, caller: feed.CallerFrom(ctx)})
 	if err != nil {
 		return nil, err
 	}

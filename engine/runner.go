@@ -9,6 +9,7 @@ import (
 
 	"github.com/caravan-dev/caravan/clock"
 	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 )
@@ -21,6 +22,7 @@ type command struct {
 	apply   func(*runState) error
 	ifMatch string
 	reply   chan commandResult
+	caller  feed.Caller // who sent it, for the feed
 }
 
 type commandResult struct {
@@ -41,11 +43,13 @@ type runner struct {
 	done     chan struct{}
 	mu       sync.Mutex // guards isActive for Active()
 	isActive bool
+	seen     feed.Snapshot // the run's states as last written
+	caller   feed.Caller   // whose command is being applied
 }
 
 func newRunner(e *Engine, rs *runState) *runner {
 	f, _, _, _ := fleet.ParseFleetChildID(rs.run.ID)
-	return &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{})}
+	return &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{}), seen: feed.Take(rs.run), caller: feed.Engine}
 }
 
 func (r *runner) active() bool {
@@ -135,6 +139,7 @@ func (r *runner) runCommand(c command) bool {
 			return true
 		}
 		r.rs = rs
+		r.resetSeen()
 	}
 	r.rs.now = r.e.cfg.Clock.Now()
 	if c.ifMatch != "" && c.ifMatch != "*" && c.ifMatch != r.rs.etag {
@@ -145,7 +150,10 @@ func (r *runner) runCommand(c command) bool {
 		c.reply <- commandResult{err: err}
 		return true
 	}
-	switch r.advance(nil, true) {
+	r.caller = c.caller
+	o := r.advance(nil, true)
+	r.caller = feed.Engine
+	switch o {
 	case lost:
 		c.reply <- commandResult{err: errLost(r.rs)}
 		return false
@@ -239,6 +247,7 @@ func (r *runner) persist() error {
 	}
 	r.rs.etag = etag
 	r.rs.dirty = false
+	r.published(etag, r.caller)
 	if r.e.cfg.Persisted != nil {
 		r.e.cfg.Persisted(rec)
 	}

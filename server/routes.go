@@ -8,6 +8,7 @@ import (
 
 	"github.com/caravan-dev/caravan/api"
 	"github.com/caravan-dev/caravan/auth"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/store"
 )
 
@@ -28,6 +29,10 @@ func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler
 		writeHealth(w, http.StatusOK, "ok", "")
 	})
 	protected := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if p, ok := auth.PrincipalFrom(r.Context()); ok {
+			// Who causes the changes a request makes, for the feed.
+			r = r.WithContext(feed.WithCaller(r.Context(), feed.Caller{Name: p.Name, Role: p.Role.String()}))
+		}
 		switch {
 		case api.Owns(r):
 			fleetAPI.ServeHTTP(w, r)

@@ -21,6 +21,7 @@ import (
 	"github.com/caravan-dev/caravan/auth"
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/engine"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/simcloud"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/postgres"
@@ -40,6 +41,9 @@ type Server struct {
 	Engine    *engine.Engine
 	// Cloud is the hosted simulated cloud, or nil.
 	Cloud *simcloud.Cloud
+	// Feed is the feed of every transition of the server's update runs
+	// (see package feed): the engine's and the API's.
+	Feed *feed.Feed
 
 	log      *slog.Logger
 	api      *api.API
@@ -54,7 +58,7 @@ type Server struct {
 // listens. Stop it with Shutdown.
 func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	cfg.defaults()
-	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout}
+	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Feed: feed.New()}
 	var closers []func()
 	defer func() {
 		if err != nil {
@@ -127,6 +131,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		RecheckInterval: cfg.RecheckInterval,
 		Observed:        func(c *cluster.Cluster) { fleetAPI.ClusterObserved(c) },
 		Changed:         func(id string) { fleetAPI.ClusterChanged(id) },
+		Feed:            s.Feed,
 	})
 	if err != nil {
 		return nil, err
@@ -142,6 +147,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			p, _ := auth.PrincipalFrom(r.Context())
 			return p.Name
 		},
+		Feed: s.Feed,
 	})
 	s.api = fleetAPI
 	closers = append(closers, fleetAPI.Close)
