@@ -10,10 +10,12 @@ import (
 	"github.com/caravan-dev/caravan/auth"
 	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/store"
+	"github.com/caravan-dev/caravan/web"
 )
 
-// routes serves the health endpoints openly and everything else behind
-// authentication: the Fleet API, and the hosted simulated cloud's paths.
+// routes serves the health endpoints and the dashboard's page openly and
+// everything else behind authentication: the Fleet API, the dashboard's
+// live stream, and the hosted simulated cloud's paths.
 func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
@@ -43,6 +45,12 @@ func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler
 		}
 	})
 	mux.Handle("/", auth.Middleware(tokens, protected))
+	// The dashboard: its page and files are open (they hold no data), its
+	// live stream needs a token like the API.
+	dashboard := web.Assets()
+	mux.Handle("GET /{$}", dashboard)
+	mux.Handle("GET "+web.AssetPrefix, dashboard)
+	mux.Handle("GET "+web.StreamPath, auth.Middleware(tokens, web.NewStream(web.Config{Store: s.Store, Feed: s.Feed, Logger: s.log})))
 	return logRequests(s, mux)
 }
 
@@ -60,6 +68,10 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 }
+
+// Unwrap lets http.ResponseController reach the connection, so streamed
+// responses (the dashboard's live stream) can flush.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code

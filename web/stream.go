@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/caravan-dev/caravan/clock"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/runview"
 	"github.com/caravan-dev/caravan/store"
@@ -20,25 +21,22 @@ import (
 // its ARM id in the run query parameter.
 const StreamPath = "/ui/stream"
 
-// Feed tells of changes to runs.
-type Feed interface {
-	// WatchRun returns a channel that receives a value after each
-	// persisted change of the run with the given id (case-insensitive),
-	// and a function that stops the watch. Values may be merged: one
-	// value may stand for several changes.
-	WatchRun(runID string) (changed <-chan struct{}, stop func())
-}
-
 // Config configures the dashboard's stream.
 type Config struct {
-	Store  store.Store
-	Feed   Feed
+	Store store.Store
+	// Feed tells of every persisted change of a run.
+	Feed   *feed.Feed
 	Clock  clock.Clock
 	Logger *slog.Logger
 	// KeepAlive is how often an idle stream sends a comment, so proxies
 	// keep it open; default 15s.
 	KeepAlive time.Duration
 }
+
+// streamBuffer is how many changes a stream's subscription holds unread;
+// a stream behind by more reads the run afresh, which it does for every
+// change anyway.
+const streamBuffer = 64
 
 // Stream serves a run's live view as server-sent events: an event named
 // "run" with the run's view (runview.View as JSON) at once, then again
@@ -72,19 +70,16 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "InvalidRunID", fmt.Sprintf("the run query parameter %q is not an update run's id; use /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets/{f}/updateRuns/{r}", id))
 		return
 	}
-	// Watch before the first read, so no change falls between them.
-	changed, stop := s.cfg.Feed.WatchRun(id)
-	defer stop()
+	// Subscribe before the first read, so no change falls between them.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	changes := s.cfg.Feed.Subscribe(ctx, feed.Filter{RunID: id, Buffer: streamBuffer}).C
 	run, err := s.load(r.Context(), id)
 	if err != nil {
 		s.fail(w, id, err)
 		return
 	}
-	flusher, ok := w.(http.Flusher)
-	if !ok {
-		writeError(w, http.StatusInternalServerError, "StreamingUnsupported", "this server cannot stream responses")
-		return
-	}
+	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
@@ -93,7 +88,10 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := s.send(w, run); err != nil {
 		return
 	}
-	flusher.Flush()
+	if err := rc.Flush(); err != nil {
+		s.cfg.Logger.Warn("dashboard stream: this server cannot stream responses", "error", err)
+		return
+	}
 	keepAlive := make(chan struct{}, 1)
 	var timer clock.Timer
 	var arm func()
@@ -116,12 +114,27 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
 				return
 			}
-		case <-changed:
+		case _, ok := <-changes:
+			if !ok {
+				return
+			}
+			// One read of the run stands for every change already
+			// queued: the view shows the run as it is now.
+			for drained := false; !drained; {
+				select {
+				case _, ok = <-changes:
+					if !ok {
+						return
+					}
+				default:
+					drained = true
+				}
+			}
 			run, err := s.load(r.Context(), id)
 			switch {
 			case errors.Is(err, store.ErrNotFound):
 				fmt.Fprintf(w, "event: gone\ndata: %s\n\n", mustJSON(map[string]string{"message": "update run " + id + " was deleted"}))
-				flusher.Flush()
+				rc.Flush()
 				return
 			case err != nil:
 				if r.Context().Err() == nil {
@@ -133,7 +146,9 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 		}
-		flusher.Flush()
+		if err := rc.Flush(); err != nil {
+			return
+		}
 	}
 }
 
