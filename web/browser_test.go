@@ -8,14 +8,16 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
 
-		"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp"
 
 	"github.com/caravan-dev/caravan/client"
 	"github.com/caravan-dev/caravan/fleet"
@@ -89,8 +91,9 @@ func startServer(t *testing.T) *server.Server {
 
 // seedFleet creates a fleet of seven members in three update groups, one
 // of them behind the others, and a NotStarted run "to-1-32" through
-// canary then production whose upgrades take upgradeSeconds each.
-func seedFleet(t *testing.T, s *server.Server, upgradeSeconds string) (*client.Client, fleet.FleetRef) {
+// canary then production whose upgrades take upgradeSeconds each. The
+// upgrades of the members named in failing fail.
+func seedFleet(t *testing.T, s *server.Server, upgradeSeconds string, failing ...string) (*client.Client, fleet.FleetRef) {
 	t.Helper()
 	ctx := context.Background()
 	c, err := client.New(client.Config{URL: s.URL, Token: adminToken, Subscription: sub, ResourceGroup: rg})
@@ -111,9 +114,13 @@ func seedFleet(t *testing.T, s *server.Server, upgradeSeconds string) (*client.C
 		{"prod-east-3", "prod-east", "eastus", "1.31.8"},
 	}
 	for _, m := range members {
+		tags := map[string]string{simcloud.TagUpgradeSeconds: upgradeSeconds}
+		if slices.Contains(failing, m.name) {
+			tags[simcloud.TagFailUpgrade] = "true"
+		}
 		id, err := s.Cloud.CreateCluster(simcloud.ClusterSpec{
 			Subscription: sub, Name: m.name, ResourceGroup: "aks", Region: m.region, KubernetesVersion: m.k8s,
-			Tags: map[string]string{simcloud.TagUpgradeSeconds: upgradeSeconds},
+			Tags:  tags,
 			Pools: []simcloud.PoolSpec{{Name: "system"}, {Name: "user", OSSKU: "AzureLinux"}},
 		})
 		if err != nil {
@@ -170,6 +177,8 @@ func browser(t *testing.T, width, height int) context.Context {
 		cancelBrowser()
 		cancelAlloc()
 	})
+	// The page gets exactly width × height, whatever the window's frame.
+	run(t, bctx, "set the viewport", chromedp.EmulateViewport(int64(width), int64(height)))
 	return bctx
 }
 
@@ -202,14 +211,20 @@ func signIn(t *testing.T, ctx context.Context, url, token string) {
 	)
 }
 
-func shoot(t *testing.T, ctx context.Context, name string) {
+// shoot writes a screenshot of the viewport, or of the whole page when
+// full, if screenshots were asked for.
+func shoot(t *testing.T, ctx context.Context, name string, full bool) {
 	t.Helper()
 	if *screenshots == "" {
 		return
 	}
 	// Let the page settle (fonts, the progress bars' widths) first.
 	run(t, ctx, "settle before "+name, chromedp.Sleep(300*time.Millisecond))
-	png, err := chromedp.Run(ctx, chromedp.CaptureScreenshot())
+	capture := chromedp.CaptureScreenshot()
+	if full {
+		capture = chromedp.FullScreenshot(100)
+	}
+	png, err := chromedp.Run(ctx, capture)
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
@@ -244,7 +259,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if got := text(t, ctx, `#fleets`); !strings.Contains(got, "prod-fleet") || !strings.Contains(got, rg) {
 		t.Fatalf("the fleets page shows %q, want fleet prod-fleet in %s", got, rg)
 	}
-	shoot(t, ctx, "fleets.png")
+	shoot(t, ctx, "fleets.png", false)
 
 	// Members, grouped by update group, with the member behind the
 	// fleet's majority marked.
@@ -269,10 +284,10 @@ func TestDashboardInChromium(t *testing.T) {
 			t.Errorf("the members page lacks %q:\n%s", want, members)
 		}
 	}
-	if got := text(t, ctx, `#majority`); !strings.Contains(got, "Kubernetes 1.31.8") || !strings.Contains(got, "1 member differ") {
+	if got := text(t, ctx, `#majority`); !strings.Contains(got, "Kubernetes 1.31.8") || !strings.Contains(got, "1 member differs") {
 		t.Errorf("majority line %q, want Kubernetes 1.31.8 and 1 member differing", got)
 	}
-	shoot(t, ctx, "members.png")
+	shoot(t, ctx, "members.png", true)
 
 	// A running run, live.
 	if _, err := c.StartRun(context.Background(), ref, "to-1-32"); err != nil {
@@ -306,7 +321,7 @@ func TestDashboardInChromium(t *testing.T) {
 	if got := text(t, ctx, `#run`); !strings.Contains(got, "AKSUbuntu-2204gen2containerd-") || !strings.Contains(got, "Full to Kubernetes 1.32") {
 		t.Errorf("the run's head lacks the selected node images or the upgrade:\n%s", got)
 	}
-	shoot(t, ctx, "run-live.png")
+	shoot(t, ctx, "run-live.png", true)
 
 	// Stop, then start again.
 	run(t, ctx, "stop the run",
@@ -328,15 +343,15 @@ func TestDashboardInChromium(t *testing.T) {
 	// Phone-sized, for the docs.
 	if *screenshots != "" {
 		run(t, ctx, "phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
-		shoot(t, ctx, "run-phone.png")
-		run(t, ctx, "desktop size", chromedp.ResetViewport())
+		shoot(t, ctx, "run-phone.png", false)
+		run(t, ctx, "desktop size", chromedp.EmulateViewport(1280, 800))
 	}
 
 	// A reader sees the run but may not stop it: the API's 403 shows.
 	run(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`#signout`)), chromedp.WaitVisible(chromedp.CSS(`#token`)))
 	signIn(t, ctx, s.URL, readerTok)
 	run(t, ctx, "open the run as a reader",
-		chromedp.Navigate(s.URL+"/#/run?id="+strings.ReplaceAll(got.ID, "/", "%2F")),
+		chromedp.Navigate(s.URL+"/#/run?id="+url.QueryEscape(got.ID)),
 		chromedp.WaitVisible(chromedp.CSS(`li[data-member="canary-1"]`)),
 		chromedp.Click(chromedp.CSS(`#stop`)),
 		chromedp.WaitVisible(chromedp.CSS(`#flash[data-kind="error"]`)),
@@ -350,4 +365,29 @@ func TestDashboardInChromium(t *testing.T) {
 	} else if st := got.Properties.Status.Status.State; st == fleet.Stopping || st == fleet.Stopped {
 		t.Fatalf("a reader's stop changed the run to %s", st)
 	}
+}
+
+// TestDashboardShowsAFailureLive starts a run from its page and sees its
+// canary fail, with the cloud's message, without a reload.
+func TestDashboardShowsAFailureLive(t *testing.T) {
+	s := startServer(t)
+	_, ref := seedFleet(t, s, "0.5", "canary-1")
+	ctx := browser(t, 1280, 800)
+	signIn(t, ctx, s.URL, operatorTok)
+	runID := "/subscriptions/" + ref.Subscription + "/resourceGroups/" + ref.ResourceGroup + "/providers/Microsoft.ContainerService/fleets/" + ref.Fleet + "/updateRuns/to-1-32"
+	run(t, ctx, "open the run before it starts",
+		chromedp.Navigate(s.URL+"/#/run?id="+url.QueryEscape(runID)),
+		chromedp.WaitVisible(chromedp.CSS(`#run[data-state="NotStarted"]`)),
+		chromedp.Click(chromedp.CSS(`#start`)),
+		chromedp.WaitVisible(chromedp.CSS(`li[data-member="canary-1"][data-state="Failed"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#run[data-state="Failed"]`)),
+	)
+	member := text(t, ctx, `li[data-member="canary-1"]`)
+	if !strings.Contains(member, "fail") {
+		t.Errorf("the failed member shows %q, want the cloud's failure message", member)
+	}
+	if msg := text(t, ctx, `#run-error`); msg == "" {
+		t.Error("the failed run shows no error")
+	}
+	shoot(t, ctx, "run-failed.png", true)
 }
