@@ -121,7 +121,9 @@ func TestStreamRefusesWhatIsNotARun(t *testing.T) {
 	} {
 		rec := httptest.NewRecorder()
 		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, web.StreamPath+"?"+c.query, nil))
-		var body struct{ Error struct{ Code, Message string } }
+		var body struct {
+			Error struct{ Code, Message string }
+		}
 		json.Unmarshal(rec.Body.Bytes(), &body)
 		if rec.Code != c.status || body.Error.Code != c.code || body.Error.Message == "" {
 			t.Errorf("%q: %d %s, want %d %s", c.query, rec.Code, rec.Body, c.status, c.code)
