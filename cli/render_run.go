@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -25,6 +26,13 @@ type renderOptions struct {
 	// compact shows members only for groups in progress.
 	compact bool
 }
+
+// narrowWidth is the width below which the live tree leaves out the
+// START column and draws shorter bars, so that an 80-column terminal
+// keeps room for messages.
+const narrowWidth = 100
+
+func (o renderOptions) narrow() bool { return o.width > 0 && o.width < narrowWidth }
 
 // errorMessage is a node's error message, or "".
 func errorMessage(s fleet.UpdateStatus) string {
@@ -72,7 +80,11 @@ func renderRun(w io.Writer, run *fleet.UpdateRun, o renderOptions) error {
 		progress += " (" + strings.Join(extra, ", ") + ")"
 	}
 	if o.live {
-		progress = bar(c.Done(), c.Total, 24) + " " + progress
+		n := 24
+		if o.narrow() {
+			n = 12
+		}
+		progress = bar(c.Done(), c.Total, n) + " " + progress
 	}
 	head.row("  Progress:", progress)
 	if v.Error != "" {
@@ -89,16 +101,28 @@ func renderRun(w io.Writer, run *fleet.UpdateRun, o renderOptions) error {
 
 // treeTable lays out the stage → group → member tree.
 func treeTable(v runview.View, o renderOptions) *table {
-	t := newTable("STAGE / GROUP / MEMBER", "STATE", "PROGRESS", "START", "DURATION", "MESSAGE")
+	narrow := o.narrow()
+	headers := []string{"STAGE / GROUP / MEMBER", "STATE", "PROGRESS", "START", "DURATION", "MESSAGE"}
+	if narrow {
+		headers = slices.Delete(headers, 3, 4)
+	}
+	t := newTable(headers...)
+	row := func(name string, state fleet.State, progress string, start *time.Time, times runview.Times, msg string) {
+		cells := []string{name, string(state), progress, fmtClock(start, o.loc), durationCell(times), msg}
+		if narrow {
+			cells = slices.Delete(cells, 3, 4)
+		}
+		t.row(cells...)
+	}
 	for _, s := range v.Stages {
-		t.row(s.Name, string(s.State), progressCell(s.Done, s.Total, o.live), fmtClock(s.Start, o.loc), durationCell(s.Times), s.Message)
+		row(s.Name, s.State, progressCell(s.Done, s.Total, o), s.Start, s.Times, s.Message)
 		for gi, g := range s.Groups {
 			last := gi == len(s.Groups)-1 && s.Wait == nil
 			branch, stem := "├─ ", "│  "
 			if last {
 				branch, stem = "└─ ", "   "
 			}
-			t.row(branch+g.Name, string(g.State), progressCell(g.Done, g.Total, o.live), fmtClock(g.Start, o.loc), durationCell(g.Times), g.Message)
+			row(branch+g.Name, g.State, progressCell(g.Done, g.Total, o), g.Start, g.Times, g.Message)
 			if o.compact && g.State != fleet.Running && g.State != fleet.Pending && g.State != fleet.Failed {
 				continue
 			}
@@ -107,22 +131,26 @@ func treeTable(v runview.View, o renderOptions) *table {
 				if mi == len(g.Members)-1 {
 					mb = "└─ "
 				}
-				t.row(stem+mb+m.Name, string(m.State), "", fmtClock(m.Start, o.loc), durationCell(m.Times), m.Message)
+				row(stem+mb+m.Name, m.State, "", m.Start, m.Times, m.Message)
 			}
 		}
 		if w := s.Wait; w != nil {
-			t.row("└─ after-stage wait "+fmtSeconds(w.Seconds), string(w.State), "", fmtClock(w.Start, o.loc), durationCell(w.Times), w.Message)
+			row("└─ after-stage wait "+fmtSeconds(w.Seconds), w.State, "", w.Start, w.Times, w.Message)
 		}
 	}
 	return t
 }
 
-func progressCell(done, total int, live bool) string {
+func progressCell(done, total int, o renderOptions) string {
 	if total == 0 {
 		return ""
 	}
-	if live {
-		return bar(done, total, 10) + fmt.Sprintf(" %d/%d", done, total)
+	if o.live {
+		n := 10
+		if o.narrow() {
+			n = 5
+		}
+		return bar(done, total, n) + fmt.Sprintf(" %d/%d", done, total)
 	}
 	return fmt.Sprintf("%d/%d", done, total)
 }
