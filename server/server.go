@@ -52,6 +52,8 @@ type Server struct {
 	done     chan error
 	once     sync.Once
 	timeout  time.Duration
+	// unlock releases the data directory's lock (SQLite only).
+	unlock func()
 }
 
 // Start opens everything and starts serving; it returns once the server
@@ -68,6 +70,14 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 
+	if cfg.DB == "" {
+		release, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		s.unlock = release
+		closers = append(closers, release)
+	}
 	tokens, err := s.tokens(cfg)
 	if err != nil {
 		return nil, err
@@ -317,6 +327,9 @@ func (s *Server) Shutdown() error {
 		}
 		if cerr := s.Store.Close(); err == nil {
 			err = cerr
+		}
+		if s.unlock != nil {
+			s.unlock()
 		}
 		s.log.Info("caravan stopped")
 	})

@@ -367,9 +367,9 @@ func TestDashboardInChromium(t *testing.T) {
 	}
 }
 
-// TestDashboardShowsAFailureLive starts a run from its page and sees its
+// TestDashboardInChromiumShowsAFailureLive starts a run from its page and sees its
 // canary fail, with the cloud's message, without a reload.
-func TestDashboardShowsAFailureLive(t *testing.T) {
+func TestDashboardInChromiumShowsAFailureLive(t *testing.T) {
 	s := startServer(t)
 	_, ref := seedFleet(t, s, "0.5", "canary-1")
 	ctx := browser(t, 1280, 800)
