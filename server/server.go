@@ -186,7 +186,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.http.Close()
 		return nil, err
 	}
-	s.log.Info("caravan is serving", "url", s.URL, "simulate", cfg.Simulate, "store", storeName(cfg))
+	s.log.Info("caravan is serving", "url", s.URL, "dashboard", s.URL+"/", "simulate", cfg.Simulate, "store", storeName(cfg))
 	return s, nil
 }
 
