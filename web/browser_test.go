@@ -332,12 +332,20 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.Click(chromedp.CSS(`#start`)),
 		chromedp.WaitVisible(chromedp.CSS(`#run[data-state="Running"]`)),
 	)
+	// Skip a member that has not started yet, from its row.
+	run(t, ctx, "skip a member",
+		chromedp.Click(chromedp.CSS(`li[data-member="prod-east-3"] button`)),
+		chromedp.WaitVisible(chromedp.CSS(`li[data-member="prod-east-3"][data-state="Skipped"]`)),
+	)
 	got, err := c.GetRun(context.Background(), ref, "to-1-32")
 	if err != nil {
 		t.Fatal(err)
 	}
 	if st := got.Properties.Status.Status.State; st != fleet.Running && st != fleet.Completed {
 		t.Fatalf("after the dashboard started it again the run is %s", st)
+	}
+	if m := got.Properties.Status.Stages[1].Groups[1].Members[2]; m.Name != "prod-east-3" || m.Status.State != fleet.Skipped {
+		t.Fatalf("after the dashboard skipped prod-east-3 the run has %s %s", m.Name, m.Status.State)
 	}
 
 	// Phone-sized, for the docs.

@@ -205,7 +205,7 @@ function renderSignIn(message) {
     try {
       await call("GET", "/subscriptions/" + encodeURIComponent(session.subscription) + RP);
       clearFlash();
-      if (!location.hash || location.hash === "#/" || location.hash === "#") route(); else route();
+      route(); // the page the address asks for, now signed in
     } catch (err) {
       session.clear();
       flash("error", err.toString());
