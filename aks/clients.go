@@ -70,6 +70,9 @@ func (p *Provider) clientOptions(apiVersion string) *arm.ClientOptions {
 		// would only add a slow path on unrelated 409s.
 		DisableRPRegistration: true,
 	}
+	if p.cfg.ObserveRequest != nil {
+		o.PerRetryPolicies = []policy.Policy{observePolicy{p.cfg.ObserveRequest}}
+	}
 	if p.cfg.Endpoint != "" {
 		o.Cloud = cloud.Configuration{
 			ActiveDirectoryAuthorityHost: cloud.AzurePublic.ActiveDirectoryAuthorityHost,

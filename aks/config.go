@@ -78,6 +78,9 @@ type Config struct {
 
 	// Transport sends the HTTP requests; nil means the SDK's default.
 	Transport policy.Transporter
+	// ObserveRequest, if set, is told of every HTTP try (see
+	// RequestObserver).
+	ObserveRequest RequestObserver
 	// Now is the clock for caches and retention; nil means time.Now.
 	Now func() time.Time
 }

@@ -42,6 +42,8 @@ type Config struct {
 	Principal func(*http.Request) string
 	// Feed, if set, is told of the runs requests create and delete.
 	Feed Publisher
+	// Events, if set, serves the events of runs.
+	Events Events
 }
 
 // API is the Fleet API handler.
@@ -124,6 +126,10 @@ func (a *API) handler(rt route, method string) handlerFunc {
 	case rt.name == "":
 		if method == http.MethodGet {
 			return a.listChildren
+		}
+	case rt.action == "events":
+		if method == http.MethodGet {
+			return a.listEvents
 		}
 	case rt.action != "":
 		if method == http.MethodPost {

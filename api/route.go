@@ -20,7 +20,7 @@ type route struct {
 	fleet          string
 	coll           string // "", or one of the coll constants
 	name           string
-	action         string // start, stop, skip, listCredentials
+	action         string // start, stop, skip, events, listCredentials
 }
 
 // parseRoute matches ARM's fleet paths, case-insensitively for the fixed
@@ -28,7 +28,7 @@ type route struct {
 //
 //	/subscriptions/{s}/providers/Microsoft.ContainerService/fleets
 //	/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets[/{f}[/listCredentials]]
-//	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip}]]
+//	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip|events}]]
 func parseRoute(path string) (route, bool) {
 	seg := strings.Split(strings.Trim(path, "/"), "/")
 	var r route
@@ -81,7 +81,7 @@ func parseRoute(path string) (route, bool) {
 	case len(rest) == 0:
 		return r, r.name != ""
 	case len(rest) == 1 && r.coll == collRuns:
-		for _, a := range []string{"start", "stop", "skip"} {
+		for _, a := range []string{"start", "stop", "skip", "events"} {
 			if strings.EqualFold(rest[0], a) {
 				r.action = a
 				return r, r.name != ""

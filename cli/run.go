@@ -21,7 +21,7 @@ func (a *app) runCmd() *cobra.Command {
   caravan updaterun watch -g prod -f fleet-1 -n to-1-32`,
 		a.runCreateCmd(), a.runStartCmd(), a.runStopCmd(), a.runSkipCmd(), a.runShowCmd(),
 		a.runListCmd(), a.childDeleteCmd("update run", "Delete an update run that is not in progress",
-			`  caravan updaterun delete -g prod -f fleet-1 -n to-1-32`, (*client.Client).DeleteRun), a.runWaitCmd(), a.runWatchCmd())
+			`  caravan updaterun delete -g prod -f fleet-1 -n to-1-32`, (*client.Client).DeleteRun), a.runWaitCmd(), a.runWatchCmd(), a.runEventsCmd())
 	a.addAPIFlags(c)
 	a.addFleetFlags(c)
 	return c

@@ -9,6 +9,7 @@ import (
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/cluster/fake"
 	"github.com/caravan-dev/caravan/engine"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/memory"
@@ -24,14 +25,30 @@ func BenchmarkRun1000Members(b *testing.B) { benchRun(b, 1000) }
 // BenchmarkRun10000Members is the same run with ten times the members.
 func BenchmarkRun10000Members(b *testing.B) { benchRun(b, 10000) }
 
-func benchRun(b *testing.B, members int) {
+// BenchmarkRun10000MembersWithFeed is that run publishing every
+// transition to a feed with one subscriber, as a server does.
+func BenchmarkRun10000MembersWithFeed(b *testing.B) {
+	f := feed.New()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sub := f.Subscribe(ctx, feed.Filter{Buffer: 1 << 16})
+	go func() {
+		for range sub.C {
+		}
+	}()
+	benchRunWith(b, 10000, f)
+}
+
+func benchRun(b *testing.B, members int) { benchRunWith(b, members, nil) }
+
+func benchRunWith(b *testing.B, members int, f *feed.Feed) {
 	defer func(was bool) { *engine.CheckEncoding = was }(*engine.CheckEncoding)
 	*engine.CheckEncoding = false
 	for b.Loop() {
 		b.StopTimer()
 		s, cloud, runID := benchFleet(b, members)
 		done := make(chan struct{})
-		eng, err := engine.New(engine.Config{
+		cfg := engine.Config{
 			Store:    s,
 			Provider: cloud,
 			Persisted: func(rec store.Record) {
@@ -39,7 +56,11 @@ func benchRun(b *testing.B, members int) {
 					close(done)
 				}
 			},
-		})
+		}
+		if f != nil {
+			cfg.Feed = f
+		}
+		eng, err := engine.New(cfg)
 		if err != nil {
 			b.Fatal(err)
 		}

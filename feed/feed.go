@@ -66,7 +66,8 @@ func (f *Feed) Seq() uint64 {
 
 // Subscription receives changes on C, in the order they were published,
 // until its context ends; then C is closed. A change of kind Resync on C
-// means the subscriber fell behind and changes were lost.
+// means the subscriber fell behind and changes were lost, up to and
+// including the one numbered by the marker's Seq.
 type Subscription struct {
 	C <-chan Change
 

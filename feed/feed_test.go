@@ -76,17 +76,31 @@ func TestASlowSubscriberGetsResyncAndNeverBlocksThePublisher(t *testing.T) {
 	case <-time.After(10 * time.Second):
 		t.Fatal("Publish blocked on a subscriber that reads nothing")
 	}
-	sawResync := false
-	for !sawResync {
-		c := next(t, slow)
-		sawResync = c.Kind == feed.KindResync
-	}
-	// After the resync marker, new changes arrive again.
+	// The subscriber reads on: it meets a resync marker where changes
+	// were lost, and reaches the end (the last change, or a marker that
+	// stands for it).
 	f.Publish(change("r", fleet.Completed))
+	last := f.Seq()
+	sawResync := false
 	for {
-		if c := next(t, slow); c.New == fleet.Completed {
+		c := next(t, slow)
+		if c.Kind == feed.KindResync {
+			sawResync = true
+			if c.Seq == last {
+				break
+			}
+		}
+		if c.New == fleet.Completed {
 			break
 		}
+	}
+	if !sawResync {
+		t.Fatal("no resync marker after 10,000 changes into a buffer of 4")
+	}
+	// Caught up, it gets the next change itself.
+	f.Publish(change("r", fleet.Stopped))
+	if c := next(t, slow); c.New != fleet.Stopped || c.Seq != last+1 {
+		t.Fatalf("after catching up: %+v", c)
 	}
 }
 

@@ -10,52 +10,92 @@ type Snapshot struct {
 	states []fleet.State
 }
 
-// node is one node of a status tree, met in a walk.
+// node is one node of a status tree, met in a walk. Its name, path and
+// message are made only when asked for, as most nodes of a large run have
+// not changed.
 type node struct {
-	kind    Kind
-	name    string
-	path    string
-	status  *fleet.UpdateStatus
-	message string
+	kind       Kind
+	status     *fleet.UpdateStatus
+	st         *fleet.RunStatus
+	runName    string
+	si, gi, mi int
+}
+
+func (n node) stage() *fleet.StageStatus   { return &n.st.Stages[n.si] }
+func (n node) group() *fleet.GroupStatus   { return &n.stage().Groups[n.gi] }
+func (n node) member() *fleet.MemberStatus { return &n.group().Members[n.mi] }
+
+func (n node) name() string {
+	switch n.kind {
+	case KindStage:
+		return n.stage().Name
+	case KindWait:
+		return "afterStageWait"
+	case KindGroup:
+		return n.group().Name
+	case KindMember:
+		return n.member().Name
+	}
+	return n.runName
+}
+
+func (n node) path() string {
+	switch n.kind {
+	case KindStage:
+		return n.stage().Name
+	case KindWait:
+		return n.stage().Name + "/afterStageWait"
+	case KindGroup:
+		return n.stage().Name + "/" + n.group().Name
+	case KindMember:
+		return n.stage().Name + "/" + n.group().Name + "/" + n.member().Name
+	}
+	return ""
+}
+
+func (n node) message() string {
+	if msg := errMessage(*n.status); msg != "" || n.kind != KindMember {
+		return msg
+	}
+	return n.member().Message
 }
 
 // walk visits a run's nodes: pre before a node's children, post after.
 // Their indexes are the same in every walk of a tree of one shape.
 func walk(runName string, st *fleet.RunStatus, pre, post func(i int, n node)) {
 	i := 0
-	visit := func(n node, children func()) {
+	leaf := func(n node) {
+		pre(i, n)
+		post(i, n)
+		i++
+	}
+	root := i
+	i++
+	rn := node{kind: KindRun, status: &st.Status, st: st, runName: runName}
+	pre(root, rn)
+	for si := range st.Stages {
+		s := &st.Stages[si]
+		sn := node{kind: KindStage, status: &s.Status, st: st, si: si}
 		me := i
 		i++
-		pre(me, n)
-		if children != nil {
-			children()
+		pre(me, sn)
+		for gi := range s.Groups {
+			g := &s.Groups[gi]
+			gn := node{kind: KindGroup, status: &g.Status, st: st, si: si, gi: gi}
+			gme := i
+			i++
+			pre(gme, gn)
+			for mi := range g.Members {
+				leaf(node{kind: KindMember, status: &g.Members[mi].Status, st: st, si: si, gi: gi, mi: mi})
+			}
+			post(gme, gn)
 		}
-		post(me, n)
+		if w := s.AfterStageWaitStatus; w != nil {
+			leaf(node{kind: KindWait, status: &w.Status, st: st, si: si})
+		}
+		post(me, sn)
 	}
-	visit(node{kind: KindRun, name: runName, status: &st.Status, message: errMessage(st.Status)}, func() {
-		for si := range st.Stages {
-			s := &st.Stages[si]
-			visit(node{kind: KindStage, name: s.Name, path: s.Name, status: &s.Status, message: errMessage(s.Status)}, func() {
-				for gi := range s.Groups {
-					g := &s.Groups[gi]
-					gp := s.Name + "/" + g.Name
-					visit(node{kind: KindGroup, name: g.Name, path: gp, status: &g.Status, message: errMessage(g.Status)}, func() {
-						for mi := range g.Members {
-							m := &g.Members[mi]
-							msg := errMessage(m.Status)
-							if msg == "" {
-								msg = m.Message
-							}
-							visit(node{kind: KindMember, name: m.Name, path: gp + "/" + m.Name, status: &m.Status, message: msg}, nil)
-						}
-					})
-				}
-				if w := s.AfterStageWaitStatus; w != nil {
-					visit(node{kind: KindWait, name: "afterStageWait", path: s.Name + "/afterStageWait", status: &w.Status, message: errMessage(w.Status)}, nil)
-				}
-			})
-		}
-	})
+	post(root, rn)
 }
 
 func errMessage(u fleet.UpdateStatus) string {
@@ -82,7 +122,8 @@ func Take(run *fleet.UpdateRun) Snapshot {
 // parent starts before its children and ends after them (a run goes
 // Running before its first stage does, and Completed after its last
 // member). A snapshot of another shape (or none) is read as a run whose
-// nodes were all NotStarted.
+// nodes were all NotStarted. Diff reuses the storage of before: use only
+// the snapshot it returns afterwards.
 func Diff(before Snapshot, run *fleet.UpdateRun, base Change) ([]Change, Snapshot) {
 	st := run.Properties.Status
 	if st == nil {
@@ -96,32 +137,59 @@ func Diff(before Snapshot, run *fleet.UpdateRun, base Change) ([]Change, Snapsho
 			base.FleetID = f.ID()
 		}
 	}
-	var after Snapshot
-	walk(run.Name, st, func(_ int, n node) { after.states = append(after.states, n.status.State) }, func(int, node) {})
-	same := len(before.states) == len(after.states)
-	old := func(i int) fleet.State {
-		if same {
-			return before.states[i]
-		}
-		return fleet.NotStarted
-	}
 	var out []Change
-	emit := func(i int, n node) {
+	emit := func(old fleet.State, n node) {
 		c := base
-		c.Kind, c.Name, c.Path = n.kind, n.name, n.path
-		c.Old, c.New, c.Message = old(i), n.status.State, n.message
+		c.Kind, c.Name, c.Path = n.kind, n.name(), n.path()
+		c.Old, c.New, c.Message = old, n.status.State, n.message()
 		out = append(out, c)
 	}
+	// One walk reads the old states and writes the new ones into the
+	// same slice when the shapes match.
+	states := before.states
+	var fresh []fleet.State
+	count := size(st)
+	same := len(states) == count
+	if !same {
+		fresh = make([]fleet.State, count)
+		states = fresh
+	}
+	old := make(map[int]fleet.State)
 	walk(run.Name, st, func(i int, n node) {
-		if s := n.status.State; s != old(i) && !ends(s) {
-			emit(i, n)
+		prev := fleet.NotStarted
+		if same {
+			prev = states[i]
 		}
+		s := n.status.State
+		if s != prev {
+			old[i] = prev
+			if !ends(s) {
+				emit(prev, n)
+			}
+		}
+		states[i] = s
 	}, func(i int, n node) {
-		if s := n.status.State; s != old(i) && ends(s) {
-			emit(i, n)
+		if prev, changed := old[i]; changed && ends(n.status.State) {
+			emit(prev, n)
 		}
 	})
+	after := Snapshot{states: states}
 	return out, after
+}
+
+// size counts a tree's nodes.
+func size(st *fleet.RunStatus) int {
+	n := 1
+	for _, s := range st.Stages {
+		n++
+		if s.AfterStageWaitStatus != nil {
+			n++
+		}
+		for _, g := range s.Groups {
+			n += 1 + len(g.Members)
+		}
+	}
+	return n
 }
 
 // ends reports whether a state closes a node's activity, so that its
@@ -132,4 +200,23 @@ func ends(s fleet.State) bool {
 		return true
 	}
 	return false
+}
+
+// SnapshotFrom makes a snapshot of a run's shape with the states state
+// gives for each node (by kind and path; NotStarted where it gives none),
+// such as the last states an event log recorded.
+func SnapshotFrom(run *fleet.UpdateRun, state func(k Kind, path string) (fleet.State, bool)) Snapshot {
+	st := run.Properties.Status
+	if st == nil {
+		return Snapshot{}
+	}
+	var s Snapshot
+	walk(run.Name, st, func(_ int, n node) {
+		v, ok := state(n.kind, n.path())
+		if !ok {
+			v = fleet.NotStarted
+		}
+		s.states = append(s.states, v)
+	}, func(int, node) {})
+	return s
 }

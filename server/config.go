@@ -50,6 +50,16 @@ type Config struct {
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
 
+	// MetricsRequireToken makes /metrics need a bearer token (any role);
+	// without it, /metrics is open like the health endpoints.
+	MetricsRequireToken bool
+	// EventRetention is how long the events of runs are kept (default
+	// 30 days).
+	EventRetention time.Duration
+	// WebhookFile, if set, lists the webhook subscriptions (see package
+	// webhook).
+	WebhookFile string
+
 	Logger *slog.Logger
 }
 

@@ -17,20 +17,30 @@ import (
 // each, and a NotStarted control-plane run "r" of one stage and group
 // taking one member at a time.
 func simRun(t *testing.T, s *server.Server, n int) (*client.Client, fleet.FleetRef) {
+	return simRunIn(t, s, "obs", n, 0)
+}
+
+// simRunIn is simRun in fleet fleetName, with the last failing members
+// made to fail their upgrades.
+func simRunIn(t *testing.T, s *server.Server, fleetName string, n, failing int) (*client.Client, fleet.FleetRef) {
 	t.Helper()
 	ctx := context.Background()
 	c, err := client.New(client.Config{URL: s.URL, Token: "secret", Subscription: sub, ResourceGroup: rg})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ref := fleet.FleetRef{Subscription: sub, ResourceGroup: rg, Fleet: "obs"}
+	ref := fleet.FleetRef{Subscription: sub, ResourceGroup: rg, Fleet: fleetName}
 	if _, err := c.PutFleet(ctx, ref, fleet.Fleet{Location: "eastus"}); err != nil {
 		t.Fatal(err)
 	}
 	var members []string
 	for i := range n {
 		name := fmt.Sprintf("m%d", i)
-		id, err := s.Cloud.CreateCluster(simcloud.ClusterSpec{Subscription: sub, Name: name, ResourceGroup: "rg-clusters", Region: "eastus", KubernetesVersion: "1.30.9", Tags: map[string]string{"sim-upgrade-seconds": "0.05"}})
+		tags := map[string]string{simcloud.TagUpgradeSeconds: "0.05"}
+		if i >= n-failing {
+			tags[simcloud.TagFailUpgrade] = "true"
+		}
+		id, err := s.Cloud.CreateCluster(simcloud.ClusterSpec{Subscription: sub, Name: fleetName + "-" + name, ResourceGroup: "rg-clusters", Region: "eastus", KubernetesVersion: "1.30.9", Tags: tags})
 		if err != nil {
 			t.Fatal(err)
 		}

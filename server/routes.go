@@ -11,13 +11,16 @@ import (
 	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/web"
+	"github.com/caravan-dev/caravan/webhook"
 )
 
-// routes serves the health endpoints and the dashboard's page openly and
-// everything else behind authentication: the Fleet API, the dashboard's
-// live stream, and the hosted simulated cloud's paths.
-func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler {
+// routes serves the health endpoints, the metrics (unless they need a
+// token) and the dashboard's page openly, and everything else behind
+// authentication: the Fleet API, the dashboard's live stream, and the
+// hosted simulated cloud's paths.
+func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens, metricsHandler http.Handler) http.Handler {
 	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", metricsHandler)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeHealth(w, http.StatusOK, "ok", "")
 	})
@@ -38,6 +41,8 @@ func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler
 		switch {
 		case api.Owns(r):
 			fleetAPI.ServeHTTP(w, r)
+		case r.URL.Path == webhook.DeliveriesPath && s.events != nil && r.Method == http.MethodGet:
+			webhook.DeliveriesHandler(s.Store.(store.EventLog)).ServeHTTP(w, r)
 		case s.Cloud != nil && s.Cloud.Owns(r):
 			s.Cloud.ServeHTTP(w, r)
 		default:
@@ -50,7 +55,8 @@ func (s *Server) routes(fleetAPI http.Handler, tokens *auth.Tokens) http.Handler
 	dashboard := web.Assets()
 	mux.Handle("GET /{$}", dashboard)
 	mux.Handle("GET "+web.AssetPrefix, dashboard)
-	mux.Handle("GET "+web.StreamPath, auth.Middleware(tokens, web.NewStream(web.Config{Store: s.Store, Feed: s.Feed, Logger: s.log})))
+	s.dashboard = web.NewStream(web.Config{Store: s.Store, Feed: s.Feed, Logger: s.log})
+	mux.Handle("GET "+web.StreamPath, auth.Middleware(tokens, s.dashboard))
 	return logRequests(s, mux)
 }
 

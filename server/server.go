@@ -21,11 +21,15 @@ import (
 	"github.com/caravan-dev/caravan/auth"
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/engine"
+	"github.com/caravan-dev/caravan/events"
 	"github.com/caravan-dev/caravan/feed"
+	"github.com/caravan-dev/caravan/metrics"
 	"github.com/caravan-dev/caravan/simcloud"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/postgres"
 	"github.com/caravan-dev/caravan/store/sqlite"
+	"github.com/caravan-dev/caravan/web"
+	"github.com/caravan-dev/caravan/webhook"
 )
 
 // Server is a running caravan server.
@@ -44,6 +48,8 @@ type Server struct {
 	// Feed is the feed of every transition of the server's update runs
 	// (see package feed): the engine's and the API's.
 	Feed *feed.Feed
+	// Metrics are the server's Prometheus metrics, served at /metrics.
+	Metrics *metrics.Metrics
 
 	log      *slog.Logger
 	api      *api.API
@@ -54,13 +60,19 @@ type Server struct {
 	timeout  time.Duration
 	// unlock releases the data directory's lock (SQLite only).
 	unlock func()
+	// dashboard serves the dashboard's live streams.
+	dashboard *web.Stream
+	// stopObservers stops what follows the feed.
+	stopObservers context.CancelFunc
+	events        *events.Recorder
+	webhooks      *webhook.Dispatcher
 }
 
 // Start opens everything and starts serving; it returns once the server
 // listens. Stop it with Shutdown.
 func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	cfg.defaults()
-	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Feed: feed.New()}
+	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Feed: feed.New(), Metrics: metrics.New()}
 	var closers []func()
 	defer func() {
 		if err != nil {
@@ -86,6 +98,10 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		return nil, err
 	}
 	closers = append(closers, func() { s.Store.Close() })
+	if err := s.startObservers(cfg); err != nil {
+		return nil, err
+	}
+	closers = append(closers, s.stopObservers)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
@@ -148,7 +164,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 	closers = append(closers, s.Engine.Close)
 
-	fleetAPI = api.New(api.Config{
+	apiCfg := api.Config{
 		Store:    s.Store,
 		Runs:     s.Engine,
 		Clusters: provider,
@@ -158,16 +174,22 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 			return p.Name
 		},
 		Feed: s.Feed,
-	})
+	}
+	if s.events != nil {
+		apiCfg.Events = s.events
+	}
+	fleetAPI = api.New(apiCfg)
 	s.api = fleetAPI
 	closers = append(closers, fleetAPI.Close)
 	s.http = &http.Server{
-		Handler:           s.routes(fleetAPI, tokens),
+		Handler:           s.routes(fleetAPI, tokens, s.metricsHandler(cfg, tokens)),
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       2 * time.Minute,
 		TLSConfig:         tlsConfig,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Live dashboard streams never go idle: end them when shutting down.
+	s.http.RegisterOnShutdown(s.dashboard.Close)
 	go func() {
 		var err error
 		if tlsConfig != nil {
@@ -289,6 +311,7 @@ func (s *Server) newProvider(cfg Config, tokens *auth.Tokens, selfTLS bool) (*ak
 	if transport != nil {
 		pc.Transport = transport
 	}
+	pc.ObserveRequest = func(operation, code string) { s.Metrics.ProviderRequest("aks", operation, code) }
 	p, err := aks.New(pc)
 	if err != nil {
 		return nil, fmt.Errorf("error setting up the AKS provider for %s: %w", orAzure(endpoint), err)
@@ -322,6 +345,7 @@ func (s *Server) Shutdown() error {
 		s.provider.Close()
 		err = s.http.Shutdown(ctx)
 		s.api.Close()
+		s.closeObservers()
 		if s.Cloud != nil {
 			s.Cloud.Close()
 		}

@@ -1,10 +1,12 @@
 package server_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDashboardIsServedAtTheRootAndItsStreamNeedsAToken checks the
@@ -43,5 +45,38 @@ func TestDashboardIsServedAtTheRootAndItsStreamNeedsAToken(t *testing.T) {
 	}
 	if r := get("/nothing", "secret"); r.StatusCode != 404 {
 		t.Errorf("GET /nothing: %d, want 404", r.StatusCode)
+	}
+}
+
+// TestShutdownEndsDashboardStreams checks an open live stream does not
+// hold a shutting-down server for its whole grace period.
+func TestShutdownEndsDashboardStreams(t *testing.T) {
+	s := startServer(t, t.TempDir())
+	defer s.Shutdown()
+	simRun(t, s, 1)
+	run := url.QueryEscape("/subscriptions/" + sub + "/resourceGroups/" + rg + "/providers/Microsoft.ContainerService/fleets/obs/updateRuns/r")
+	req, _ := http.NewRequest(http.MethodGet, s.URL+"/ui/stream?run="+run, nil)
+	req.Header.Set("Authorization", "Bearer secret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	first := make([]byte, len("event: run\n"))
+	if _, err := io.ReadFull(resp.Body, first); err != nil || string(first) != "event: run\n" {
+		t.Fatalf("the stream began %q, %v", first, err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- s.Shutdown() }()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("shutdown: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("shutdown waited for the dashboard's stream to end")
+	}
+	if _, err := io.Copy(io.Discard, resp.Body); err != nil {
+		t.Logf("the stream ended with %v", err)
 	}
 }

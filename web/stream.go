@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/caravan-dev/caravan/clock"
@@ -43,7 +44,11 @@ const streamBuffer = 64
 // after every change of the run, until the client goes away. Mount it
 // behind authentication: it needs the reader role, as reading the run
 // does.
-type Stream struct{ cfg Config }
+type Stream struct {
+	cfg       Config
+	closing   chan struct{}
+	closeOnce sync.Once
+}
 
 // NewStream returns the stream handler.
 func NewStream(cfg Config) *Stream {
@@ -56,8 +61,14 @@ func NewStream(cfg Config) *Stream {
 	if cfg.KeepAlive <= 0 {
 		cfg.KeepAlive = 15 * time.Second
 	}
-	return &Stream{cfg: cfg}
+	return &Stream{cfg: cfg, closing: make(chan struct{})}
 }
+
+// Close ends every stream being served, and those that start later at
+// once, so that a server shutting down does not wait for browsers to go
+// away (http.Server.RegisterOnShutdown is the place to call it). A browser
+// whose stream ends this way reconnects, to the next server.
+func (s *Stream) Close() { s.closeOnce.Do(func() { close(s.closing) }) }
 
 func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodGet {
@@ -108,6 +119,8 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	for {
 		select {
 		case <-r.Context().Done():
+			return
+		case <-s.closing:
 			return
 		case <-keepAlive:
 			arm()

@@ -1,0 +1,217 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"github.com/caravan-dev/caravan/store"
+)
+
+var _ store.EventLog = (*Store)(nil)
+
+func nanos(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixNano()
+}
+
+func fromNanos(n int64) time.Time {
+	if n == 0 {
+		return time.Time{}
+	}
+	return time.Unix(0, n).UTC()
+}
+
+// AppendEvents implements store.EventLog.
+func (s *Store) AppendEvents(ctx context.Context, b *store.EventBatch) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return s.fail(err, "recording events")
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	for i := range b.Events {
+		e := &b.Events[i]
+		err := tx.QueryRow(ctx, `INSERT INTO caravan_events (id, run, fleet, type, time, body) VALUES ($1, $2, $3, $4, $5, $6) RETURNING seq`,
+			e.ID, e.Run, e.Fleet, e.Type, nanos(e.Time), e.Body).Scan(&e.Seq)
+		if err != nil {
+			return s.fail(err, "recording event %s", e.ID)
+		}
+	}
+	for _, d := range b.Deliveries {
+		_, err := tx.Exec(ctx, `INSERT INTO caravan_webhook_deliveries (event_id, subscription, state, next_attempt) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`,
+			d.EventID, d.Subscription, store.DeliveryPending, nanos(d.NextAttempt))
+		if err != nil {
+			return s.fail(err, "queueing event %s for webhook %s", d.EventID, d.Subscription)
+		}
+	}
+	for run, etag := range b.Cursors {
+		var err error
+		if etag == "" {
+			_, err = tx.Exec(ctx, `DELETE FROM caravan_event_cursors WHERE run = $1`, run)
+		} else {
+			_, err = tx.Exec(ctx, `INSERT INTO caravan_event_cursors (run, etag) VALUES ($1, $2) ON CONFLICT (run) DO UPDATE SET etag = excluded.etag`, run, etag)
+		}
+		if err != nil {
+			return s.fail(err, "recording the event cursor of %s", run)
+		}
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return s.fail(err, "recording events")
+	}
+	return nil
+}
+
+// ListEvents implements store.EventLog.
+func (s *Store) ListEvents(ctx context.Context, run string, after int64, limit int) ([]store.Event, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	rows, err := s.pool.Query(ctx, `SELECT seq, id, run, fleet, type, time, body FROM caravan_events WHERE run = $1 AND seq > $2 ORDER BY seq LIMIT $3`, run, after, limit)
+	if err != nil {
+		return nil, s.fail(err, "listing the events of %s", run)
+	}
+	defer rows.Close()
+	var out []store.Event
+	for rows.Next() {
+		var e store.Event
+		var t int64
+		if err := rows.Scan(&e.Seq, &e.ID, &e.Run, &e.Fleet, &e.Type, &t, &e.Body); err != nil {
+			return nil, s.fail(err, "listing the events of %s", run)
+		}
+		e.Time = fromNanos(t)
+		out = append(out, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(err, "listing the events of %s", run)
+	}
+	return out, nil
+}
+
+// EventCursor implements store.EventLog.
+func (s *Store) EventCursor(ctx context.Context, run string) (string, bool, error) {
+	if s.closed.Load() {
+		return "", false, store.ErrClosed
+	}
+	var etag string
+	err := s.pool.QueryRow(ctx, `SELECT etag FROM caravan_event_cursors WHERE run = $1`, run).Scan(&etag)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return "", false, nil
+	case err != nil:
+		return "", false, s.fail(err, "reading the event cursor of %s", run)
+	}
+	return etag, true, nil
+}
+
+// PruneEvents implements store.EventLog.
+func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
+	if s.closed.Load() {
+		return 0, store.ErrClosed
+	}
+	tx, err := s.pool.Begin(ctx)
+	if err != nil {
+		return 0, s.fail(err, "pruning events")
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := tx.Exec(ctx, `DELETE FROM caravan_webhook_deliveries WHERE event_id IN (SELECT id FROM caravan_events WHERE time < $1)`, before.UnixNano()); err != nil {
+		return 0, s.fail(err, "pruning webhook deliveries")
+	}
+	tag, err := tx.Exec(ctx, `DELETE FROM caravan_events WHERE time < $1`, before.UnixNano())
+	if err != nil {
+		return 0, s.fail(err, "pruning events")
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return 0, s.fail(err, "pruning events")
+	}
+	return tag.RowsAffected(), nil
+}
+
+// DueDeliveries implements store.EventLog.
+func (s *Store) DueDeliveries(ctx context.Context, now time.Time, limit int) ([]store.Delivery, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	rows, err := s.pool.Query(ctx, `SELECT d.id, d.event_id, d.subscription, d.state, d.attempts, d.next_attempt, d.last_status, d.last_error, d.delivered_at, e.body, e.seq
+		FROM caravan_webhook_deliveries d JOIN caravan_events e ON e.id = d.event_id
+		WHERE d.state = $1 AND d.next_attempt <= $2 ORDER BY d.id LIMIT $3`, store.DeliveryPending, now.UnixNano(), limit)
+	if err != nil {
+		return nil, s.fail(err, "reading due webhook deliveries")
+	}
+	return s.scanDeliveries(rows, true)
+}
+
+func (s *Store) scanDeliveries(rows pgx.Rows, withEvent bool) ([]store.Delivery, error) {
+	defer rows.Close()
+	var out []store.Delivery
+	for rows.Next() {
+		var d store.Delivery
+		var next, delivered int64
+		var attempts, status int32
+		dest := []any{&d.ID, &d.EventID, &d.Subscription, &d.State, &attempts, &next, &status, &d.LastError, &delivered}
+		if withEvent {
+			dest = append(dest, &d.Event, &d.EventSeq)
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, s.fail(err, "reading webhook deliveries")
+		}
+		d.Attempts, d.LastStatus = int(attempts), int(status)
+		d.NextAttempt, d.DeliveredAt = fromNanos(next), fromNanos(delivered)
+		out = append(out, d)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, s.fail(err, "reading webhook deliveries")
+	}
+	return out, nil
+}
+
+// NextDelivery implements store.EventLog.
+func (s *Store) NextDelivery(ctx context.Context) (time.Time, bool, error) {
+	if s.closed.Load() {
+		return time.Time{}, false, store.ErrClosed
+	}
+	var next *int64
+	if err := s.pool.QueryRow(ctx, `SELECT MIN(next_attempt) FROM caravan_webhook_deliveries WHERE state = $1`, store.DeliveryPending).Scan(&next); err != nil {
+		return time.Time{}, false, s.fail(err, "reading the next webhook delivery")
+	}
+	if next == nil {
+		return time.Time{}, false, nil
+	}
+	return time.Unix(0, *next).UTC(), true, nil
+}
+
+// UpdateDelivery implements store.EventLog.
+func (s *Store) UpdateDelivery(ctx context.Context, d store.Delivery) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE caravan_webhook_deliveries SET state = $2, attempts = $3, next_attempt = $4, last_status = $5, last_error = $6, delivered_at = $7 WHERE id = $1`,
+		d.ID, d.State, int32(d.Attempts), nanos(d.NextAttempt), int32(d.LastStatus), d.LastError, nanos(d.DeliveredAt))
+	if err != nil {
+		return s.fail(err, "recording webhook delivery %d", d.ID)
+	}
+	return nil
+}
+
+// ListDeliveries implements store.EventLog.
+func (s *Store) ListDeliveries(ctx context.Context, f store.DeliveryFilter) ([]store.Delivery, error) {
+	if s.closed.Load() {
+		return nil, store.ErrClosed
+	}
+	if f.Limit <= 0 {
+		f.Limit = 100
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, event_id, subscription, state, attempts, next_attempt, last_status, last_error, delivered_at
+		FROM caravan_webhook_deliveries WHERE ($1 = '' OR subscription = $1) AND ($2 = '' OR state = $2) AND id > $3 ORDER BY id LIMIT $4`,
+		f.Subscription, f.State, f.After, f.Limit)
+	if err != nil {
+		return nil, s.fail(err, "listing webhook deliveries")
+	}
+	return s.scanDeliveries(rows, false)
+}
