@@ -288,6 +288,11 @@ func TestDashboardInChromium(t *testing.T) {
 		t.Errorf("majority line %q, want Kubernetes 1.31.8 and 1 member differing", got)
 	}
 	shoot(t, ctx, "members.png", true)
+	if *screenshots != "" {
+		run(t, ctx, "phone size", chromedp.EmulateViewport(390, 844, chromedp.EmulateScale(2), chromedp.EmulateMobile, chromedp.EmulatePortrait))
+		shoot(t, ctx, "members-phone.png", false)
+		run(t, ctx, "desktop size", chromedp.EmulateViewport(1280, 800))
+	}
 
 	// A running run, live.
 	if _, err := c.StartRun(context.Background(), ref, "to-1-32"); err != nil {
