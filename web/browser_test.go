@@ -247,6 +247,24 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 	return s
 }
 
+// setMark leaves a mark on the page that loading a page would wipe.
+var setMark = chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+	_, err := chromedp.Evaluate[string](`window.caravanMark = "still here"`)(ctx, tg)
+	return err
+})
+
+// checkMark fails the test if the page was loaded again since setMark.
+func checkMark(t *testing.T, ctx context.Context, page string) {
+	t.Helper()
+	mark, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.caravanMark || ""`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if mark != "still here" {
+		t.Fatalf("%s reloaded to show a change; it should update in place", page)
+	}
+}
+
 // TestDashboardInChromium signs in, looks at fleets and members, opens a
 // running run, sees a member finish without a reload, stops and starts
 // the run, and checks that a reader cannot stop it.
@@ -294,35 +312,31 @@ func TestDashboardInChromium(t *testing.T) {
 		run(t, ctx, "desktop size", chromedp.EmulateViewport(1280, 800))
 	}
 
-	// A running run, live.
+	// The fleet's runs, live: the run starts while the list is open.
+	run(t, ctx, "open the runs",
+		chromedp.Click(chromedp.CSS(`.tabs a[href*="tab=runs"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#runs tr[data-run="to-1-32"][data-state="NotStarted"]`)),
+		setMark,
+	)
 	if _, err := c.StartRun(context.Background(), ref, "to-1-32"); err != nil {
 		t.Fatal(err)
 	}
-	run(t, ctx, "open the runs",
-		chromedp.Click(chromedp.CSS(`.tabs a[href*="tab=runs"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`#runs tr[data-run="to-1-32"]`)),
+	run(t, ctx, "see the run start in the list",
+		chromedp.WaitVisible(chromedp.CSS(`#runs tr[data-run="to-1-32"][data-state="Running"]`)),
+	)
+	checkMark(t, ctx, "the runs page")
+
+	// The running run, live.
+	run(t, ctx, "open the run",
 		chromedp.Click(chromedp.CSS(`#runs a`)),
 		chromedp.WaitVisible(chromedp.CSS(`li[data-member="canary-1"][data-state="Running"]`)),
-		// A mark that a page load would wipe.
-		func() chromedp.Action[chromedp.Void] {
-			set := chromedp.Evaluate[string](`window.caravanMark = "still here"`)
-			return func(ctx context.Context, tg *chromedp.Target) (chromedp.Void, error) {
-				_, err := set(ctx, tg)
-				return chromedp.Void{}, err
-			}
-		}(),
+		setMark,
 	)
 	run(t, ctx, "see the canary member finish",
 		chromedp.WaitVisible(chromedp.CSS(`li[data-member="canary-1"][data-state="Completed"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`li[data-member="prod-west-1"][data-state="Running"]`)),
 	)
-	mark, err := chromedp.Run(ctx, chromedp.Evaluate[string](`window.caravanMark || ""`))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if mark != "still here" {
-		t.Fatal("the run page reloaded to show a change; it should update in place")
-	}
+	checkMark(t, ctx, "the run page")
 	if got := text(t, ctx, `#run`); !strings.Contains(got, "AKSUbuntu-2204gen2containerd-") || !strings.Contains(got, "Full to Kubernetes 1.32") {
 		t.Errorf("the run's head lacks the selected node images or the upgrade:\n%s", got)
 	}

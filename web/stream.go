@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"strings"
@@ -39,11 +40,13 @@ type Config struct {
 // change anyway.
 const streamBuffer = 64
 
-// Stream serves a run's live view as server-sent events: an event named
-// "run" with the run's view (runview.View as JSON) at once, then again
-// after every change of the run, until the client goes away. Mount it
-// behind authentication: it needs the reader role, as reading the run
-// does.
+// Stream serves server-sent events from the feed. With ?run={run id}:
+// an event named "run" with the run's view (runview.View as JSON) at
+// once, then again after every change of the run, and "gone" if it is
+// deleted. With ?fleet={fleet id}: an event named "changed" at once and
+// after every change of any of the fleet's runs. Streams last until the
+// client goes away or Close. Mount it behind authentication: it needs
+// the reader role, as reading runs does.
 type Stream struct {
 	cfg       Config
 	closing   chan struct{}
@@ -76,7 +79,26 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" "+StreamPath+" is not served; use GET")
 		return
 	}
-	id := r.URL.Query().Get("run")
+	q := r.URL.Query()
+	switch {
+	case q.Has("run"):
+		s.serveRun(w, r, q.Get("run"))
+	case q.Has("fleet"):
+		s.serveFleet(w, r, q.Get("fleet"))
+	default:
+		writeError(w, http.StatusBadRequest, "MissingParameter", "name what to follow: ?run={update run id} or ?fleet={fleet id}")
+	}
+}
+
+// event is one server-sent event; end says the stream ends after it.
+type event struct {
+	name string
+	data []byte
+	end  bool
+}
+
+// serveRun streams the view of one run.
+func (s *Stream) serveRun(w http.ResponseWriter, r *http.Request, id string) {
 	if !isRunID(id) {
 		writeError(w, http.StatusBadRequest, "InvalidRunID", fmt.Sprintf("the run query parameter %q is not an update run's id; use /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets/{f}/updateRuns/{r}", id))
 		return
@@ -87,16 +109,54 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	changes := s.cfg.Feed.Subscribe(ctx, feed.Filter{RunID: id, Buffer: streamBuffer}).C
 	run, err := s.load(r.Context(), id)
 	if err != nil {
-		s.fail(w, id, err)
+		s.fail(w, "update run", id, err)
 		return
 	}
+	first := event{name: "run", data: mustJSON(runview.Of(run, s.cfg.Clock.Now()))}
+	s.stream(w, r, changes, first, func(ctx context.Context, _ feed.Change) (event, error) {
+		run, err := s.load(ctx, id)
+		switch {
+		case errors.Is(err, store.ErrNotFound):
+			return event{name: "gone", data: mustJSON(map[string]string{"message": "update run " + id + " was deleted"}), end: true}, nil
+		case err != nil:
+			return event{}, err
+		}
+		return event{name: "run", data: mustJSON(runview.Of(run, s.cfg.Clock.Now()))}, nil
+	})
+}
+
+// serveFleet tells when any run of a fleet changes, with an event named
+// "changed", at once and after every change (naming the run that changed
+// last), so a page listing the fleet's runs reads them again.
+func (s *Stream) serveFleet(w http.ResponseWriter, r *http.Request, id string) {
+	if !isFleetID(id) {
+		writeError(w, http.StatusBadRequest, "InvalidFleetID", fmt.Sprintf("the fleet query parameter %q is not a fleet's id; use /subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets/{f}", id))
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	changes := s.cfg.Feed.Subscribe(ctx, feed.Filter{FleetID: id, Buffer: streamBuffer}).C
+	if _, err := s.cfg.Store.Get(r.Context(), store.Fleets, store.CanonicalID(id)); err != nil {
+		s.fail(w, "fleet", id, err)
+		return
+	}
+	first := event{name: "changed", data: mustJSON(map[string]string{"fleet": id})}
+	s.stream(w, r, changes, first, func(_ context.Context, last feed.Change) (event, error) {
+		return event{name: "changed", data: mustJSON(map[string]string{"fleet": id, "run": last.RunID})}, nil
+	})
+}
+
+// stream sends first, then the event next returns after each batch of
+// changes (given the batch's last change), and a comment now and then while idle, until the client goes,
+// the server closes the stream or an event ends it.
+func (s *Stream) stream(w http.ResponseWriter, r *http.Request, changes <-chan feed.Change, first event, next func(ctx context.Context, last feed.Change) (event, error)) {
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
-	if err := s.send(w, run); err != nil {
+	if err := send(w, first); err != nil {
 		return
 	}
 	if err := rc.Flush(); err != nil {
@@ -105,8 +165,7 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	keepAlive := make(chan struct{}, 1)
 	var timer clock.Timer
-	var arm func()
-	arm = func() {
+	arm := func() {
 		timer = s.cfg.Clock.AfterFunc(s.cfg.KeepAlive, func() {
 			select {
 			case keepAlive <- struct{}{}:
@@ -127,35 +186,35 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			if _, err := fmt.Fprint(w, ": keep-alive\n\n"); err != nil {
 				return
 			}
-		case _, ok := <-changes:
+		case last, ok := <-changes:
 			if !ok {
 				return
 			}
-			// One read of the run stands for every change already
-			// queued: the view shows the run as it is now.
+			// One event stands for every change already queued: it
+			// shows things as they are now.
 			for drained := false; !drained; {
 				select {
-				case _, ok = <-changes:
+				case c, ok := <-changes:
 					if !ok {
 						return
 					}
+					last = c
 				default:
 					drained = true
 				}
 			}
-			run, err := s.load(r.Context(), id)
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				fmt.Fprintf(w, "event: gone\ndata: %s\n\n", mustJSON(map[string]string{"message": "update run " + id + " was deleted"}))
-				rc.Flush()
-				return
-			case err != nil:
+			ev, err := next(r.Context(), last)
+			if err != nil {
 				if r.Context().Err() == nil {
-					s.cfg.Logger.Warn("dashboard stream: error reading the run", "run", id, "error", err)
+					s.cfg.Logger.Warn("dashboard stream: error reading what changed", "path", r.URL.Path, "error", err)
 				}
 				return
 			}
-			if err := s.send(w, run); err != nil {
+			if err := send(w, ev); err != nil {
+				return
+			}
+			if ev.end {
+				rc.Flush()
 				return
 			}
 		}
@@ -165,23 +224,33 @@ func (s *Stream) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+func send(w io.Writer, ev event) error {
+	_, err := fmt.Fprintf(w, "event: %s\ndata: %s\n\n", ev.name, ev.data)
+	return err
+}
+
 func (s *Stream) load(ctx context.Context, id string) (*fleet.UpdateRun, error) {
 	run, _, err := store.Load[fleet.UpdateRun](ctx, s.cfg.Store, store.Runs, id)
 	return run, err
 }
 
-func (s *Stream) send(w http.ResponseWriter, run *fleet.UpdateRun) error {
-	_, err := fmt.Fprintf(w, "event: run\ndata: %s\n\n", mustJSON(runview.Of(run, s.cfg.Clock.Now())))
-	return err
-}
-
-func (s *Stream) fail(w http.ResponseWriter, id string, err error) {
+func (s *Stream) fail(w http.ResponseWriter, what, id string, err error) {
 	if errors.Is(err, store.ErrNotFound) {
-		writeError(w, http.StatusNotFound, "ResourceNotFound", "update run "+id+" does not exist; list the fleet's runs with caravan updaterun list")
+		writeError(w, http.StatusNotFound, "ResourceNotFound", what+" "+id+" does not exist")
 		return
 	}
-	s.cfg.Logger.Warn("dashboard stream: error reading the run", "run", id, "error", err)
-	writeError(w, http.StatusInternalServerError, "InternalError", "error reading update run "+id+"; see the server's log")
+	s.cfg.Logger.Warn("dashboard stream: error reading "+what, "id", id, "error", err)
+	writeError(w, http.StatusInternalServerError, "InternalError", "error reading "+what+" "+id+"; see the server's log")
+}
+
+// isFleetID reports whether id has the shape of a fleet's ARM id.
+func isFleetID(id string) bool {
+	seg := strings.Split(strings.Trim(id, "/"), "/")
+	return len(seg) == 8 && strings.HasPrefix(id, "/") &&
+		strings.EqualFold(seg[0], "subscriptions") && seg[1] != "" &&
+		strings.EqualFold(seg[2], "resourceGroups") && seg[3] != "" &&
+		strings.EqualFold(seg[4], "providers") && strings.EqualFold(seg[5], "Microsoft.ContainerService") &&
+		strings.EqualFold(seg[6], "fleets") && seg[7] != ""
 }
 
 // isRunID reports whether id has the shape of an update run's ARM id.

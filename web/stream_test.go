@@ -115,7 +115,10 @@ func TestStreamRefusesWhatIsNotARun(t *testing.T) {
 		status int
 		code   string
 	}{
-		{"", 400, "InvalidRunID"},
+		{"", 400, "MissingParameter"},
+		{"run=", 400, "InvalidRunID"},
+		{"fleet=/subscriptions/s", 400, "InvalidFleetID"},
+		{"fleet=" + url.QueryEscape("/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/fleets/nope"), 404, "ResourceNotFound"},
 		{"run=/subscriptions/s/resourceGroups/rg", 400, "InvalidRunID"},
 		{"run=" + url.QueryEscape(runID), 404, "ResourceNotFound"},
 	} {
@@ -147,5 +150,37 @@ func TestAssetsServeThePageWithoutData(t *testing.T) {
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ui/nothing.js", nil))
 	if rec.Code != 404 {
 		t.Errorf("/ui/nothing.js: %d, want 404", rec.Code)
+	}
+}
+
+func TestFleetStreamTellsOfChangesToItsRuns(t *testing.T) {
+	s, f := memory.New(), feed.New()
+	fleetID := "/subscriptions/s/resourceGroups/rg/providers/Microsoft.ContainerService/fleets/f1"
+	rec, err := store.NewRecord(store.Fleets, fleetID, "", "e", "", fleet.Fleet{ID: fleetID, Name: "f1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(context.Background(), rec, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(web.NewStream(web.Config{Store: s, Feed: f}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, srv.URL+web.StreamPath+"?fleet="+url.QueryEscape(fleetID), nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	ev := &events{bufio.NewScanner(resp.Body)}
+	if name, _ := ev.next(t); name != "changed" {
+		t.Fatalf("first event %q, want changed", name)
+	}
+	// Another fleet's change sends nothing; this fleet's does.
+	f.Publish(feed.Change{RunID: strings.TrimSuffix(fleetID, "f1") + "f2/updateRuns/r", FleetID: strings.TrimSuffix(fleetID, "f1") + "f2", Kind: feed.KindRun, New: fleet.Running})
+	f.Publish(feed.Change{RunID: runID, FleetID: fleetID, Kind: feed.KindRun, Old: fleet.NotStarted, New: fleet.Running})
+	if name, data := ev.next(t); name != "changed" || !strings.Contains(data, `"run":"`+runID+`"`) {
+		t.Fatalf("event %q %s, want changed for run %s", name, data, runID)
 	}
 }

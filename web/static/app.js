@@ -374,10 +374,27 @@ function runCounts(run) {
 }
 
 async function renderRuns(fleetId, body) {
-  const runs = await list(fleetId + "/updateRuns");
+  // The list is read again whenever one of the fleet's runs changes.
+  const ctl = new AbortController();
+  leave = () => { ctl.abort(); setLive(null); };
+  let reading = false, again = false;
+  const refresh = async () => {
+    if (reading) { again = true; return; }
+    reading = true;
+    try {
+      do {
+        again = false;
+        body.replaceChildren(runsTable(fleetId, await list(fleetId + "/updateRuns")));
+      } while (again && !ctl.signal.aborted);
+    } catch (err) { failed(err); } finally { reading = false; }
+  };
+  await refresh();
+  follow("fleet=" + encodeURIComponent(fleetId), ctl, (event) => { if (event === "changed") refresh(); }, (msg) => flash("error", msg));
+}
+
+function runsTable(fleetId, runs) {
   if (runs.length === 0) {
-    body.append(h("div", { class: "card empty" }, "No update runs yet. Create one with: caravan updaterun create"));
-    return;
+    return h("div", { class: "card empty" }, "No update runs yet. Create one with: caravan updaterun create");
   }
   const started = (r) => (r.properties.status && r.properties.status.status.startTime) || "";
   runs.sort((a, b) => started(b).localeCompare(started(a)) || a.name.localeCompare(b.name));
@@ -387,7 +404,7 @@ async function renderRuns(fleetId, body) {
     const u = r.properties.managedClusterUpdate.upgrade;
     let dur = "";
     if (st.startTime) dur = fmtDuration((st.completedTime ? new Date(st.completedTime) : new Date()) - new Date(st.startTime));
-    return h("tr", { "data-run": r.name },
+    return h("tr", { "data-run": r.name, "data-state": st.state },
       h("td", { "data-label": "Run" }, h("a", { href: runHref(r.id) }, r.name)),
       h("td", { "data-label": "State" }, stateBadge(st.state)),
       h("td", { "data-label": "Upgrade" }, u.type + (u.kubernetesVersion ? " to " + u.kubernetesVersion : "")),
@@ -395,9 +412,9 @@ async function renderRuns(fleetId, body) {
       h("td", { "data-label": "Started" }, fmtWhen(st.startTime)),
       h("td", { "data-label": "Duration" }, dur));
   });
-  body.append(h("table", { class: "stack", id: "runs" },
+  return h("table", { class: "stack", id: "runs" },
     h("thead", {}, h("tr", {}, h("th", {}, "Run"), h("th", {}, "State"), h("th", {}, "Upgrade"), h("th", {}, "Progress"), h("th", {}, "Started"), h("th", {}, "Duration"))),
-    h("tbody", {}, rows)));
+    h("tbody", {}, rows));
 }
 
 // ---- a run, live -------------------------------------------------------
@@ -512,34 +529,44 @@ async function renderRun(id) {
     document.querySelectorAll(".dur[data-base]").forEach((el) => { el.textContent = fmtDuration(Number(el.dataset.base) + since); });
   }, 1000);
 
+  follow("run=" + encodeURIComponent(id), ctl, (event, data) => {
+    if (event === "run") {
+      view = JSON.parse(data);
+      receivedAt = Date.now();
+      draw();
+    } else if (event === "gone") {
+      flash("error", JSON.parse(data).message);
+      ctl.abort();
+    }
+  }, (msg) => {
+    main.replaceChildren(h("div", { class: "card empty" }, "Cannot show update run " + name + "."));
+    flash("error", msg);
+  });
+}
+
+// follow reads the live stream of a run or fleet (query "run=…" or
+// "fleet=…") until ctl aborts, reconnecting with a growing delay when the
+// connection drops. onEvent gets each event; onRefused the message of a
+// refusal, after which it stops.
+async function follow(query, ctl, onEvent, onRefused) {
   let delay = 500;
   while (!ctl.signal.aborted) {
     try {
-      const res = await fetch("/ui/stream?run=" + encodeURIComponent(id), {
+      const res = await fetch("/ui/stream?" + query, {
         headers: { Authorization: "Bearer " + session.token, Accept: "text/event-stream" },
         signal: ctl.signal, cache: "no-store",
       });
       if (!res.ok) {
         let msg = res.statusText;
         try { const e = (await res.json()).error; msg = `${res.status} ${e.code}: ${e.message}`; } catch (_) { /* not JSON */ }
-        if (res.status === 401) { session.clear(); renderSignIn(msg); return; }
-        main.replaceChildren(h("div", { class: "card empty" }, "Cannot show update run " + name + "."));
-        flash("error", msg);
         setLive(null);
+        if (res.status === 401) { session.clear(); renderSignIn(msg); return; }
+        onRefused(msg);
         return;
       }
       setLive("on");
       delay = 500;
-      await readStream(res, (event, data) => {
-        if (event === "run") {
-          view = JSON.parse(data);
-          receivedAt = Date.now();
-          draw();
-        } else if (event === "gone") {
-          flash("error", JSON.parse(data).message);
-          ctl.abort();
-        }
-      }, ctl.signal);
+      await readStream(res, onEvent, ctl.signal);
     } catch (err) {
       if (ctl.signal.aborted) return;
     }
