@@ -325,6 +325,7 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#runs tr[data-run="to-1-32"][data-state="Running"]`)),
 	)
 	checkMark(t, ctx, "the runs page")
+	shoot(t, ctx, "runs.png", false)
 
 	// The running run, live.
 	run(t, ctx, "open the run",
