@@ -44,6 +44,8 @@ Try it with nothing to set up:  caravan demo`,
 		a.simulateCmd(),
 		a.demoCmd(),
 		a.benchCmd(),
+		a.resetCmd(),
+		a.versionCmd(),
 	)
 	// The completion command keeps the writer it is built with.
 	root.SetIn(env.Stdin)
