@@ -214,7 +214,7 @@ func liveText(run *fleet.UpdateRun, o renderOptions, height int) string {
 	lines = lines[:len(lines)-1] // the empty string after the last newline
 	keep := max(height-2, 0)
 	hidden := len(lines) - keep
-	return strings.Join(lines[:keep], "") + cut(fmt.Sprintf("… %d more lines hidden: the terminal is too short; see all with updaterun show\n", hidden), o.width)
+	return strings.Join(lines[:keep], "") + cut(fmt.Sprintf("… %d more %s hidden: the terminal is too short; see all with updaterun show\n", hidden, plural(hidden, "line", "lines")), o.width)
 }
 
 // liveScreen redraws a block of text in place on a terminal: it moves the

@@ -385,7 +385,7 @@ func TestDashboardInChromium(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS(`#flash[data-kind="error"]`)),
 	)
 	msg := text(t, ctx, `#flash`)
-	if !strings.Contains(msg, "403 AuthorizationFailed") || !strings.Contains(msg, "caller rita has role reader") || !strings.Contains(msg, "needs operator") {
+	if !strings.Contains(msg, "403 AuthorizationFailed") || !strings.Contains(msg, "caller rita has role reader") || !strings.Contains(msg, "needs role operator") {
 		t.Fatalf("a reader stopping the run sees %q, want the API's 403 message", msg)
 	}
 	if got, err := c.GetRun(context.Background(), ref, "to-1-32"); err != nil {
