@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -321,11 +322,13 @@ func (c *clusterCache) remember(id string, cl *cluster.Cluster) *fleet.ClusterIn
 		ObservedAt:        &now,
 	}
 	for _, p := range cl.NodePools {
+		info.NodePools = append(info.NodePools, fleet.PoolInfo{Name: p.Name, KubernetesVersion: p.KubernetesVersion, NodeImageVersion: p.NodeImageVersion})
 		if p.NodeImageVersion != "" && !slices.Contains(info.NodeImageVersions, p.NodeImageVersion) {
 			info.NodeImageVersions = append(info.NodeImageVersions, p.NodeImageVersion)
 		}
 	}
 	slices.Sort(info.NodeImageVersions)
+	slices.SortFunc(info.NodePools, func(a, b fleet.PoolInfo) int { return strings.Compare(a.Name, b.Name) })
 	c.record(id, info, now, func(old fleet.ClusterInfo) bool { return !sameCluster(old, info) })
 	return &info
 }
@@ -387,7 +390,7 @@ func (c *clusterCache) record(id string, info fleet.ClusterInfo, now time.Time, 
 
 func sameCluster(a, b fleet.ClusterInfo) bool {
 	return a.Region == b.Region && a.KubernetesVersion == b.KubernetesVersion && a.ProvisioningState == b.ProvisioningState &&
-		a.Error == b.Error && slices.Equal(a.NodeImageVersions, b.NodeImageVersions)
+		a.Error == b.Error && slices.Equal(a.NodeImageVersions, b.NodeImageVersions) && slices.Equal(a.NodePools, b.NodePools)
 }
 
 func unavailable(msg string) error {

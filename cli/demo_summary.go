@@ -9,6 +9,7 @@ import (
 
 	"github.com/caravan-dev/caravan/client"
 	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/runview"
 	"github.com/caravan-dev/caravan/simcloud"
 	"github.com/caravan-dev/caravan/version"
 )
@@ -32,17 +33,17 @@ func summarize(w io.Writer, in summaryInput) {
 	if st == nil {
 		return
 	}
-	c := countMembers(st)
+	c := runview.CountMembers(st)
 	took := ""
 	if d, ok := span(st.Status.StartTime, st.Status.CompletedTime, time.Now()); ok {
 		took = " in " + fmtDuration(d)
 	}
-	fmt.Fprintf(w, "Summary: update run %s %s%s: %d of %d members upgraded", in.run.Name, st.Status.State, took, c.completed, c.total)
-	if c.skipped > 0 {
-		fmt.Fprintf(w, ", %d skipped", c.skipped)
+	fmt.Fprintf(w, "Summary: update run %s %s%s: %d of %d members upgraded", in.run.Name, st.Status.State, took, c.Completed, c.Total)
+	if c.Skipped > 0 {
+		fmt.Fprintf(w, ", %d skipped", c.Skipped)
 	}
-	if c.failed > 0 {
-		fmt.Fprintf(w, ", %d failed", c.failed)
+	if c.Failed > 0 {
+		fmt.Fprintf(w, ", %d failed", c.Failed)
 	}
 	fmt.Fprintf(w, " (the whole demo took %s).\n\n", fmtDuration(in.elapsed))
 

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/runview"
 )
 
 // renderOptions say how a run is drawn.
@@ -25,123 +27,55 @@ type renderOptions struct {
 	compact bool
 }
 
-// runCounts tallies a run's members.
-type runCounts struct {
-	total, completed, skipped, failed, running, pending int
-}
+// narrowWidth is the width below which the live tree leaves out the
+// START column and draws shorter bars, so that an 80-column terminal
+// keeps room for messages.
+const narrowWidth = 100
 
-func (c runCounts) done() int { return c.completed + c.skipped }
+func (o renderOptions) narrow() bool { return o.width > 0 && o.width < narrowWidth }
 
-func countMembers(st *fleet.RunStatus) runCounts {
-	var c runCounts
-	if st == nil {
-		return c
+// errorMessage is a node's error message, or "".
+func errorMessage(s fleet.UpdateStatus) string {
+	if s.Error != nil {
+		return s.Error.Message
 	}
-	for _, s := range st.Stages {
-		for _, g := range s.Groups {
-			for _, m := range g.Members {
-				c.total++
-				switch m.Status.State {
-				case fleet.Completed:
-					c.completed++
-				case fleet.Skipped:
-					c.skipped++
-				case fleet.Failed:
-					c.failed++
-				case fleet.Running:
-					c.running++
-				case fleet.Pending:
-					c.pending++
-				}
-			}
-		}
-	}
-	return c
-}
-
-func groupCounts(g fleet.GroupStatus) (done, total int) {
-	for _, m := range g.Members {
-		if m.Status.State.Finished() {
-			done++
-		}
-	}
-	return done, len(g.Members)
-}
-
-// describeUpdate says what a run does: "Full to Kubernetes 1.32, node
-// images Consistent".
-func describeUpdate(u fleet.ManagedClusterUpdate) string {
-	var b strings.Builder
-	b.WriteString(string(u.Upgrade.Type))
-	if u.Upgrade.KubernetesVersion != "" {
-		b.WriteString(" to Kubernetes " + u.Upgrade.KubernetesVersion)
-	}
-	if u.Upgrade.Type != fleet.UpgradeControlPlaneOnly {
-		b.WriteString(", node images " + string(u.SelectionType()))
-		if sel := u.NodeImageSelection; sel != nil && len(sel.CustomNodeImageVersions) > 0 {
-			var vs []string
-			for _, v := range sel.CustomNodeImageVersions {
-				vs = append(vs, v.Version)
-			}
-			b.WriteString(" (" + strings.Join(vs, ", ") + ")")
-		}
-	}
-	return b.String()
-}
-
-// strategyName says where a run's stages came from.
-func strategyName(p fleet.UpdateRunProperties) string {
-	switch {
-	case p.UpdateStrategyID != "":
-		return segmentAfter(p.UpdateStrategyID, "updateStrategies")
-	case p.Strategy != nil:
-		return "its own stages"
-	}
-	return "none: every member in one group, one at a time"
+	return ""
 }
 
 // renderRun writes a run: its state, times, selected node images and
 // error, then its tree of stages, groups and members.
 func renderRun(w io.Writer, run *fleet.UpdateRun, o renderOptions) error {
 	var buf bytes.Buffer
-	st := run.Properties.Status
-	state := fleet.NotStarted
-	var status fleet.UpdateStatus
-	if st != nil {
-		status = st.Status
-		state = status.State
-	}
-	fmt.Fprintf(&buf, "Update run %s in fleet %s: %s\n", run.Name, segmentAfter(run.ID, "fleets"), state)
+	v := runview.Of(run, o.now)
+	fmt.Fprintf(&buf, "Update run %s in fleet %s: %s\n", v.Name, v.Fleet, v.State)
 	head := &table{}
-	head.row("  Upgrade:", describeUpdate(run.Properties.ManagedClusterUpdate))
-	head.row("  Strategy:", strategyName(run.Properties))
-	if status.StartTime != nil {
-		d, _ := span(status.StartTime, status.CompletedTime, o.now)
-		if status.CompletedTime != nil {
-			head.row("  Started:", fmt.Sprintf("%s, ended %s (took %s)", fmtClock(status.StartTime, o.loc), fmtClock(status.CompletedTime, o.loc), fmtDuration(d)))
+	head.row("  Upgrade:", v.Upgrade)
+	head.row("  Strategy:", v.Strategy)
+	if v.Start != nil {
+		if v.End != nil {
+			head.row("  Started:", fmt.Sprintf("%s, ended %s (took %s)", fmtClock(v.Start, o.loc), fmtClock(v.End, o.loc), fmtDuration(v.End.Sub(*v.Start))))
 		} else {
-			head.row("  Started:", fmt.Sprintf("%s (%s ago)", fmtClock(status.StartTime, o.loc), fmtDuration(d)))
+			head.row("  Started:", fmt.Sprintf("%s (%s ago)", fmtClock(v.Start, o.loc), fmtDuration(o.now.Sub(*v.Start))))
 		}
 	}
-	if st != nil && st.NodeImageSelection != nil && len(st.NodeImageSelection.SelectedNodeImageVersions) > 0 {
-		for i, v := range st.NodeImageSelection.SelectedNodeImageVersions {
-			label := ""
-			if i == 0 {
-				label = "  Node images:"
-			}
-			head.row(label, v.Version)
+	for i, img := range v.NodeImages {
+		label := ""
+		if i == 0 {
+			label = "  Node images:"
 		}
+		head.row(label, img)
 	}
+	st := run.Properties.Status
 	if st != nil && st.NodeImageSelection != nil && st.NodeImageSelection.Message != "" {
 		head.row("  Images now:", st.NodeImageSelection.Message)
 	}
-	c := countMembers(st)
-	progress := fmt.Sprintf("%d of %d members done", c.done(), c.total)
+	c := v.Counts
+	progress := fmt.Sprintf("%d of %d members done", c.Done(), c.Total)
 	var extra []string
 	for _, p := range []struct {
 		n    int
 		what string
-	}{{c.completed, "upgraded"}, {c.skipped, "skipped"}, {c.running, "upgrading"}, {c.pending, "pending"}, {c.failed, "failed"}} {
+	}{{c.Completed, "upgraded"}, {c.Skipped, "skipped"}, {c.Running, "upgrading"}, {c.Pending, "pending"}, {c.Failed, "failed"}} {
 		if p.n > 0 {
 			extra = append(extra, fmt.Sprintf("%d %s", p.n, p.what))
 		}
@@ -150,45 +84,53 @@ func renderRun(w io.Writer, run *fleet.UpdateRun, o renderOptions) error {
 		progress += " (" + strings.Join(extra, ", ") + ")"
 	}
 	if o.live {
-		progress = bar(c.done(), c.total, 24) + " " + progress
+		n := 24
+		if o.narrow() {
+			n = 12
+		}
+		progress = bar(c.Done(), c.Total, n) + " " + progress
 	}
 	head.row("  Progress:", progress)
-	if status.Error != nil {
-		head.row("  Error:", status.Error.Message)
+	if v.Error != "" {
+		head.row("  Error:", v.Error)
 	}
 	if st != nil && st.Message != "" {
 		head.row("  Message:", st.Message)
 	}
 	head.write(&buf)
-	if st != nil && len(st.Stages) > 0 {
+	if len(v.Stages) > 0 {
 		buf.WriteString("\n")
-		treeTable(st, o).write(&buf)
+		treeTable(v, o).write(&buf)
 	}
 	_, err := io.WriteString(w, cut(buf.String(), o.width))
 	return err
 }
 
 // treeTable lays out the stage → group → member tree.
-func treeTable(st *fleet.RunStatus, o renderOptions) *table {
-	t := newTable("STAGE / GROUP / MEMBER", "STATE", "PROGRESS", "START", "DURATION", "MESSAGE")
-	for _, s := range st.Stages {
-		done, total := 0, 0
-		for _, g := range s.Groups {
-			d, n := groupCounts(g)
-			done, total = done+d, total+n
+func treeTable(v runview.View, o renderOptions) *table {
+	narrow := o.narrow()
+	headers := []string{"STAGE / GROUP / MEMBER", "STATE", "PROGRESS", "START", "DURATION", "MESSAGE"}
+	if narrow {
+		headers = slices.Delete(headers, 3, 4)
+	}
+	t := newTable(headers...)
+	row := func(name string, state fleet.State, progress string, start *time.Time, times runview.Times, msg string) {
+		cells := []string{name, string(state), progress, fmtClock(start, o.loc), durationCell(times), msg}
+		if narrow {
+			cells = slices.Delete(cells, 3, 4)
 		}
-		t.row(s.Name, string(s.Status.State), progressCell(done, total, o.live), fmtClock(s.Status.StartTime, o.loc), durationCell(s.Status, o.now), errorMessage(s.Status))
-		wait := s.AfterStageWaitStatus
-		showWait := wait != nil && (wait.WaitDurationInSeconds > 0 || wait.Status.State == fleet.Skipped)
+		t.row(cells...)
+	}
+	for _, s := range v.Stages {
+		row(s.Name, s.State, progressCell(s.Done, s.Total, o), s.Start, s.Times, s.Message)
 		for gi, g := range s.Groups {
-			last := gi == len(s.Groups)-1 && !showWait
+			last := gi == len(s.Groups)-1 && s.Wait == nil
 			branch, stem := "├─ ", "│  "
 			if last {
 				branch, stem = "└─ ", "   "
 			}
-			d, n := groupCounts(g)
-			t.row(branch+g.Name, string(g.Status.State), progressCell(d, n, o.live), fmtClock(g.Status.StartTime, o.loc), durationCell(g.Status, o.now), errorMessage(g.Status))
-			if o.compact && g.Status.State != fleet.Running && g.Status.State != fleet.Pending && g.Status.State != fleet.Failed {
+			row(branch+g.Name, g.State, progressCell(g.Done, g.Total, o), g.Start, g.Times, g.Message)
+			if o.compact && g.State != fleet.Running && g.State != fleet.Pending && g.State != fleet.Failed {
 				continue
 			}
 			for mi, m := range g.Members {
@@ -196,60 +138,36 @@ func treeTable(st *fleet.RunStatus, o renderOptions) *table {
 				if mi == len(g.Members)-1 {
 					mb = "└─ "
 				}
-				msg := m.Message
-				if msg == "" {
-					msg = errorMessage(m.Status)
-				}
-				t.row(stem+mb+m.Name, string(m.Status.State), "", fmtClock(m.Status.StartTime, o.loc), durationCell(m.Status, o.now), msg)
+				row(stem+mb+m.Name, m.State, "", m.Start, m.Times, m.Message)
 			}
 		}
-		if showWait {
-			t.row("└─ after-stage wait "+fmtSeconds(wait.WaitDurationInSeconds), string(wait.Status.State), "", fmtClock(wait.Status.StartTime, o.loc), durationCell(wait.Status, o.now), waitMessage(wait, o.now))
+		if w := s.Wait; w != nil {
+			row("└─ after-stage wait "+fmtSeconds(w.Seconds), w.State, "", w.Start, w.Times, w.Message)
 		}
 	}
 	return t
 }
 
-func progressCell(done, total int, live bool) string {
+func progressCell(done, total int, o renderOptions) string {
 	if total == 0 {
 		return ""
 	}
-	if live {
-		return bar(done, total, 10) + fmt.Sprintf(" %d/%d", done, total)
+	if o.live {
+		n := 10
+		if o.narrow() {
+			n = 5
+		}
+		return bar(done, total, n) + fmt.Sprintf(" %d/%d", done, total)
 	}
 	return fmt.Sprintf("%d/%d", done, total)
 }
 
 // durationCell is how long a node ran, or has run so far while it runs.
-func durationCell(s fleet.UpdateStatus, now time.Time) string {
-	end := s.CompletedTime
-	if end == nil && s.State != fleet.Running && s.State != fleet.Stopping {
-		// A node that is not running and has no end (Pending, Stopped)
-		// shows no growing time.
+func durationCell(t runview.Times) string {
+	if !t.Timed {
 		return ""
 	}
-	d, ok := span(s.StartTime, end, now)
-	if !ok {
-		return ""
-	}
-	return fmtDuration(d)
-}
-
-func errorMessage(s fleet.UpdateStatus) string {
-	if s.Error != nil {
-		return s.Error.Message
-	}
-	return ""
-}
-
-func waitMessage(w *fleet.WaitStatus, now time.Time) string {
-	switch {
-	case w.Status.State == fleet.Running && w.Deadline != nil:
-		return "ends in " + fmtDuration(w.Deadline.Sub(now))
-	case w.Status.State == fleet.Stopped && w.RemainingMilliseconds > 0:
-		return fmtDuration(time.Duration(w.RemainingMilliseconds)*time.Millisecond) + " left"
-	}
-	return ""
+	return fmtDuration(t.Elapsed)
 }
 
 // bar draws a progress bar of width cells.

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/caravan-dev/caravan/fleet"
 )
@@ -73,7 +74,34 @@ func TestRenderRunTree(t *testing.T) {
 	renderRun(&out, fixtureRun(), renderOptions{now: now, loc: time.UTC, live: true, width: 100})
 	out.WriteString("\n# live, compact for a short terminal\n")
 	out.WriteString(liveText(fixtureRun(), renderOptions{now: now, loc: time.UTC, live: true, width: 100}, 22))
+	out.WriteString("\n# live in an 80×24 terminal\n")
+	out.WriteString(liveText(fixtureRun(), renderOptions{now: now, loc: time.UTC, live: true, width: 80}, 24))
+	out.WriteString("\n# live, cut for a terminal of 14 lines\n")
+	out.WriteString(liveText(fixtureRun(), renderOptions{now: now, loc: time.UTC, live: true, width: 80}, 14))
 	golden(t, "run_tree", out.String())
+}
+
+// TestLiveTreeFitsTheTerminal checks every line of the live tree fits its
+// width and the whole fits its height, with a mark where it was cut.
+func TestLiveTreeFitsTheTerminal(t *testing.T) {
+	now := time.Date(2025, 6, 1, 12, 2, 30, 0, time.UTC)
+	for _, size := range [][2]int{{80, 24}, {80, 14}, {60, 10}, {120, 40}, {80, 6}} {
+		w, h := size[0], size[1]
+		text := liveText(fixtureRun(), renderOptions{now: now, loc: time.UTC, live: true, width: w}, h)
+		lines := strings.Split(strings.TrimSuffix(text, "\n"), "\n")
+		if len(lines) > h-1 {
+			t.Errorf("%d×%d: %d lines, want at most %d", w, h, len(lines), h-1)
+		}
+		for _, l := range lines {
+			if n := utf8.RuneCountInString(l); n > w {
+				t.Errorf("%d×%d: a line of %d columns: %q", w, h, n, l)
+			}
+		}
+		full := strings.Count(liveText(fixtureRun(), renderOptions{now: now, loc: time.UTC, live: true, width: w}, 0), "\n")
+		if full >= h && !strings.Contains(text, "terminal is too short") {
+			t.Errorf("%d×%d: the tree was shortened without saying so:\n%s", w, h, text)
+		}
+	}
 }
 
 func TestFormatDurations(t *testing.T) {

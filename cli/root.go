@@ -46,6 +46,8 @@ Try it with nothing to set up:  caravan demo`,
 		a.benchCmd(),
 		a.checkCmd(),
 		a.backupCmd(),
+		a.resetCmd(),
+		a.versionCmd(),
 	)
 	// The completion command keeps the writer it is built with.
 	root.SetIn(env.Stdin)

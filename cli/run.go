@@ -11,6 +11,7 @@ import (
 
 	"github.com/caravan-dev/caravan/client"
 	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/runview"
 )
 
 func (a *app) runCmd() *cobra.Command {
@@ -356,8 +357,8 @@ func (a *app) runListCmd() *cobra.Command {
 							started = st.Status.StartTime.In(a.env.Location).Format("2006-01-02 15:04:05")
 						}
 					}
-					c := countMembers(r.Properties.Status)
-					t.row(r.Name, string(state), describeUpdate(r.Properties.ManagedClusterUpdate), strategyName(r.Properties), fmt.Sprintf("%d/%d", c.done(), c.total), orDash(started))
+					c := runview.CountMembers(r.Properties.Status)
+					t.row(r.Name, string(state), runview.DescribeUpdate(r.Properties.ManagedClusterUpdate), runview.StrategyName(r.Properties), fmt.Sprintf("%d/%d", c.Done(), c.Total), orDash(started))
 				}
 				return t.write(w)
 			})

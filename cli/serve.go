@@ -23,7 +23,8 @@ It serves Azure Kubernetes Fleet Manager's API for fleets, members, update
 strategies and update runs, keeps them in SQLite (--data) or PostgreSQL
 (--db), and upgrades clusters through Azure Resource Manager: Azure's, the
 one --arm-endpoint names, or with --simulate a simulated AKS cloud it hosts
-on the same address.
+on the same address. A web dashboard is served at / (open the server's
+URL in a browser and sign in with a token).
 
 caravan creates its SQLite database only where there is no file; a file
 that is there must be a caravan database, and an empty (truncated) file or

@@ -193,22 +193,28 @@ ended: 0 completed, 3 failed, 4 stopped, 5 --timeout passed.`,
 
 // liveText renders a run to fit a terminal of the given height: when the
 // whole tree does not fit, members are shown only for groups in progress,
-// and what still does not fit is cut.
+// with a line saying so; when that still does not fit, the tree is cut
+// and its last line says how many lines are hidden.
 func liveText(run *fleet.UpdateRun, o renderOptions, height int) string {
 	var b strings.Builder
 	renderRun(&b, run, o)
 	text := b.String()
+	// The cursor rests on the line after the text, so height-1 lines show.
 	if height <= 0 || strings.Count(text, "\n") < height {
 		return text
 	}
 	b.Reset()
 	o.compact = true
 	renderRun(&b, run, o)
-	lines := strings.SplitAfter(b.String(), "\n")
-	if len(lines) >= height {
-		lines = lines[:height-1]
+	text = b.String()
+	if n := strings.Count(text, "\n"); n+1 < height {
+		return text + cut("(members shown only for groups in progress: the terminal is too short for all)\n", o.width)
 	}
-	return strings.Join(lines, "")
+	lines := strings.SplitAfter(text, "\n")
+	lines = lines[:len(lines)-1] // the empty string after the last newline
+	keep := max(height-2, 0)
+	hidden := len(lines) - keep
+	return strings.Join(lines[:keep], "") + cut(fmt.Sprintf("… %d more %s hidden: the terminal is too short; see all with updaterun show\n", hidden, plural(hidden, "line", "lines")), o.width)
 }
 
 // liveScreen redraws a block of text in place on a terminal: it moves the

@@ -70,12 +70,21 @@ type MemberProperties struct {
 
 // ClusterInfo is the observed state of a member's cluster.
 type ClusterInfo struct {
-	Region            string     `json:"region,omitempty"`
-	KubernetesVersion string     `json:"kubernetesVersion,omitempty"`
-	NodeImageVersions []string   `json:"nodeImageVersions,omitempty"`
+	Region            string   `json:"region,omitempty"`
+	KubernetesVersion string   `json:"kubernetesVersion,omitempty"`
+	NodeImageVersions []string `json:"nodeImageVersions,omitempty"`
+	// NodePools are the cluster's node pools, in name order.
+	NodePools         []PoolInfo `json:"nodePools,omitempty"`
 	ProvisioningState string     `json:"provisioningState,omitempty"`
 	ObservedAt        *time.Time `json:"observedAt,omitempty"`
 	Error             string     `json:"error,omitempty"`
+}
+
+// PoolInfo is the observed state of one node pool of a member's cluster.
+type PoolInfo struct {
+	Name              string `json:"name"`
+	KubernetesVersion string `json:"kubernetesVersion,omitempty"`
+	NodeImageVersion  string `json:"nodeImageVersion,omitempty"`
 }
 
 // UpdateStrategy is a reusable template of stages for update runs.

@@ -51,7 +51,7 @@ func TestTransitionsAreLoggedWithTheirCaller(t *testing.T) {
 	for _, want := range []string{
 		`msg="update run transition" run=r fleet=obs kind=run path="" from="" to=Created caller=admin role=admin`,
 		`msg="update run transition" run=r fleet=obs kind=run path="" from=NotStarted to=Running caller=admin role=admin`,
-		`msg="update run transition" run=r fleet=obs kind=member path=s/g/m0 from=Running to=Completed caller=engine message="upgraded to Kubernetes 1.31.8"`,
+		`msg="update run transition" run=r fleet=obs kind=member path=s/g/m0 from=Running to=Completed caller=engine message="upgraded the control plane to Kubernetes 1.31.8"`,
 	} {
 		deadline := time.Now().Add(5 * time.Second)
 		for !strings.Contains(logs.String(), want) {

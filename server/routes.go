@@ -4,22 +4,29 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/caravan-dev/caravan/api"
 	"github.com/caravan-dev/caravan/auth"
 	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/store"
+	"github.com/caravan-dev/caravan/web"
 	"github.com/caravan-dev/caravan/webhook"
 )
 
-// routes serves the health endpoints and the metrics (unless they need a
-// token) openly and everything else behind authentication: the Fleet API,
-// the webhook deliveries, and the hosted simulated cloud's paths.
+// routes serves the health endpoints, the metrics (unless they need a
+// token) and the dashboard's page openly, and everything else behind
+// authentication: the Fleet API, the webhook deliveries, the dashboard's
+// live stream, and the hosted simulated cloud's paths.
 // There is no http.ServeMux in front: it would clean a path such as
 // ".../members/.." and redirect the request to the fleet. A path that is
 // not canonical is answered 400 instead, for every method.
 func (s *Server) routes(fleetAPI *api.API, tokens *auth.Tokens, metricsHandler http.Handler) http.Handler {
+	// The dashboard: its page and files are open (they hold no data), its
+	// live stream needs a token like the API.
+	dashboard := web.Assets()
+	s.dashboard = web.NewStream(web.Config{Store: s.Store, Feed: s.Feed, Logger: s.log})
 	return logRequests(s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/healthz":
@@ -40,6 +47,21 @@ func (s *Server) routes(fleetAPI *api.API, tokens *auth.Tokens, metricsHandler h
 		}
 		if err := api.CheckPath(r); err != nil {
 			refusePath(w, r, err)
+			return
+		}
+		switch {
+		case r.URL.Path == web.StreamPath:
+			if r, ok := auth.Authorize(tokens, w, r, auth.Reader, "follow the dashboard's live stream"); ok {
+				if r.Method != http.MethodGet {
+					w.Header().Set("Allow", http.MethodGet)
+					api.WriteError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" is not allowed on "+r.URL.Path+"; use GET")
+					return
+				}
+				s.dashboard.ServeHTTP(w, r)
+			}
+			return
+		case (r.URL.Path == "/" || strings.HasPrefix(r.URL.Path, web.AssetPrefix)) && (r.Method == http.MethodGet || r.Method == http.MethodHead):
+			dashboard.ServeHTTP(w, r)
 			return
 		}
 		if m, ok := api.Match(r); ok {
@@ -121,6 +143,10 @@ type statusRecorder struct {
 	http.ResponseWriter
 	status int
 }
+
+// Unwrap lets http.ResponseController reach the connection, so streamed
+// responses (the dashboard's live stream) can flush.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
 
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code

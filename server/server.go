@@ -29,6 +29,7 @@ import (
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/postgres"
 	"github.com/caravan-dev/caravan/store/sqlite"
+	"github.com/caravan-dev/caravan/web"
 	"github.com/caravan-dev/caravan/webhook"
 )
 
@@ -62,6 +63,10 @@ type Server struct {
 	once     sync.Once
 	timeout  time.Duration
 	callers  *callerLimit
+	// unlock releases the data directory's lock (SQLite only).
+	unlock func()
+	// dashboard serves the dashboard's live streams.
+	dashboard *web.Stream
 	// stopObservers stops what follows the feed.
 	stopObservers context.CancelFunc
 	events        *events.Recorder
@@ -86,6 +91,14 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		}
 	}()
 
+	if cfg.DB == "" {
+		release, err := lockDataDir(cfg.DataDir)
+		if err != nil {
+			return nil, err
+		}
+		s.unlock = release
+		closers = append(closers, release)
+	}
 	tokens, err := s.tokens(cfg)
 	if err != nil {
 		return nil, err
@@ -198,6 +211,8 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		TLSConfig:         tlsConfig,
 		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
 	}
+	// Live dashboard streams never go idle: end them when shutting down.
+	s.http.RegisterOnShutdown(s.dashboard.Close)
 	go func() {
 		var err error
 		if tlsConfig != nil {
@@ -216,7 +231,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.http.Close()
 		return nil, err
 	}
-	s.log.Info("caravan is serving", "url", s.URL, "simulate", cfg.Simulate, "store", storeName(cfg))
+	s.log.Info("caravan is serving", "url", s.URL, "dashboard", s.URL+"/", "simulate", cfg.Simulate, "store", storeName(cfg))
 	return s, nil
 }
 
@@ -358,6 +373,9 @@ func (s *Server) Shutdown() error {
 		}
 		if cerr := s.Store.Close(); err == nil {
 			err = cerr
+		}
+		if s.unlock != nil {
+			s.unlock()
 		}
 		s.log.Info("caravan stopped")
 	})

@@ -14,6 +14,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -116,6 +117,13 @@ func TestTLSAndNoSecretsInLogs(t *testing.T) {
 	// server's own TLS endpoint.
 	if code := call("PUT", f+"/members/m?api-version=2024-04-01", `{"properties":{"clusterResourceId":"`+id+`"}}`); code != 201 {
 		t.Fatalf("member over TLS: %d", code)
+	}
+	// The dashboard and its live stream are served over the same TLS.
+	if code := call("GET", "/", ""); code != 200 {
+		t.Fatalf("the dashboard over TLS: %d", code)
+	}
+	if code := call("GET", "/ui/stream?fleet="+url.QueryEscape(f), ""); code != 200 {
+		t.Fatalf("the dashboard's stream over TLS: %d", code)
 	}
 	if resp, err := http.Get("http" + strings.TrimPrefix(s.URL, "https") + "/healthz"); err == nil {
 		resp.Body.Close()
