@@ -26,8 +26,8 @@ type command struct {
 	// claim is decided once: the runner takes the command, or the caller
 	// gives up on it, whichever comes first. A command given up on is
 	// never applied, so the caller can say so.
-	claim *atomic.Int32
-	caller  feed.Caller // who sent it, for the feed
+	claim  *atomic.Int32
+	caller feed.Caller // who sent it, for the feed
 }
 
 // The outcomes of a command's claim.
@@ -69,8 +69,8 @@ type runner struct {
 	saveErr atomic.Pointer[error]
 	// trouble holds the members a cloud that does not answer holds up.
 	trouble map[mkey]cloudTrouble
-	seen     feed.Snapshot // the run's states as last written
-	caller   feed.Caller   // whose command is being applied
+	seen    feed.Snapshot // the run's states as last written
+	caller  feed.Caller   // whose command is being applied
 }
 
 // storeFailed is the answer to a command the store did not let the runner
