@@ -91,7 +91,9 @@ func TestCheckReportsBrokenRecordsByID(t *testing.T) {
 	ts := startServer(t)
 	ts.fleetWithMembers(map[string]string{"a": "", "b": ""}, nil)
 	path := ts.srv.Store.(*sqlite.Store).Path()
-	db, err := sql.Open("sqlite", path)
+	// The server writes beside this connection (cluster observations),
+	// so it waits for the lock as the store's own connections do.
+	db, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
 	if err != nil {
 		t.Fatal(err)
 	}
