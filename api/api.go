@@ -81,9 +81,11 @@ func New(cfg Config) *API {
 	return &API{cfg: cfg, log: cfg.Logger, clusters: newClusterCache(cfg.Clusters, cfg.Store, cfg.NewID, cfg.Clock)}
 }
 
-// ServeHTTP checks that the path is canonical, matches it against the
+// ServeHTTP gives the request its ids (see RequestIDs), checks that the
+// path is canonical, matches it against the
 // route table and serves it.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = setRequestIDs(w, r)
 	if err := CheckPath(r); err != nil {
 		WritePathError(w, err)
 		return
@@ -99,7 +101,8 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 		WriteError(w, http.StatusNotFound, "InvalidResourceType", "no Fleet API resource at "+r.URL.Path+"; see docs/api.md for the paths caravan serves")
 		return
 	}
-	if err := checkAPIVersion(r.URL.Query().Get("api-version")); err != nil {
+	ver, err := checkAPIVersion(r.URL.Query().Get("api-version"))
+	if err != nil {
 		a.writeErr(w, r, err)
 		return
 	}
@@ -108,6 +111,12 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 		w.Header().Set("Allow", methods)
 		WriteError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+methods)
 		return
+	}
+	r = r.WithContext(withShape(r.Context(), requestShape{version: ver, resource: bodyResource[m.rt.kind()]}))
+	if removes(ver) {
+		sw := &shapingWriter{ResponseWriter: w}
+		defer sw.finish(ver)
+		w = sw
 	}
 	if err := m.op.serve(a, w, r, m.rt); err != nil {
 		switch err := err.(type) {
