@@ -119,6 +119,7 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 		w = sw
 	}
 	if err := m.op.serve(a, w, r, m.rt); err != nil {
+		a.recordRefusal(r, m.rt, err)
 		switch err := err.(type) {
 		case errTooLarge:
 			WriteError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", err.Error())

@@ -17,7 +17,6 @@ type fleetBody struct {
 	Properties struct {
 		fleet.FleetProperties
 		HubProfile json.RawMessage `json:"hubProfile,omitempty"`
-		Status     json.RawMessage `json:"status,omitempty"`
 	} `json:"properties"`
 }
 
@@ -62,7 +61,7 @@ func (a *API) putFleet(w http.ResponseWriter, r *http.Request, rt route) error {
 		Type:       fleet.TypeFleet,
 		Location:   in.Location,
 		Tags:       in.Tags,
-		Properties: fleet.FleetProperties{ProvisioningState: fleet.ProvisioningSucceeded},
+		Properties: fleet.FleetProperties{ProvisioningState: fleet.ProvisioningSucceeded, Status: applied(ctx)},
 	}
 	var prev *fleet.SystemData
 	if exists {
@@ -115,6 +114,7 @@ func (a *API) patchFleet(w http.ResponseWriter, r *http.Request, rt route) error
 	if in.Tags != nil {
 		f.Tags = in.Tags
 	}
+	f.Properties.Status = applied(ctx)
 	f.SystemData = a.stamp(r, f.SystemData)
 	out, err := a.save(ctx, store.Fleets, f.ID, rt.rgID(), "", f, func(e string) { f.ETag = e }, cond)
 	if err != nil {
