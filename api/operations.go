@@ -23,6 +23,7 @@ const (
 	kindRun
 	kindRunAction
 	kindRunPlan
+	kindProviderOperations
 )
 
 // paths spells each kind of path, for messages and the documentation.
@@ -39,6 +40,7 @@ var paths = map[kind]string{
 	kindRun:                  ".../fleets/{fleet}/updateRuns/{name}",
 	kindRunAction:            ".../fleets/{fleet}/updateRuns/{name}/{start|stop|skip}",
 	kindRunPlan:              ".../fleets/{fleet}/updateRuns/{name}/plan",
+	kindProviderOperations:   "/providers/Microsoft.ContainerService/operations",
 }
 
 // operation is what one method does on one kind of path, and the role a
@@ -76,6 +78,7 @@ var operations = []operation{
 	{kindRun, http.MethodDelete, auth.Operator, "delete an update run that is not in progress", (*API).deleteRun},
 	{kindRunAction, http.MethodPost, auth.Operator, "start, stop or skip parts of an update run", (*API).runAction},
 	{kindRunPlan, http.MethodGet, auth.Reader, "read what an update run will do, member by member", (*API).getPlan},
+	{kindProviderOperations, http.MethodGet, auth.Reader, "list the operations of the Fleet API", (*API).listOperations},
 }
 
 // lookup returns the operation of a method on a kind of path, or nil.
