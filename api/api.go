@@ -113,6 +113,14 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 		return
 	}
 	r = r.WithContext(withShape(r.Context(), requestShape{version: ver, resource: bodyResource[m.rt.kind()]}))
+	if m.rt.fleet != "" && m.rt.coll != "" {
+		// Every request under a fleet's collections, whatever its method,
+		// is ParentResourceNotFound when the fleet does not exist.
+		if err := a.requireFleet(r.Context(), m.rt); err != nil {
+			a.writeErr(w, r, err)
+			return
+		}
+	}
 	if removes(ver) {
 		sw := &shapingWriter{ResponseWriter: w}
 		defer sw.finish(ver)

@@ -44,6 +44,7 @@ func (a *API) putFleet(w http.ResponseWriter, r *http.Request, rt route) error {
 	if strings.TrimSpace(in.Location) == "" {
 		return fleet.Invalid("location", "a location is required, such as \"eastus\"")
 	}
+	in.Location = normalizeLocation(in.Location)
 	if len(in.Properties.HubProfile) > 0 && string(in.Properties.HubProfile) != "null" {
 		return fleet.Invalid("properties.hubProfile", "caravan fleets have no hub cluster; remove hubProfile")
 	}
@@ -69,7 +70,7 @@ func (a *API) putFleet(w http.ResponseWriter, r *http.Request, rt route) error {
 		if err != nil {
 			return err
 		}
-		if !strings.EqualFold(was.Location, f.Location) {
+		if normalizeLocation(was.Location) != f.Location {
 			return fleet.Invalid("location", "a fleet's location cannot change (it is %s); create a new fleet instead", was.Location)
 		}
 		f.ID, prev = was.ID, was.SystemData
@@ -153,4 +154,10 @@ func validateTags(tags map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// normalizeLocation spells a location as ARM stores it: "East US" is
+// "eastus".
+func normalizeLocation(loc string) string {
+	return strings.ToLower(strings.Join(strings.Fields(loc), ""))
 }
