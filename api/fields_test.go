@@ -1,0 +1,49 @@
+package api
+
+import (
+	"testing"
+)
+
+// The version table names only served versions and placed models, and
+// every span runs forwards.
+func TestVersionTableIsWellFormed(t *testing.T) {
+	for _, f := range fieldVersions {
+		since, ok := versionOf(f.Since)
+		if !ok {
+			t.Errorf("%s.%s: since %s is not a served api-version", f.Model, f.Field, f.Since)
+		}
+		if f.Until != "" {
+			until, ok := versionOf(f.Until)
+			if !ok || until < since {
+				t.Errorf("%s.%s: until %s is not a served api-version at or after %s", f.Model, f.Field, f.Until, f.Since)
+			}
+		}
+		if len(modelPaths[f.Model]) == 0 {
+			t.Errorf("%s.%s: model %s has no place in modelPaths", f.Model, f.Field, f.Model)
+		}
+	}
+}
+
+// Every route is in ARM's operations list, or is caravan's own.
+func TestEveryRouteIsInTheOperationsList(t *testing.T) {
+	own := map[kind]bool{kindRunPlan: true}
+	for _, op := range operations {
+		if _, ok := armAction[op.kind]; !ok && !own[op.kind] {
+			t.Errorf("%s %s has no entry in armAction: add the ARM resource type it acts on", op.method, paths[op.kind])
+		}
+	}
+}
+
+// The version helpers: which version brings a field a version lacks.
+func TestVersionsFor(t *testing.T) {
+	v := mustVersion("2024-04-01")
+	if later, _ := versionsFor("UpdateStage", "maxConcurrency", "", v); later != "2026-02-01-preview" {
+		t.Errorf("maxConcurrency after 2024-04-01 comes with %q", later)
+	}
+	if !defines("UpdateStage", "name", "", v) {
+		t.Error("a field the table does not list must be in every version")
+	}
+	if defines("FleetProperties", "status", "", v) || !defines("FleetProperties", "status", "", mustVersion("2025-03-01")) {
+		t.Error("fleet status is defined from 2025-03-01 on")
+	}
+}
