@@ -112,6 +112,34 @@ func defines(model, field, value string, v apiVersion) bool {
 	return !found
 }
 
+// removal is a field that responses of a version leave out.
+type removal struct {
+	resource, path, field string
+}
+
+// removals lists, per version, the fields its responses leave out,
+// worked out once from the table.
+var removals [][]removal
+
+func init() {
+	removals = make([][]removal, len(APIVersions))
+	for i := range APIVersions {
+		seen := map[removal]bool{}
+		for _, f := range fieldVersions {
+			if f.Value != "" || defines(f.Model, f.Field, "", apiVersion(i)) {
+				continue
+			}
+			for _, mp := range modelPaths[f.Model] {
+				r := removal{mp.resource, mp.path, f.Field}
+				if !seen[r] {
+					seen[r] = true
+					removals[i] = append(removals[i], r)
+				}
+			}
+		}
+	}
+}
+
 // versionsFor says which versions bring a field v lacks: the first later
 // one that has it, or else the last earlier one.
 func versionsFor(model, field, value string, v apiVersion) (later, earlier string) {

@@ -1,7 +1,11 @@
 package api
 
 import (
+	"encoding/json"
+	"fmt"
 	"testing"
+
+	"github.com/caravan-dev/caravan/fleet"
 )
 
 // The version table names only served versions and placed models, and
@@ -45,5 +49,35 @@ func TestVersionsFor(t *testing.T) {
 	}
 	if defines("FleetProperties", "status", "", v) || !defines("FleetProperties", "status", "", mustVersion("2025-03-01")) {
 		t.Error("fleet status is defined from 2025-03-01 on")
+	}
+}
+
+// BenchmarkShapeRun measures shaping a run of 100 members for an older
+// api-version, which reads the JSON, drops fields and writes it again:
+// go test ./api -run '^$' -bench ShapeRun -benchmem
+func BenchmarkShapeRun(b *testing.B) {
+	var members []fleet.Member
+	for i := range 100 {
+		members = append(members, fleet.Member{Name: fmt.Sprintf("m%03d", i), Properties: fleet.MemberProperties{
+			ClusterResourceID: "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/" + fmt.Sprint(i),
+			Group:             []string{"canary", "prod"}[min(i, 1)]}})
+	}
+	strategy := &fleet.RunStrategy{Stages: []fleet.Stage{
+		{Name: "one", MaxConcurrency: "10%", Groups: []fleet.Group{{Name: "canary"}}},
+		{Name: "two", Groups: []fleet.Group{{Name: "prod", MaxConcurrency: "25%"}}},
+	}}
+	status, err := fleet.NewRunStatus(strategy, members)
+	if err != nil {
+		b.Fatal(err)
+	}
+	run := fleet.UpdateRun{ID: "/x", Name: "r", Type: fleet.TypeUpdateRun, Properties: fleet.UpdateRunProperties{Strategy: strategy, Status: status}}
+	body, err := json.Marshal(run)
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := mustVersion("2024-04-01")
+	b.SetBytes(int64(len(body)))
+	for b.Loop() {
+		shapeBody(body, v)
 	}
 }

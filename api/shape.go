@@ -57,32 +57,20 @@ func shapeResource(obj map[string]any, v apiVersion) {
 	if typ == "" {
 		return
 	}
-	for _, f := range fieldVersions {
-		if f.Value != "" || defines(f.Model, f.Field, "", v) {
+	for _, r := range removals[v] {
+		if !strings.EqualFold(r.resource, typ) {
 			continue
 		}
-		for _, mp := range modelPaths[f.Model] {
-			if !strings.EqualFold(mp.resource, typ) {
-				continue
+		visit(obj, r.path, func(o map[string]any, _ string) {
+			if k, ok := findKey(o, r.field); ok {
+				delete(o, k)
 			}
-			visit(obj, mp.path, func(o map[string]any, _ string) {
-				if k, ok := findKey(o, f.Field); ok {
-					delete(o, k)
-				}
-			})
-		}
+		})
 	}
 }
 
 // removes reports whether responses of version v lose any field.
-func removes(v apiVersion) bool {
-	for _, f := range fieldVersions {
-		if f.Value == "" && !defines(f.Model, f.Field, "", v) {
-			return true
-		}
-	}
-	return false
-}
+func removes(v apiVersion) bool { return len(removals[v]) > 0 }
 
 // shapeBody shapes a JSON response body for version v: a resource, or a
 // list page of them. Anything else (caravan's own answers, such as a
