@@ -82,8 +82,7 @@ func New(cfg Config) *API {
 }
 
 // ServeHTTP gives the request its ids (see RequestIDs), checks that the
-// path is canonical, matches it against the
-// route table and serves it.
+// path is canonical, matches it against the route table and serves it.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r = setRequestIDs(w, r)
 	if err := CheckPath(r); err != nil {
@@ -95,7 +94,9 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve serves a request Match matched, after the caller has checked
-// the path (CheckPath) and authorized the route's role.
+// the path (CheckPath) and authorized the route's role: it checks the
+// api-version and that the fleet of a child exists, and shapes the
+// answer for that version.
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 	if !m.found {
 		WriteError(w, http.StatusNotFound, "InvalidResourceType", "no Fleet API resource at "+r.URL.Path+"; see docs/api.md for the paths caravan serves")
