@@ -113,6 +113,10 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 		WriteError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+methods)
 		return
 	}
+	if err := checkRouteVersion(m.rt, ver); err != nil {
+		a.writeErr(w, r, err)
+		return
+	}
 	r = r.WithContext(withShape(r.Context(), requestShape{version: ver, resource: bodyResource[m.rt.kind()]}))
 	if m.rt.fleet != "" && m.rt.coll != "" {
 		// Every request under a fleet's collections, whatever its method,

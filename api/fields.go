@@ -1,6 +1,8 @@
 package api
 
 import (
+	"fmt"
+
 	"github.com/caravan-dev/caravan/fleet"
 )
 
@@ -77,6 +79,33 @@ var modelPaths = map[string][]modelPath{
 	"UpdateStageStatus":  {{fleet.TypeUpdateRun, "properties.status.stages[]"}},
 	"UpdateGroupStatus":  {{fleet.TypeUpdateRun, "properties.status.stages[].groups[]"}},
 	"MemberUpdateStatus": {{fleet.TypeUpdateRun, "properties.status.stages[].groups[].members[]"}},
+}
+
+// routeSince is, for kinds of path whose resource type or action came
+// after the first served version, the version that brings it (keyed by
+// kind, and for actions by kind and action). Older versions answer ARM's
+// NoRegisteredProviderFound for them.
+var routeSince = map[string]string{
+	routeKey(kindStrategies, ""):    "2023-08-15-preview",
+	routeKey(kindStrategy, ""):      "2023-08-15-preview",
+	routeKey(kindRunAction, "skip"): "2024-02-02-preview",
+}
+
+func routeKey(k kind, action string) string { return fmt.Sprint(int(k), "/", action) }
+
+// checkRouteVersion refuses a resource type or action that version v
+// does not have.
+func checkRouteVersion(rt route, v apiVersion) error {
+	since, ok := routeSince[routeKey(rt.kind(), rt.action)]
+	if !ok || v >= mustVersion(since) {
+		return nil
+	}
+	what := paths[rt.kind()]
+	if rt.action != "" {
+		what = ".../updateRuns/{name}/" + rt.action
+	}
+	return &fleet.Error{Kind: fleet.KindInvalid, Code: "NoRegisteredProviderFound",
+		Message: "api-version " + v.String() + " has no " + what + "; it comes with api-version " + since + ": send that api-version or a later one"}
 }
 
 // bodyResource is the resource type a request body of each kind of path

@@ -28,6 +28,15 @@ func TestVersionTableIsWellFormed(t *testing.T) {
 	}
 }
 
+// Every first version of a route is a served api-version.
+func TestRouteVersionsAreServed(t *testing.T) {
+	for k, v := range routeSince {
+		if _, ok := versionOf(v); !ok {
+			t.Errorf("route %s: %s is not a served api-version", k, v)
+		}
+	}
+}
+
 // Every route is in ARM's operations list, or is caravan's own.
 func TestEveryRouteIsInTheOperationsList(t *testing.T) {
 	own := map[kind]bool{kindRunPlan: true}

@@ -131,6 +131,23 @@ func TestResponsesAreShapedByAPIVersion(t *testing.T) {
 			}
 		})
 	}
+	// Resource types and actions have a first version too.
+	for _, tc := range []struct{ method, path, version, text string }{
+		{"GET", f + "/updateStrategies", "2023-06-15-preview", "comes with api-version 2023-08-15-preview"},
+		{"POST", f + "/updateRuns/r/skip", "2024-04-01", ""},
+		{"POST", f + "/updateRuns/r/skip", "2023-10-15", "comes with api-version 2024-02-02-preview"},
+	} {
+		status, code, msg, _ := ts.do(tc.method, tc.path+"?api-version="+tc.version, `{"targets":[{"type":"Member","name":"zz"}]}`)
+		if tc.text == "" {
+			if code == "NoRegisteredProviderFound" {
+				t.Errorf("%s %s under %s: %d %s %q; the version has it", tc.method, tc.path, tc.version, status, code, msg)
+			}
+			continue
+		}
+		if status != 400 || code != "NoRegisteredProviderFound" || !strings.Contains(msg, tc.text) {
+			t.Errorf("%s %s under %s: %d %s %q; want 400 NoRegisteredProviderFound saying %q", tc.method, tc.path, tc.version, status, code, msg, tc.text)
+		}
+	}
 	// A read-only field a client sends back is dropped, not refused.
 	if st, body, _ := ts.send("PUT", f+"?api-version=2024-04-01", `{"location":"eastus","properties":{"status":{"lastOperationId":"x"}}}`); st != 200 {
 		t.Fatalf("PUT fleet with status under 2024-04-01: %d %v", st, body)
