@@ -88,9 +88,10 @@ func New(cfg Config) *API {
 	return &API{cfg: cfg, log: cfg.Logger, clusters: newClusterCache(cfg.Clusters, cfg.Store, cfg.NewID, cfg.Clock)}
 }
 
-// ServeHTTP checks that the path is canonical, matches it against the
-// route table and serves it.
+// ServeHTTP gives the request its ids (see RequestIDs), checks that the
+// path is canonical, matches it against the route table and serves it.
 func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	r = setRequestIDs(w, r)
 	if err := CheckPath(r); err != nil {
 		WritePathError(w, err)
 		return
@@ -100,13 +101,16 @@ func (a *API) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Serve serves a request Match matched, after the caller has checked
-// the path (CheckPath) and authorized the route's role.
+// the path (CheckPath) and authorized the route's role: it checks the
+// api-version and that the fleet of a child exists, and shapes the
+// answer for that version.
 func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 	if !m.found {
 		WriteError(w, http.StatusNotFound, "InvalidResourceType", "no Fleet API resource at "+r.URL.Path+"; see docs/api.md for the paths caravan serves")
 		return
 	}
-	if err := checkAPIVersion(r.URL.Query().Get("api-version")); err != nil {
+	ver, err := checkAPIVersion(r.URL.Query().Get("api-version"))
+	if err != nil {
 		a.writeErr(w, r, err)
 		return
 	}
@@ -120,7 +124,26 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 		WriteError(w, http.StatusMethodNotAllowed, "MethodNotAllowed", r.Method+" is not allowed on "+r.URL.Path+"; allowed: "+methods)
 		return
 	}
+	if err := checkRouteVersion(m.rt, ver); err != nil {
+		a.writeErr(w, r, err)
+		return
+	}
+	r = r.WithContext(withShape(r.Context(), requestShape{version: ver, resource: bodyResource[m.rt.kind()]}))
+	if m.rt.fleet != "" && m.rt.coll != "" {
+		// Every request under a fleet's collections, whatever its method,
+		// is ParentResourceNotFound when the fleet does not exist.
+		if err := a.requireFleet(r.Context(), m.rt); err != nil {
+			a.writeErr(w, r, err)
+			return
+		}
+	}
+	if removes(ver) {
+		sw := &shapingWriter{ResponseWriter: w}
+		defer sw.finish(ver)
+		w = sw
+	}
 	if err := m.op.serve(a, w, r, m.rt); err != nil {
+		a.recordRefusal(r, m.rt, err)
 		switch err := err.(type) {
 		case errTooLarge:
 			WriteError(w, http.StatusRequestEntityTooLarge, "RequestEntityTooLarge", err.Error())

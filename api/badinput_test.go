@@ -45,7 +45,7 @@ func TestBadInputGetsAClear4xx(t *testing.T) {
 		code, text               string
 	}{
 		{"missing api-version", "GET", f, "", nil, 400, "MissingApiVersionParameter", "2024-04-01"},
-		{"unknown api-version", "GET", f + "?api-version=2019-01-01", "", nil, 400, "InvalidApiVersionParameter", "2025-03-01"},
+		{"unknown api-version", "GET", f + "?api-version=2019-01-01", "", nil, 400, "NoRegisteredProviderFound", "2026-03-02-preview"},
 		{"newer api-version", "GET", f + "?api-version=2025-04-01-preview", "", nil, 200, "", ""},
 		{"unknown property", "PUT", f + "/updateRuns/r" + v, `{"properties":{"managedClusterUpdate":{"upgrade":{"type":"Full","kubernetesVersion":"1.31"}},"strategy":{"stages":[{"name":"s","grups":[]}]}}}`, nil, 400, "InvalidRequestContent", "properties.strategy.stages[0].grups: unknown property"},
 		{"wrong type", "PUT", f + "/updateRuns/r" + v, `{"properties":{"managedClusterUpdate":{"upgrade":{"type":"Full","kubernetesVersion":"1.31"}},"strategy":{"stages":[{"name":"s","groups":[{"name":"canary"}],"afterStageWaitInSeconds":"60"}]}}}`, nil, 400, "InvalidRequestContent", "properties.strategy.stages[0].afterStageWaitInSeconds: want a whole number, got a JSON string"},

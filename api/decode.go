@@ -30,6 +30,9 @@ func (a *API) readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {
 	if err != nil {
 		return nil, fleet.Invalid("", "cannot read the request body: %v", err)
 	}
+	if err := checkFields(r, body); err != nil {
+		return nil, err
+	}
 	return body, nil
 }
 

@@ -17,7 +17,6 @@ type fleetBody struct {
 	Properties struct {
 		fleet.FleetProperties
 		HubProfile json.RawMessage `json:"hubProfile,omitempty"`
-		Status     json.RawMessage `json:"status,omitempty"`
 	} `json:"properties"`
 }
 
@@ -44,6 +43,7 @@ func (a *API) putFleet(w http.ResponseWriter, r *http.Request, rt route) error {
 	if strings.TrimSpace(in.Location) == "" {
 		return fleet.Invalid("location", "a location is required, such as \"eastus\"")
 	}
+	in.Location = normalizeLocation(in.Location)
 	if len(in.Properties.HubProfile) > 0 && string(in.Properties.HubProfile) != "null" {
 		return fleet.Invalid("properties.hubProfile", "caravan fleets have no hub cluster; remove hubProfile")
 	}
@@ -61,7 +61,7 @@ func (a *API) putFleet(w http.ResponseWriter, r *http.Request, rt route) error {
 		Type:       fleet.TypeFleet,
 		Location:   in.Location,
 		Tags:       in.Tags,
-		Properties: fleet.FleetProperties{ProvisioningState: fleet.ProvisioningSucceeded},
+		Properties: fleet.FleetProperties{ProvisioningState: fleet.ProvisioningSucceeded, Status: applied(ctx)},
 	}
 	var prev *fleet.SystemData
 	if exists {
@@ -69,7 +69,7 @@ func (a *API) putFleet(w http.ResponseWriter, r *http.Request, rt route) error {
 		if err != nil {
 			return err
 		}
-		if !strings.EqualFold(was.Location, f.Location) {
+		if normalizeLocation(was.Location) != f.Location {
 			return fleet.Invalid("location", "a fleet's location cannot change (it is %s); create a new fleet instead", was.Location)
 		}
 		f.ID, prev = was.ID, was.SystemData
@@ -113,6 +113,7 @@ func (a *API) patchFleet(w http.ResponseWriter, r *http.Request, rt route) error
 	if in.Tags != nil {
 		f.Tags = in.Tags
 	}
+	f.Properties.Status = applied(ctx)
 	f.SystemData = a.stamp(r, f.SystemData)
 	out, err := a.save(ctx, store.Fleets, f.ID, rt.rgID(), "", f, func(e string) { f.ETag = e }, cond)
 	if err != nil {
@@ -150,4 +151,10 @@ func validateTags(tags map[string]string) error {
 		}
 	}
 	return nil
+}
+
+// normalizeLocation spells a location as ARM stores it: "East US" is
+// "eastus".
+func normalizeLocation(loc string) string {
+	return strings.ToLower(strings.Join(strings.Fields(loc), ""))
 }

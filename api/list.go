@@ -26,12 +26,19 @@ func (a *API) listFleets(w http.ResponseWriter, r *http.Request, rt route) error
 	} else {
 		opts.Parent = store.CanonicalID(rt.rgID())
 	}
+	if _, err := filterFor(r, rt); err != nil {
+		return err
+	}
 	return a.list(w, r, opts, nil)
 }
 
 func (a *API) listChildren(w http.ResponseWriter, r *http.Request, rt route) error {
 	ctx := r.Context()
 	if err := a.requireFleet(ctx, rt); err != nil {
+		return err
+	}
+	filter, err := filterFor(r, rt)
+	if err != nil {
 		return err
 	}
 	kind := map[string]store.Kind{collMembers: store.Members, collStrategies: store.Strategies, collRuns: store.Runs}[rt.coll]
@@ -42,6 +49,9 @@ func (a *API) listChildren(w http.ResponseWriter, r *http.Request, rt route) err
 			if err != nil {
 				return nil, err
 			}
+			if !filter.matches(m) {
+				return nil, nil
+			}
 			m.Properties.Cluster = a.clusters.info(ctx, m.Properties.ClusterResourceID, false)
 			return json.Marshal(m)
 		}
@@ -51,6 +61,9 @@ func (a *API) listChildren(w http.ResponseWriter, r *http.Request, rt route) err
 
 // list writes one page of records. The page size is the API's, or a
 // smaller $top; $skipToken carries on from a previous page's nextLink.
+// decorate may rewrite each record's body, or leave it out of the page
+// by returning none (a filtered page may hold fewer than $top, and its
+// nextLink carries on where the store's page ended).
 func (a *API) list(w http.ResponseWriter, r *http.Request, opts store.ListOptions, decorate func(store.Record) (json.RawMessage, error)) error {
 	q := r.URL.Query()
 	opts.Limit = a.cfg.PageSize
@@ -81,6 +94,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, opts store.ListOption
 		if decorate != nil {
 			if body, err = decorate(rec); err != nil {
 				return err
+			}
+			if body == nil {
+				continue
 			}
 		}
 		out.Value = append(out.Value, body)

@@ -79,6 +79,7 @@ func (a *API) putMember(w http.ResponseWriter, r *http.Request, rt route) error 
 		Group:             in.Properties.Group,
 		Labels:            in.Properties.Labels,
 		ProvisioningState: fleet.ProvisioningSucceeded,
+		Status:            applied(ctx),
 	}
 	m.SystemData = a.stamp(r, prev)
 	rec, err := a.save(ctx, store.Members, m.ID, rt.fleetID(), "", &m, func(e string) { m.ETag = e }, precondition(r))
@@ -133,6 +134,7 @@ func (a *API) patchMember(w http.ResponseWriter, r *http.Request, rt route) erro
 	if err := fleet.ValidateMember("properties", m.Properties); err != nil {
 		return err
 	}
+	m.Properties.Status = applied(ctx)
 	cond := precondition(r)
 	if cond.IfMatch == "" {
 		cond.IfMatch = rec.ETag

@@ -24,6 +24,7 @@ const (
 	kindRunAction
 	kindRunPlan
 	kindRunEvents
+	kindProviderOperations
 )
 
 // paths spells each kind of path, for messages and the documentation.
@@ -41,6 +42,7 @@ var paths = map[kind]string{
 	kindRunAction:            ".../fleets/{fleet}/updateRuns/{name}/{start|stop|skip}",
 	kindRunPlan:              ".../fleets/{fleet}/updateRuns/{name}/plan",
 	kindRunEvents:            ".../fleets/{fleet}/updateRuns/{name}/events",
+	kindProviderOperations:   "/providers/Microsoft.ContainerService/operations",
 }
 
 // operation is what one method does on one kind of path, and the role a
@@ -79,6 +81,7 @@ var operations = []operation{
 	{kindRunAction, http.MethodPost, auth.Operator, "start, stop or skip parts of an update run", (*API).runAction},
 	{kindRunPlan, http.MethodGet, auth.Reader, "read what an update run will do, member by member", (*API).getPlan},
 	{kindRunEvents, http.MethodGet, auth.Reader, "list the events of an update run", (*API).listEvents},
+	{kindProviderOperations, http.MethodGet, auth.Reader, "list the operations of the Fleet API", (*API).listOperations},
 }
 
 // lookup returns the operation of a method on a kind of path, or nil.

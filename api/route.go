@@ -23,6 +23,8 @@ type route struct {
 	coll           string // "", or one of the coll constants
 	name           string
 	action         string // start, stop, skip, plan, events, listCredentials
+	// providerOperations: ARM's operations list of the provider.
+	providerOperations bool
 }
 
 // parseRoute matches ARM's fleet paths, case-insensitively for the fixed
@@ -31,6 +33,7 @@ type route struct {
 //	/subscriptions/{s}/providers/Microsoft.ContainerService/fleets
 //	/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets[/{f}[/listCredentials]]
 //	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip|plan|events}]]
+//	/providers/Microsoft.ContainerService/operations
 //
 // The path must be canonical (see CheckPath): it is split on every slash
 // as it is, so an empty segment never matches.
@@ -43,6 +46,9 @@ func parseRoute(path string) (route, bool) {
 		if s == "" {
 			return route{}, false
 		}
+	}
+	if len(seg) == 3 && strings.EqualFold(seg[0], "providers") && strings.EqualFold(seg[1], "Microsoft.ContainerService") && strings.EqualFold(seg[2], "operations") {
+		return route{providerOperations: true}, true
 	}
 	var r route
 	if len(seg) < 2 || !strings.EqualFold(seg[0], "subscriptions") {
@@ -107,6 +113,8 @@ func parseRoute(path string) (route, bool) {
 // kind is the sort of resource a route addresses.
 func (r route) kind() kind {
 	switch {
+	case r.providerOperations:
+		return kindProviderOperations
 	case r.bySubscription:
 		return kindFleetsInSubscription
 	case r.fleet == "":

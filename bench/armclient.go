@@ -10,8 +10,9 @@ import (
 	"time"
 )
 
-// apiVersion is the Fleet API version the benchmark speaks.
-const apiVersion = "2024-04-01"
+// apiVersion is the Fleet API version the benchmark speaks: one that
+// defines maxConcurrency, which its strategies use.
+const apiVersion = "2026-03-02-preview"
 
 // armClient calls the Fleet API with a bearer token, as any ARM client
 // does.

@@ -15,9 +15,11 @@ import (
 	"github.com/caravan-dev/caravan/fleet"
 )
 
-// DefaultAPIVersion is the api-version the client sends: caravan accepts
-// it, and it carries maxConcurrency and member labels.
-const DefaultAPIVersion = "2025-04-01-preview"
+// DefaultAPIVersion is the api-version the client sends: the newest
+// caravan serves, so that responses carry every field caravan has (such
+// as the resolved maxConcurrency of stages and groups) and requests may
+// send them (maxConcurrency, member labels).
+const DefaultAPIVersion = "2026-11-02-preview"
 
 // DefaultSubscription is the subscription used when neither a call nor the
 // client names one.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 
 	"github.com/caravan-dev/caravan/fleet"
 )
@@ -111,6 +112,9 @@ func (rs *runState) encodeStage(b *bytes.Buffer, si int) error {
 	b.WriteString(`,"status":`)
 	if err := writeJSON(b, &st.Status); err != nil {
 		return err
+	}
+	if st.MaxConcurrency != 0 {
+		b.WriteString(`,"maxConcurrency":` + strconv.Itoa(st.MaxConcurrency))
 	}
 	b.WriteString(`,"groups":`)
 	if st.Groups == nil {

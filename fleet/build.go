@@ -36,6 +36,7 @@ func NewRunStatus(strategy *RunStrategy, members []Member) (*RunStatus, error) {
 			Groups:               []GroupStatus{g},
 			AfterStageWaitStatus: &WaitStatus{Status: UpdateStatus{State: NotStarted}},
 		}}
+		resolveConcurrency(status, nil)
 		return status, nil
 	}
 	byGroup := map[string][]Member{}
@@ -67,6 +68,7 @@ func NewRunStatus(strategy *RunStrategy, members []Member) (*RunStatus, error) {
 		}
 		status.Stages = append(status.Stages, ss)
 	}
+	resolveConcurrency(status, strategy)
 	return status, nil
 }
 

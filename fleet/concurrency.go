@@ -50,3 +50,34 @@ func (c Concurrency) Limit(total, def int) int {
 	}
 	return max(n, 1)
 }
+
+// resolveConcurrency writes into a status tree the counts its strategy's
+// maxConcurrency values come to for the members the tree holds, as the
+// engine applies them: a stage without a limit lets all of its members
+// go at once; a group without one, one at a time; a group never more
+// than its members or its stage's count. Values were validated before.
+func resolveConcurrency(st *RunStatus, strategy *RunStrategy) {
+	for si := range st.Stages {
+		ss := &st.Stages[si]
+		var stageLimit Concurrency
+		var groups []Group
+		if strategy != nil && si < len(strategy.Stages) {
+			stageLimit, _ = ParseConcurrency("", strategy.Stages[si].MaxConcurrency)
+			groups = strategy.Stages[si].Groups
+		}
+		total := 0
+		for _, g := range ss.Groups {
+			total += len(g.Members)
+		}
+		ss.MaxConcurrency = min(stageLimit.Limit(total, total), max(total, 1))
+		for gi := range ss.Groups {
+			gs := &ss.Groups[gi]
+			var groupLimit Concurrency
+			if gi < len(groups) {
+				groupLimit, _ = ParseConcurrency("", groups[gi].MaxConcurrency)
+			}
+			n := len(gs.Members)
+			gs.MaxConcurrency = max(1, min(groupLimit.Limit(n, 1), n, ss.MaxConcurrency))
+		}
+	}
+}

@@ -40,6 +40,19 @@ type Fleet struct {
 // it keeps none of the hub settings.
 type FleetProperties struct {
 	ProvisioningState string `json:"provisioningState,omitempty"`
+	// Status is read-only: the last operation on the fleet.
+	Status *OperationStatus `json:"status,omitempty"`
+}
+
+// OperationStatus is a fleet's or member's status: the last write
+// operation on it, and its error if it failed.
+type OperationStatus struct {
+	// LastOperationID is the request id (x-ms-request-id) of the last
+	// write to the resource, applied or refused.
+	LastOperationID string `json:"lastOperationId,omitempty"`
+	// LastOperationError is why that write was refused; empty when it
+	// was applied.
+	LastOperationError *ErrorDetail `json:"lastOperationError,omitempty"`
 }
 
 // Member is a cluster that belongs to a fleet.
@@ -62,6 +75,8 @@ type MemberProperties struct {
 	// Labels are free-form key/value pairs (newer API versions).
 	Labels            map[string]string `json:"labels,omitempty"`
 	ProvisioningState string            `json:"provisioningState,omitempty"`
+	// Status is read-only: the last operation on the member.
+	Status *OperationStatus `json:"status,omitempty"`
 	// Cluster is what caravan last observed of the member's cluster. It is
 	// read-only and not part of Azure's API; clients that do not know it
 	// ignore it.

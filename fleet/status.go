@@ -53,17 +53,23 @@ type ErrorDetail struct {
 
 // StageStatus is the status of one stage.
 type StageStatus struct {
-	Name                 string        `json:"name"`
-	Status               UpdateStatus  `json:"status"`
+	Name   string       `json:"name"`
+	Status UpdateStatus `json:"status"`
+	// MaxConcurrency is the stage's maxConcurrency resolved to a count:
+	// how many of its members may upgrade at once across its groups.
+	MaxConcurrency       int           `json:"maxConcurrency,omitempty"`
 	Groups               []GroupStatus `json:"groups"`
 	AfterStageWaitStatus *WaitStatus   `json:"afterStageWaitStatus,omitempty"`
 }
 
 // GroupStatus is the status of one group.
 type GroupStatus struct {
-	Name    string         `json:"name"`
-	Status  UpdateStatus   `json:"status"`
-	Members []MemberStatus `json:"members"`
+	Name   string       `json:"name"`
+	Status UpdateStatus `json:"status"`
+	// MaxConcurrency is the group's maxConcurrency resolved to a count
+	// (default 1), never more than its members or its stage's count.
+	MaxConcurrency int            `json:"maxConcurrency,omitempty"`
+	Members        []MemberStatus `json:"members"`
 }
 
 // MemberStatus is the status of one member's update.

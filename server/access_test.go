@@ -287,6 +287,7 @@ func accessRoutes() []accessRoute {
 		{"run plan", f1 + "/updateRuns/r1/plan", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
 		{"run skip", f1 + "/updateRuns/r1/skip", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"POST": O}, map[string]int{"POST": 200},
 			map[string]string{"POST": `{"targets":[{"type":"Member","name":"m1"}]}`}},
+		{"provider operations", "/providers/Microsoft.ContainerService/operations", "", map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
 	}
 }
 

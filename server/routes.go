@@ -21,13 +21,14 @@ import (
 // live stream, and the hosted simulated cloud's paths.
 // There is no http.ServeMux in front: it would clean a path such as
 // ".../members/.." and redirect the request to the fleet. A path that is
-// not canonical is answered 400 instead, for every method.
+// not canonical is answered 400 instead, for every method. Every answer,
+// health checks and refusals too, carries ARM's request-id headers.
 func (s *Server) routes(fleetAPI *api.API, tokens *auth.Tokens, metricsHandler http.Handler) http.Handler {
 	// The dashboard: its page and files are open (they hold no data), its
 	// live stream needs a token like the API.
 	dashboard := web.Assets()
 	s.dashboard = web.NewStream(web.Config{Store: s.Store, Feed: s.Feed, Logger: s.log})
-	return logRequests(s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	return api.RequestIDs(logRequests(s, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/healthz":
 			if r.Method == http.MethodGet || r.Method == http.MethodHead {
@@ -91,7 +92,7 @@ func (s *Server) routes(fleetAPI *api.API, tokens *auth.Tokens, metricsHandler h
 		if r, ok := auth.Authorize(tokens, w, r, auth.Reader, ""); ok {
 			api.WriteError(w, http.StatusNotFound, "NotFound", "nothing is served at "+r.URL.Path+"; see docs/api.md")
 		}
-	}))
+	})))
 }
 
 // refusePath answers a path that is not canonical with a 400, closing the
@@ -162,7 +163,7 @@ func logRequests(s *Server, next http.Handler) http.Handler {
 		rec := &statusRecorder{ResponseWriter: w, status: http.StatusOK}
 		next.ServeHTTP(rec, r)
 		level := s.logLevel(rec.status)
-		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start))
+		s.log.Log(r.Context(), level, "request", "method", r.Method, "path", r.URL.Path, "status", rec.status, "duration", time.Since(start), "request_id", api.RequestID(r.Context()))
 	})
 }
 

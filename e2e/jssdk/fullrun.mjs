@@ -43,6 +43,12 @@ async function open() {
       putFleet: (f) => c.fleets.create(rg, fleetName, f),
       putMember: (n, m) => c.fleetMembers.create(rg, fleetName, n, m),
       getMember: (n) => c.fleetMembers.get(rg, fleetName, n),
+      getFleet: () => c.fleets.get(rg, fleetName),
+      listOperations: async () => {
+        const out = [];
+        for await (const o of c.operations.list()) out.push(o);
+        return out;
+      },
       putStrategy: (n, s) => c.fleetUpdateStrategies.createOrUpdate(rg, fleetName, n, s),
       putRun: (n, r) => c.updateRuns.createOrUpdate(rg, fleetName, n, r),
       startRun: (n) => c.updateRuns.start(rg, fleetName, n),
@@ -92,6 +98,21 @@ if (listed.length !== clusters.length) fail(`listed ${listed.length} members, wa
 // GET, change, PUT back: the read-only fields the SDK sends are ignored.
 const m0 = await api.getMember("m0");
 await api.putMember("m0", { ...m0 });
+
+if (api.getFleet) {
+  // API 2025-03-01 defines the fleet's and the member's status: the
+  // last operation on each.
+  step("read fleet and member status");
+  const f = await api.getFleet();
+  const fid = f.properties?.status?.lastOperationId;
+  if (!fid || f.properties.status.lastOperationError) fail(`fleet status ${JSON.stringify(f.properties)}`);
+  const m = await api.getMember("m0");
+  const mid = m.properties?.status?.lastOperationId;
+  if (!mid || mid === fid) fail(`member status ${JSON.stringify(m.properties)} (fleet's last operation ${fid})`);
+  step("list the provider's operations");
+  const ops = (await api.listOperations()).map((o) => o.name);
+  if (!ops.includes("Microsoft.ContainerService/fleets/updateRuns/start/action")) fail(`operations ${JSON.stringify(ops)}`);
+}
 
 step("create strategy");
 const stages = [
