@@ -28,6 +28,8 @@ func TestKillNineWhileAMemberWaitsForItsWindow(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes until a window opens, up to a minute")
 	}
+	// Mostly waiting for the clock: run beside the other crash test.
+	t.Parallel()
 	ctx := context.Background()
 	simAddr, srvAddr, data := freeAddr(t), freeAddr(t), t.TempDir()
 	start(t, simAddr, []string{"CARAVAN_TOKEN=sim-secret"}, "simulate", "--addr", simAddr)
