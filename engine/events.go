@@ -193,6 +193,7 @@ func (rs *runState) onSelected(ev selectedImages) {
 	if !rs.needsSelection() {
 		return
 	}
+	rs.noteWindows(ev.clusters)
 	if len(ev.clusters) == 0 {
 		rs.selectRetryAt = rs.now.Add(rs.recheck)
 		return

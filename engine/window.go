@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/maintenance"
 )
 
@@ -100,4 +101,19 @@ func (rs *runState) noteWindow(k mkey, c *cluster.Cluster) {
 	} else {
 		rs.windows[k] = nil
 	}
+}
+
+// noteWindows remembers the windows of clusters read for another purpose
+// (a Consistent run reads every member's cluster when it starts), so that
+// the first turn of each group already follows Fleet's order.
+func (rs *runState) noteWindows(clusters []*cluster.Cluster) {
+	byKey := make(map[string]*cluster.Cluster, len(clusters))
+	for _, c := range clusters {
+		byKey[fleet.ClusterKey(c.ID)] = c
+	}
+	rs.each(func(k mkey, m *fleet.MemberStatus) {
+		if c := byKey[fleet.ClusterKey(m.ClusterResourceID)]; c != nil {
+			rs.noteWindow(k, c)
+		}
+	})
 }

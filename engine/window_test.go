@@ -99,3 +99,26 @@ func TestGroupTakesMembersInFleetsWindowOrder(t *testing.T) {
 		e.wantUpgrading("d")
 	})
 }
+
+// TestConsistentRunOrdersByWindowFromItsFirstTurn: a Consistent run reads
+// every cluster when it starts, so the group's first turn already goes
+// to the member whose window is open.
+func TestConsistentRunOrdersByWindowFromItsFirstTurn(t *testing.T) {
+	test(t, func(e *env) {
+		for _, n := range []string{"a", "b", "c"} {
+			e.member(n, "g", "eastus", "1.30.4")
+		}
+		e.cloud.SetWindow(clusterID("a"), maintenance.AutoUpgradeSchedule, dailyWindow("20:00", 4))
+		e.cloud.SetWindow(clusterID("c"), maintenance.AutoUpgradeSchedule, dailyWindow("08:00", 4))
+		u := full("1.31.2")
+		u.NodeImageSelection = &fleet.NodeImageSelection{Type: fleet.NodeImageConsistent}
+		id := e.createRun("r", stages("s:g"), u)
+		e.start(id)
+		e.wantUpgrading("c")
+		e.wantState(id, "a", fleet.NotStarted)
+		e.finish("c", nil)
+		e.wantUpgrading("b")
+		e.finish("b", nil)
+		e.wantState(id, "a", fleet.Pending)
+	})
+}
