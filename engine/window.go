@@ -82,8 +82,7 @@ func rankWindow(w *maintenance.Window, now time.Time) windowRank {
 func (rs *runState) orderByWindow(cands []mkey) {
 	rank := make(map[mkey]windowRank, len(cands))
 	for _, k := range cands {
-		w, _ := rs.windows[k]
-		rank[k] = rankWindow(w, rs.now)
+		rank[k] = rankWindow(rs.windows[k], rs.now)
 	}
 	slices.SortStableFunc(cands, func(a, b mkey) int {
 		if c := cmp.Compare(rank[a], rank[b]); c != 0 {
