@@ -83,6 +83,13 @@ func TestMaintenanceWindowHoldsAMemberAgainstTheSimulatedCloud(t *testing.T) {
 	t.Cleanup(eng.Close)
 
 	ref := fleet.FleetRef{Subscription: "sub-win", ResourceGroup: "rg", Fleet: "f"}
+	frec, err := store.NewRecord(store.Fleets, ref.ID(), "/subscriptions/"+ref.Subscription+"/resourceGroups/"+ref.ResourceGroup, "f1", "", fleet.Fleet{ID: ref.ID(), Name: ref.Fleet, Type: fleet.TypeFleet, Location: "eastus"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(ctx, frec, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 	var members []fleet.Member
 	for i, n := range []string{"a", "b", "c", "d"} {
 		m := fleet.Member{ID: ref.Child("members", n), Name: n, Type: fleet.TypeMember,
