@@ -13,6 +13,8 @@ import (
 type clientSet struct {
 	clusters *armcontainerservice.ManagedClustersClient
 	pools    *armcontainerservice.AgentPoolsClient
+	// maintenance lists a cluster's planned maintenance configurations.
+	maintenance *armcontainerservice.MaintenanceConfigurationsClient
 	// pinPools updates agent pools whose nodeImageVersion is pinned; it
 	// uses Config.NodeImageAPIVersion when that is set.
 	pinPools *armcontainerservice.AgentPoolsClient
@@ -37,7 +39,7 @@ func (p *Provider) clients(subscription string) (*clientSet, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error creating an ARM client for subscription %s: %w", subscription, err)
 	}
-	cs := &clientSet{clusters: f.NewManagedClustersClient(), pools: f.NewAgentPoolsClient(), raw: raw}
+	cs := &clientSet{clusters: f.NewManagedClustersClient(), pools: f.NewAgentPoolsClient(), maintenance: f.NewMaintenanceConfigurationsClient(), raw: raw}
 	cs.pinPools = cs.pools
 	if v := p.cfg.NodeImageAPIVersion; v != "" {
 		pf, err := armcontainerservice.NewClientFactory(subscription, p.cfg.Credential, p.clientOptions(v))

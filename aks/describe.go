@@ -90,7 +90,11 @@ func (p *Provider) Describe(ctx context.Context, clusterID string) (*cluster.Clu
 		return nil, err
 	}
 	p.recent.remember(id.key(), obs.forReuse(), readAt)
-	return obs.cluster, nil
+	c := obs.cluster
+	if c.MaintenanceWindows, err = p.windows(ctx, id); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // offerUse says what observe reads of the region's offers.

@@ -154,7 +154,7 @@ func TestPollingFollowsRetryAfter(t *testing.T) {
 }
 
 func TestRetriesThroughInjectedFaults(t *testing.T) {
-	sim := newSim(t, simcloud.Options{FaultRate: 0.4, Seed: 11, Speed: 1000})
+	sim := newSim(t, simcloud.Options{FaultRate: 0.4, Seed: 14, Speed: 1000})
 	p := sim.provider(t, nil)
 	id := sim.twoPoolCluster(t, "faulty", simRegion, "0.05", nil)
 	c, err := p.Describe(context.Background(), id)

@@ -135,8 +135,9 @@ func (f *simFixture) CreateCluster(t *testing.T, spec clustertest.ClusterSpec) s
 	t.Helper()
 	cs := simcloud.ClusterSpec{
 		Name: spec.Name, ResourceGroup: simGroup, Region: simRegion,
-		KubernetesVersion: spec.KubernetesVersion,
-		Tags:              map[string]string{simcloud.TagUpgradeSeconds: seconds(spec.OperationTime)},
+		KubernetesVersion:  spec.KubernetesVersion,
+		Tags:               map[string]string{simcloud.TagUpgradeSeconds: seconds(spec.OperationTime)},
+		MaintenanceWindows: spec.MaintenanceWindows,
 	}
 	if spec.FailUpgrades {
 		cs.Tags[simcloud.TagFailUpgrade] = "true"

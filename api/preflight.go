@@ -123,6 +123,9 @@ func (a *API) getPlan(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, runs.Build(run, a.observe(r.Context(), run.Properties.Status)))
+	obs := a.observe(r.Context(), run.Properties.Status)
+	plan := runs.Build(run, obs)
+	runs.ApplyWindows(&plan, obs, a.now())
+	writeJSON(w, http.StatusOK, plan)
 	return nil
 }

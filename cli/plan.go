@@ -18,7 +18,8 @@ func (a *app) runPlanCmd() *cobra.Command {
 		Long: `Plan reads every member's cluster now and shows, in the order the run takes
 them, what will happen: the Kubernetes version each control plane moves from
 and to, the image each node pool ends with, and why a member will be skipped,
-wait (Pending) or is blocked. A blocked member cannot legally reach the target
+wait (Pending, such as outside its cluster's maintenance window) or is
+blocked. A blocked member cannot legally reach the target
 (a downgrade, a skipped minor version, a node pool too far behind); the run
 does not start until it is skipped.`,
 		Example: `  caravan updaterun plan -g prod -f fleet-1 -n to-1-32
@@ -115,6 +116,8 @@ func renderPlan(w io.Writer, p *runs.Plan) error {
 	for _, m := range p.Members {
 		if m.Reason != "" && m.Action != runs.Upgrade {
 			why = append(why, fmt.Sprintf("  %s: %s: %s", m.Name, m.Action, m.Reason))
+		} else if m.MaintenanceWindow != "" {
+			why = append(why, fmt.Sprintf("  %s: %s: maintenance window %s", m.Name, m.Action, m.MaintenanceWindow))
 		}
 	}
 	if len(why) > 0 {

@@ -159,3 +159,22 @@ func TestRenderRunShowsTheImageSpread(t *testing.T) {
 		t.Fatalf("rendered run lacks the image note:\n%s", out.String())
 	}
 }
+
+func TestRenderRunShowsAWindowHold(t *testing.T) {
+	run := fixtureRun()
+	hold := "outside its maintenance window aksManagedAutoUpgradeSchedule; waiting for it to open at 2025-06-01T18:00:00Z (until 2025-06-01T22:00:00Z)"
+	m := &run.Properties.Status.Stages[1].Groups[0].Members[2]
+	m.Status = fleet.UpdateStatus{State: fleet.Pending}
+	m.Message = hold
+	var out strings.Builder
+	renderRun(&out, run, renderOptions{now: time.Date(2025, 6, 1, 12, 2, 30, 0, time.UTC), loc: time.UTC})
+	if !strings.Contains(out.String(), "prod-eu-3") || !strings.Contains(out.String(), hold) {
+		t.Fatalf("show does not give the window hold:\n%s", out.String())
+	}
+	var changes strings.Builder
+	l := newChangeLog(fixtureRun(), time.UTC)
+	l.update(&changes, run, time.Date(2025, 6, 1, 12, 2, 30, 0, time.UTC))
+	if !strings.Contains(changes.String(), hold) {
+		t.Fatalf("watch's change log does not give the window hold:\n%s", changes.String())
+	}
+}

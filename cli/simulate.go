@@ -15,7 +15,8 @@ func (a *app) simulateCmd() *cobra.Command {
 		Use:   "simulate",
 		Short: "Run a simulated AKS cloud on its own, for caravan servers to upgrade",
 		Long: `Run a simulated AKS cloud (the Microsoft.ContainerService API for managed
-clusters) until SIGINT or SIGTERM. caravan servers upgrade its clusters with
+clusters, their agent pools and maintenance configurations) until SIGINT or
+SIGTERM. caravan servers upgrade its clusters with
 serve --arm-endpoint URL and CARAVAN_ARM_TOKEN set to a token it accepts.
 
 Requests need a bearer token with the admin role: $CARAVAN_TOKEN, a caller

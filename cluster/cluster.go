@@ -3,6 +3,8 @@ package cluster
 import (
 	"slices"
 
+	"github.com/caravan-dev/caravan/maintenance"
+
 	"github.com/caravan-dev/caravan/version"
 )
 
@@ -24,6 +26,22 @@ type Cluster struct {
 	// AvailableVersions are the exact Kubernetes versions the cluster's
 	// region offers.
 	AvailableVersions []string `json:"availableVersions,omitempty"`
+	// MaintenanceWindows are the cluster's planned maintenance windows
+	// by configuration name (maintenance.AutoUpgradeSchedule,
+	// maintenance.NodeOSUpgradeSchedule); nil when it has none.
+	MaintenanceWindows map[string]maintenance.Window `json:"maintenanceWindows,omitempty"`
+}
+
+// Window returns the cluster's maintenance window that governs an upgrade
+// of type t: the node OS schedule for NodeImageOnly, the auto-upgrade
+// schedule otherwise.
+func (c *Cluster) Window(t UpgradeType) (maintenance.Window, bool) {
+	name := maintenance.AutoUpgradeSchedule
+	if t == NodeImageOnly {
+		name = maintenance.NodeOSUpgradeSchedule
+	}
+	w, ok := c.MaintenanceWindows[name]
+	return w, ok
 }
 
 // NodePool is one node pool of a cluster.

@@ -64,6 +64,7 @@ func TestKillNineDuringRunsLosesNothing(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs real processes for tens of seconds")
 	}
+	t.Parallel()
 	seed := time.Now().UnixNano()
 	rng := rand.New(rand.NewPCG(uint64(seed), 7))
 	t.Logf("random seed %d", seed)

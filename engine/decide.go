@@ -5,6 +5,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/fleet"
@@ -26,12 +27,16 @@ type verdict struct {
 	target  fleet.MemberTarget
 	// observed is the cluster, for a member skipped as at the target.
 	observed *fleet.ObservedCluster
+	// until, for a member held Pending, is when to look again; zero for
+	// the run's usual interval.
+	until time.Time
 }
 
 // decide is the check before a member's upgrade: skip a cluster already at
 // the target (or, under Consistent, one with a pool of a family the run
 // chose no image for), hold one whose target its region does not offer
-// (or that is busy), and otherwise say what to upgrade it to. It is pure.
+// (or that is busy) or whose maintenance window is closed, and otherwise
+// say what to upgrade it to. It is pure: the time is rs.now.
 func (rs *runState) decide(c *cluster.Cluster) verdict {
 	if c.Busy {
 		return verdict{kind: verdictPending, message: fmt.Sprintf("cluster is busy with another operation (provisioning state %s); will check again", orUnknown(c.ProvisioningState))}
@@ -97,6 +102,9 @@ func (rs *runState) decide(c *cluster.Cluster) verdict {
 				return verdict{kind: verdictPending, message: fmt.Sprintf("node image %s is not offered in region %s yet; will check again", img, orUnknown(c.Region)), target: t}
 			}
 		}
+	}
+	if msg, until, ok := windowHold(c, cluster.UpgradeType(rs.upgrade), rs.now); !ok {
+		return verdict{kind: verdictPending, message: msg, target: t, until: until}
 	}
 	return verdict{kind: verdictBegin, message: rs.describeUpgrade(t, behind(c, images)) + keptNote(t.KeptNodeImages), target: t}
 }

@@ -82,6 +82,7 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 		rs.hold(k, fmt.Sprintf("could not read the cluster: %v; will check again", ev.err))
 		return nil
 	}
+	rs.noteWindow(k, ev.cluster)
 	v := rs.decide(ev.cluster)
 	switch v.kind {
 	case verdictSkip:
@@ -92,6 +93,9 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	case verdictPending:
 		locks.release(m.ClusterResourceID, rs.id)
 		rs.hold(k, v.message)
+		if !v.until.IsZero() {
+			rs.recheckAt[k] = v.until
+		}
 		return nil
 	}
 	m.Attempt++
@@ -189,6 +193,7 @@ func (rs *runState) onSelected(ev selectedImages) {
 	if !rs.needsSelection() {
 		return
 	}
+	rs.noteWindows(ev.clusters)
 	if len(ev.clusters) == 0 {
 		rs.selectRetryAt = rs.now.Add(rs.recheck)
 		return

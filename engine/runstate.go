@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/caravan-dev/caravan/fleet"
+	"github.com/caravan-dev/caravan/maintenance"
 	"github.com/caravan-dev/caravan/version"
 )
 
@@ -34,8 +35,12 @@ type runState struct {
 	// success: their cluster is read and checked against the target
 	// before they end. verifyAt is when one whose read failed is read
 	// again.
-	verifying     map[mkey]bool
-	verifyAt      map[mkey]time.Time
+	verifying map[mkey]bool
+	verifyAt  map[mkey]time.Time
+	// windows holds, per member, the maintenance window last read of
+	// its cluster that governs this run's upgrade (nil: none), to take a
+	// group's members in Fleet's order.
+	windows       map[mkey]*maintenance.Window
 	selecting     bool
 	selectRetryAt time.Time
 	dirty         bool
@@ -69,6 +74,7 @@ func newRunState(run *fleet.UpdateRun, etag string, newID func() string, recheck
 		recheckAt:  map[mkey]time.Time{},
 		verifying:  map[mkey]bool{},
 		verifyAt:   map[mkey]time.Time{},
+		windows:    map[mkey]*maintenance.Window{},
 		newID:      newID,
 		recheck:    recheck,
 	}

@@ -176,7 +176,8 @@ func (rs *runState) membersFinished(si int) bool {
 	return done
 }
 
-// schedule starts members of stage si: in each group, in name order, as
+// schedule starts members of stage si: in each group, in Fleet's order
+// by maintenance window (see orderByWindow), as
 // many as the group's maxConcurrency allows (default 1), taking turns
 // between groups until the stage's maxConcurrency is reached. A member
 // whose cluster another run holds is Pending until that run lets go; the
@@ -213,6 +214,7 @@ func (rs *runState) schedule(si int, locks locker) (effs []effect, wake time.Tim
 			}
 		}
 		inFlight += groupInFlight[gi]
+		rs.orderByWindow(candidates[gi])
 	}
 	next := make([]int, len(st.Groups))
 	for progress := true; progress && inFlight < stageCap; {

@@ -68,8 +68,12 @@ type MemberPlan struct {
 	From string `json:"from,omitempty"`
 	To   string `json:"to,omitempty"`
 	// Reason says why the member is skipped, waits or is blocked.
-	Reason string     `json:"reason,omitempty"`
-	Pools  []PoolPlan `json:"pools,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	// MaintenanceWindow says whether the cluster's planned maintenance
+	// window that governs the run's upgrade is open, and when it next
+	// opens; empty when the cluster has none.
+	MaintenanceWindow string     `json:"maintenanceWindow,omitempty"`
+	Pools             []PoolPlan `json:"pools,omitempty"`
 }
 
 // PoolPlan is what happens to one node pool.

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"strings"
 	"sync"
+
+	"github.com/caravan-dev/caravan/maintenance"
 )
 
 // Provisioning states of managed clusters and agent pools.
@@ -41,6 +43,9 @@ type cluster struct {
 	state   string
 	etag    uint64
 	pools   []*pool
+	// windows are the cluster's planned maintenance windows, by
+	// maintenance configuration name.
+	windows map[string]maintenance.Window
 	// op is the operation running on the cluster, nil when idle.
 	op *operation
 	// deleted is set when a delete finishes; the cluster has left the

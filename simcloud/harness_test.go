@@ -63,20 +63,24 @@ func newHarness(t *testing.T, opts Options) *harness {
 		h.srv.Close()
 		h.cloud.Close()
 	})
-	copts := &arm.ClientOptions{ClientOptions: policy.ClientOptions{
-		Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
-			cloud.ResourceManager: {Endpoint: h.srv.URL, Audience: h.srv.URL},
-		}},
-		InsecureAllowCredentialWithHTTP: true,
-		Retry:                           policy.RetryOptions{RetryDelay: time.Millisecond, MaxRetryDelay: 50 * time.Millisecond},
-	}}
-	f, err := armcontainerservice.NewClientFactory(testSub, staticToken{}, copts)
+	f, err := armcontainerservice.NewClientFactory(testSub, staticToken{}, h.clientOptions())
 	if err != nil {
 		t.Fatalf("error creating client factory: %v", err)
 	}
 	h.clusters = f.NewManagedClustersClient()
 	h.pools = f.NewAgentPoolsClient()
 	return h
+}
+
+// clientOptions point an SDK client at the harness's server.
+func (h *harness) clientOptions() *arm.ClientOptions {
+	return &arm.ClientOptions{ClientOptions: policy.ClientOptions{
+		Cloud: cloud.Configuration{Services: map[cloud.ServiceName]cloud.ServiceConfiguration{
+			cloud.ResourceManager: {Endpoint: h.srv.URL, Audience: h.srv.URL},
+		}},
+		InsecureAllowCredentialWithHTTP: true,
+		Retry:                           policy.RetryOptions{RetryDelay: time.Millisecond, MaxRetryDelay: 50 * time.Millisecond},
+	}}
 }
 
 var fastPoll = &runtime.PollUntilDoneOptions{Frequency: 5 * time.Millisecond}

@@ -13,6 +13,8 @@ const (
 	routeClustersInGroup
 	routeCluster
 	routeClusterUpgradeProfile
+	routeMaintenanceConfigs
+	routeMaintenanceConfig
 	routePools
 	routePool
 	routePoolUpgradeProfile
@@ -33,6 +35,8 @@ type route struct {
 	pool    string
 	region  string
 	opID    string
+	// config is a maintenance configuration's name.
+	config string
 	// sim is the rest of a /simulator/ path, such as "operations".
 	sim string
 }
@@ -86,6 +90,10 @@ func parseRoute(path string) route {
 			r.kind = routeCluster
 		case len(rest) == 2 && strings.EqualFold(rest[0], "upgradeProfiles") && strings.EqualFold(rest[1], "default"):
 			r.kind = routeClusterUpgradeProfile
+		case len(rest) == 1 && strings.EqualFold(rest[0], "maintenanceConfigurations"):
+			r.kind = routeMaintenanceConfigs
+		case len(rest) == 2 && strings.EqualFold(rest[0], "maintenanceConfigurations") && rest[1] != "":
+			r.kind, r.config = routeMaintenanceConfig, rest[1]
 		case len(rest) == 1 && strings.EqualFold(rest[0], "agentPools"):
 			r.kind = routePools
 		case len(rest) >= 2 && strings.EqualFold(rest[0], "agentPools") && rest[1] != "":

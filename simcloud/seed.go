@@ -3,10 +3,13 @@ package simcloud
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 
+	"github.com/caravan-dev/caravan/maintenance"
 	"github.com/caravan-dev/caravan/version"
 	"sigs.k8s.io/yaml"
 )
@@ -33,6 +36,10 @@ type ClusterSpec struct {
 	Tags              map[string]string `json:"tags,omitempty"`
 	// Pools default to one System pool "nodepool1" of three nodes.
 	Pools []PoolSpec `json:"pools,omitempty"`
+	// MaintenanceWindows are planned maintenance windows by configuration
+	// name (aksManagedAutoUpgradeSchedule, aksManagedNodeOSUpgradeSchedule),
+	// in the maintenanceWindow shape of the maintenanceConfigurations API.
+	MaintenanceWindows map[string]maintenance.Window `json:"maintenanceWindows,omitempty"`
 }
 
 // PoolSpec describes one node pool of a ClusterSpec.
@@ -189,6 +196,17 @@ func checkSpec(spec ClusterSpec) []*FieldError {
 	if aerr := checkSimTags(spec.Tags); aerr != nil {
 		add(aerr.Target, "%s", aerr.Message)
 	}
+	for _, name := range slices.Sorted(maps.Keys(spec.MaintenanceWindows)) {
+		field := fmt.Sprintf("maintenanceWindows.%s", name)
+		if _, fe := maintenanceName(name); fe != nil {
+			add(field, "%s", fe.Message)
+			continue
+		}
+		w := spec.MaintenanceWindows[name]
+		if err := w.Validate(); err != nil {
+			add(field, "%v", err)
+		}
+	}
 	seen := map[string]int{}
 	explicitSystem, anyMode := false, false
 	for i, p := range spec.Pools {
@@ -274,6 +292,13 @@ func buildCluster(cat *catalogIndex, spec ClusterSpec) (*cluster, []*FieldError)
 	anyMode := false
 	for _, p := range pools {
 		anyMode = anyMode || p.Mode != ""
+	}
+	for name, w := range spec.MaintenanceWindows {
+		canon, _ := maintenanceName(name)
+		if c.windows == nil {
+			c.windows = map[string]maintenance.Window{}
+		}
+		c.windows[canon] = w
 	}
 	var errs []*FieldError
 	for i, ps := range pools {

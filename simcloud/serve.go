@@ -59,7 +59,7 @@ func (cl *Cloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	case routeNone:
 		writeARMError(w, newARMError(http.StatusNotFound, CodeNotFound,
-			"The path %q is not served by the simulated cloud: it serves Microsoft.ContainerService managed clusters, agent pools, upgrade profiles, Kubernetes versions and operations, and /simulator/.", r.URL.Path))
+			"The path %q is not served by the simulated cloud: it serves Microsoft.ContainerService managed clusters, agent pools, upgrade profiles, maintenance configurations, Kubernetes versions and operations, and /simulator/.", r.URL.Path))
 		return
 	}
 	if cl.faults != nil && cl.faults.inject(w, r, cl.faultDelay()) {
@@ -112,6 +112,14 @@ func (cl *Cloud) handlerFor(kind routeKind, method string) handler {
 		return cl.deleteCluster
 	case key{routeClusterUpgradeProfile, http.MethodGet}:
 		return cl.getClusterUpgradeProfile
+	case key{routeMaintenanceConfigs, http.MethodGet}:
+		return cl.listMaintenance
+	case key{routeMaintenanceConfig, http.MethodGet}:
+		return cl.getMaintenance
+	case key{routeMaintenanceConfig, http.MethodPut}:
+		return cl.putMaintenance
+	case key{routeMaintenanceConfig, http.MethodDelete}:
+		return cl.deleteMaintenance
 	case key{routePools, http.MethodGet}:
 		return cl.listPools
 	case key{routePool, http.MethodGet}:

@@ -51,6 +51,9 @@ func describeCluster(t *testing.T, e Env, p picks) {
 			t.Errorf("pool %s: OSType = %q, want Linux or Windows", ps.Name, got.OSType)
 		}
 	}
+	if len(c.MaintenanceWindows) != 0 {
+		t.Errorf("MaintenanceWindows = %+v for a cluster that has none", c.MaintenanceWindows)
+	}
 	if !c.OffersVersion(p.next) || c.OffersVersion("1.0.0") {
 		t.Errorf("OffersVersion disagrees with AvailableVersions %v", c.AvailableVersions)
 	}

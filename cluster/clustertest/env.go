@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/maintenance"
 )
 
 // Env is one provider under test and the cloud behind it. Run builds a
@@ -59,6 +60,9 @@ type ClusterSpec struct {
 	Pools             []PoolSpec
 	// OperationTime is how long each operation on the cluster takes.
 	OperationTime time.Duration
+	// MaintenanceWindows are planned maintenance windows to give the
+	// cluster, by configuration name.
+	MaintenanceWindows map[string]maintenance.Window
 	// FailUpgrades makes every upgrade of the cluster run and then end
 	// Failed with the cloud's FailureCode.
 	FailUpgrades bool

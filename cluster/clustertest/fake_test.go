@@ -76,7 +76,7 @@ func (c *fakeCloud) Region() clustertest.Region { return fakeRegion }
 
 func (c *fakeCloud) CreateCluster(t *testing.T, spec clustertest.ClusterSpec) string {
 	id := fakeIDPrefix + spec.Name
-	cl := cluster.Cluster{ID: id, Name: spec.Name, Region: fakeRegion.Name, KubernetesVersion: spec.KubernetesVersion}
+	cl := cluster.Cluster{ID: id, Name: spec.Name, Region: fakeRegion.Name, KubernetesVersion: spec.KubernetesVersion, MaintenanceWindows: spec.MaintenanceWindows}
 	for _, ps := range spec.Pools {
 		v := ps.KubernetesVersion
 		if v == "" {

@@ -12,6 +12,7 @@ type check struct {
 
 var checks = []check{
 	{"DescribeReportsClusterAndOffers", describeCluster},
+	{"DescribeReportsMaintenanceWindows", describeWindows},
 	{"DescribeMissingClusterIsNotFound", describeMissing},
 	{"MalformedClusterIDIsAnError", malformedID},
 	{"ControlPlaneOnly", controlPlaneOnly},

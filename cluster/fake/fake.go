@@ -13,6 +13,7 @@ import (
 	"sync"
 
 	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/maintenance"
 	"github.com/caravan-dev/caravan/version"
 )
 
@@ -103,7 +104,27 @@ func (p *Provider) AddCluster(c cluster.Cluster) {
 	defer p.mu.Unlock()
 	cp := c
 	cp.NodePools = slices.Clone(c.NodePools)
+	cp.MaintenanceWindows = maps.Clone(c.MaintenanceWindows)
 	p.clusters[strings.ToLower(c.ID)] = &cp
+}
+
+// SetWindow gives a cluster a planned maintenance window under the
+// configuration name, or removes it when w is nil.
+func (p *Provider) SetWindow(id, name string, w *maintenance.Window) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c := p.clusters[strings.ToLower(id)]
+	if c == nil {
+		return
+	}
+	if w == nil {
+		delete(c.MaintenanceWindows, name)
+		return
+	}
+	if c.MaintenanceWindows == nil {
+		c.MaintenanceWindows = map[string]maintenance.Window{}
+	}
+	c.MaintenanceWindows[name] = *w
 }
 
 // RemoveCluster deletes a cluster.
@@ -154,6 +175,7 @@ func (p *Provider) Describe(_ context.Context, id string) (*cluster.Cluster, err
 	}
 	out := *c
 	out.NodePools = slices.Clone(c.NodePools)
+	out.MaintenanceWindows = maps.Clone(c.MaintenanceWindows)
 	if r := p.regions[c.Region]; r != nil {
 		out.AvailableVersions = slices.Clone(r.Versions)
 		for i := range out.NodePools {
