@@ -3,6 +3,7 @@ package aks
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -139,7 +140,7 @@ func (p *Provider) regionVersions(ctx context.Context, cs *clientSet, location s
 
 // latestImage returns the newest node image the pool's region offers for
 // the pool's image family, from the pool's upgrade profile.
-func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID, location, pool, current string) (string, error) {
+func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID, location, pool, current string, fresh bool) (string, error) {
 	family := version.ImageFamily(current)
 	load := func() (string, bool, error) {
 		resp, err := cs.pools.GetUpgradeProfile(ctx, id.resourceGroup, id.name, pool, nil)
@@ -159,5 +160,35 @@ func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID,
 		latest, _, err := load()
 		return latest, err
 	}
-	return p.images.getOrLoad(ctx, regionKey(location)+"|"+family, load)
+	key := regionKey(location) + "|" + family
+	if fresh {
+		latest, ok, err := load()
+		if err == nil && ok {
+			p.images.put(key, latest)
+		}
+		return latest, err
+	}
+	return p.images.getOrLoad(ctx, key, load)
+}
+
+// gaVersions returns the exact Kubernetes versions the location offers
+// now, oldest first, without preview minors; it reads past the cache.
+func (p *Provider) gaVersions(ctx context.Context, cs *clientSet, location string) ([]string, error) {
+	resp, err := cs.clusters.ListKubernetesVersions(ctx, location, nil)
+	if err != nil {
+		return nil, asError(err, fmt.Sprintf("error listing the Kubernetes versions of region %s", location))
+	}
+	var out []string
+	for _, minor := range resp.Values {
+		if minor == nil || (minor.IsPreview != nil && *minor.IsPreview) {
+			continue
+		}
+		for patch := range minor.PatchVersions {
+			if v, err := version.ParseKubernetes(patch); err == nil && v.HasPatch() && !slices.Contains(out, v.String()) {
+				out = append(out, v.String())
+			}
+		}
+	}
+	version.SortKubernetes(out)
+	return out, nil
 }

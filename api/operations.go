@@ -23,6 +23,9 @@ const (
 	kindRun
 	kindRunAction
 	kindRunPlan
+	kindProfiles
+	kindProfile
+	kindProfileGenerate
 )
 
 // paths spells each kind of path, for messages and the documentation.
@@ -39,6 +42,9 @@ var paths = map[kind]string{
 	kindRun:                  ".../fleets/{fleet}/updateRuns/{name}",
 	kindRunAction:            ".../fleets/{fleet}/updateRuns/{name}/{start|stop|skip}",
 	kindRunPlan:              ".../fleets/{fleet}/updateRuns/{name}/plan",
+	kindProfiles:             ".../fleets/{fleet}/autoUpgradeProfiles",
+	kindProfile:              ".../fleets/{fleet}/autoUpgradeProfiles/{name}",
+	kindProfileGenerate:      ".../fleets/{fleet}/autoUpgradeProfiles/{name}/generateUpdateRun",
 }
 
 // operation is what one method does on one kind of path, and the role a
@@ -76,6 +82,11 @@ var operations = []operation{
 	{kindRun, http.MethodDelete, auth.Operator, "delete an update run that is not in progress", (*API).deleteRun},
 	{kindRunAction, http.MethodPost, auth.Operator, "start, stop or skip parts of an update run", (*API).runAction},
 	{kindRunPlan, http.MethodGet, auth.Reader, "read what an update run will do, member by member", (*API).getPlan},
+	{kindProfiles, http.MethodGet, auth.Reader, "list a fleet's auto-upgrade profiles", (*API).listChildren},
+	{kindProfile, http.MethodGet, auth.Reader, "read an auto-upgrade profile", (*API).getProfile},
+	{kindProfile, http.MethodPut, auth.Admin, "create or replace an auto-upgrade profile", (*API).putProfile},
+	{kindProfile, http.MethodDelete, auth.Admin, "delete an auto-upgrade profile; its runs stay", (*API).deleteProfile},
+	{kindProfileGenerate, http.MethodPost, auth.Operator, "create (not start) an update run from an auto-upgrade profile's channel", (*API).generateUpdateRun},
 }
 
 // lookup returns the operation of a method on a kind of path, or nil.

@@ -65,6 +65,9 @@ type Config struct {
 	// RecheckInterval is how often Pending members are checked again
 	// (default 30s).
 	RecheckInterval time.Duration
+	// AutoUpgradeInterval is how often the catalogs are read for releases
+	// that auto-upgrade profiles take (default 5s).
+	AutoUpgradeInterval time.Duration
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
 
