@@ -162,23 +162,78 @@ func skipReason(m Member, target version.Kubernetes) string {
 }
 
 func chooseImages(ch Choice, members []Member) (Choice, error) {
-	latest := map[string]bool{}
+	// The newest image of each family any member's region offers: a
+	// read that straddles a publication still names one release.
+	latest := map[string]string{}
 	for _, m := range members {
 		if m.Cluster == nil {
 			continue
 		}
-		for _, img := range m.Cluster.LatestImages() {
-			latest[img] = true
+		for family, img := range m.Cluster.LatestImages() {
+			if cur, ok := latest[family]; !ok || version.CompareNodeImages(img, cur) > 0 {
+				latest[family] = img
+			}
 		}
 	}
 	if len(latest) == 0 {
 		return ch, ErrNothingOffered
 	}
-	imgs := slices.Sorted(maps.Keys(latest))
+	imgs := slices.Sorted(maps.Values(latest))
 	ch.Update.Upgrade = fleet.UpgradeSpec{Type: fleet.UpgradeNodeImageOnly}
 	ch.Versions = imgs
 	ch.Release = "NodeImage " + strings.Join(imgs, ",")
 	return ch, nil
+}
+
+// Newer reports whether a release is news beside the one a profile last
+// acted on: a newer Kubernetes target, or a newer image of some family
+// (or a family not seen before). A release that is merely different, as
+// when a member's region could not be read for a moment, is not news;
+// nor is one of another channel's making, which only a changed profile
+// has, and whose release is then taken as seen.
+func Newer(release, observed string) bool {
+	rc, rv, _ := strings.Cut(release, " ")
+	oc, ov, _ := strings.Cut(observed, " ")
+	if observed == "" || rc != oc {
+		return false
+	}
+	if rc == string(fleet.ChannelNodeImage) {
+		seen := map[string]string{}
+		for _, img := range strings.Split(ov, ",") {
+			seen[version.ImageFamily(img)] = img
+		}
+		for _, img := range strings.Split(rv, ",") {
+			old, ok := seen[version.ImageFamily(img)]
+			if !ok || version.CompareNodeImages(img, old) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	r, err1 := version.ParseKubernetes(rv)
+	o, err2 := version.ParseKubernetes(ov)
+	if err1 != nil || err2 != nil {
+		return rv != ov
+	}
+	return r.Compare(o) > 0
+}
+
+// Merge is what a profile has seen after acting on release: for node
+// images, the newest of each family from both; otherwise the release.
+func Merge(release, observed string) string {
+	rc, rv, _ := strings.Cut(release, " ")
+	oc, ov, _ := strings.Cut(observed, " ")
+	if rc != string(fleet.ChannelNodeImage) || oc != rc || ov == "" {
+		return release
+	}
+	newest := map[string]string{}
+	for _, img := range append(strings.Split(ov, ","), strings.Split(rv, ",")...) {
+		f := version.ImageFamily(img)
+		if cur, ok := newest[f]; !ok || version.CompareNodeImages(img, cur) > 0 {
+			newest[f] = img
+		}
+	}
+	return rc + " " + strings.Join(slices.Sorted(maps.Values(newest)), ",")
 }
 
 func minorList(ms []version.Kubernetes) string {

@@ -98,3 +98,42 @@ func TestReleaseChangesOnlyWithTheCatalog(t *testing.T) {
 		t.Errorf("node image channel with nothing read: %v", err)
 	}
 }
+
+func TestNewer(t *testing.T) {
+	const u4, u5, a4 = "AKSUbuntu-2204gen2containerd-202504.16.0", "AKSUbuntu-2204gen2containerd-202505.14.0", "AKSAzureLinux-V3gen2-202504.16.0"
+	for _, tc := range []struct {
+		release, observed string
+		want              bool
+	}{
+		{"Rapid 1.33.2", "Rapid 1.33.1", true},
+		{"Rapid 1.33.1", "Rapid 1.33.2", false}, // a region read for a moment without its newest patch
+		{"Rapid 1.33.2", "Rapid 1.33.2", false},
+		{"Stable 1.33.0", "Stable 1.32.6", true},
+		{"NodeImage " + u5, "NodeImage " + u4, true},
+		{"NodeImage " + u4, "NodeImage " + u5, false},
+		{"NodeImage " + a4 + "," + u5, "NodeImage " + u5, true}, // a family not seen before
+		{"NodeImage " + u5, "NodeImage " + a4 + "," + u5, false},
+		{"Rapid 1.33.2", "", false},
+		{"Rapid 1.33.2", "Stable 1.32.6", false},
+	} {
+		if got := Newer(tc.release, tc.observed); got != tc.want {
+			t.Errorf("Newer(%q, %q) = %v, want %v", tc.release, tc.observed, got, tc.want)
+		}
+	}
+}
+
+func TestMergeKeepsEveryFamily(t *testing.T) {
+	const u5, u6, a4 = "AKSUbuntu-2204gen2containerd-202505.14.0", "AKSUbuntu-2204gen2containerd-202506.01.0", "AKSAzureLinux-V3gen2-202504.16.0"
+	// A read that missed the Azure Linux member still leaves its family
+	// seen, so the next full read is not news.
+	got := Merge("NodeImage "+u6, "NodeImage "+a4+","+u5)
+	if want := "NodeImage " + a4 + "," + u6; got != want {
+		t.Errorf("Merge = %q, want %q", got, want)
+	}
+	if Newer("NodeImage "+a4+","+u6, got) {
+		t.Error("the full read after a partial one counts as a new release")
+	}
+	if got := Merge("Rapid 1.33.2", "Rapid 1.33.1"); got != "Rapid 1.33.2" {
+		t.Errorf("Merge of Kubernetes releases = %q", got)
+	}
+}

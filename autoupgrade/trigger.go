@@ -151,13 +151,13 @@ func (t *Triggers) checkProfile(ctx context.Context, rec store.Record) error {
 		return nil
 	}
 	st := p.Properties.Status
-	if st != nil && st.ObservedRelease == ch.Release {
-		return nil
-	}
-	if st == nil || st.ObservedRelease == "" {
+	if st == nil || st.ObservedRelease == "" || channelOf(st.ObservedRelease) != channelOf(ch.Release) {
 		// The first look at a profile is its baseline: what is offered
 		// now is not news.
 		return t.record(ctx, rec, p, ch, nil, false)
+	}
+	if !Newer(ch.Release, st.ObservedRelease) {
+		return nil
 	}
 	name := t.cfg.RunName(p.ID, p.Name, ch.Release)
 	runID := p.ID[:strings.LastIndex(strings.ToLower(p.ID), "/autoupgradeprofiles/")] + "/updateRuns/" + name
@@ -181,6 +181,11 @@ func (t *Triggers) checkProfile(ctx context.Context, rec store.Record) error {
 	}
 	t.cfg.Logger.Info("auto-upgrade profile triggered a run", "profile", p.ID, "release", ch.Release, "run", runID)
 	return t.record(ctx, rec, p, ch, nil, true)
+}
+
+func channelOf(release string) string {
+	c, _, _ := strings.Cut(release, " ")
+	return c
 }
 
 // activeRun returns the name of a run of the profile, other than runID,
@@ -239,7 +244,7 @@ func (t *Triggers) record(ctx context.Context, rec store.Record, p *fleet.AutoUp
 	if p.Properties.Status != nil {
 		st = *p.Properties.Status
 	}
-	st.ObservedRelease = ch.Release
+	st.ObservedRelease = Merge(ch.Release, st.ObservedRelease)
 	if triggered {
 		now := t.cfg.Clock.Now().UTC()
 		st.LastTriggeredAt = &now
