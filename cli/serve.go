@@ -103,7 +103,7 @@ used).`,
 	f.IntVar(&cfg.MaxConnections, "max-connections", server.DefaultMaxConnections, "most connections served at once; more wait to be accepted (-1: no cap)")
 	f.IntVar(&cfg.MaxCallerRequests, "max-caller-requests", server.DefaultMaxCallerRequests, "most requests one caller (token name) may have in flight; more get 429 with Retry-After (-1: no cap)")
 	f.DurationVar(&cfg.RecheckInterval, "recheck-interval", 30*time.Second, "how often Pending members are checked again")
-	f.DurationVar(&cfg.AutoUpgradeInterval, "auto-upgrade-interval", autoupgrade.DefaultInterval, "how often the cloud's catalogs are read for releases that auto-upgrade profiles take")
+	f.DurationVar(&cfg.AutoUpgradeInterval, "auto-upgrade-interval", 0, fmt.Sprintf("how often the cloud's catalogs are read for releases that auto-upgrade profiles take (default %s with --simulate, %s otherwise)", autoupgrade.DefaultInterval, server.DefaultAutoUpgradeInterval))
 	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&format, "log-format", "text", "log format: text or json")
 	c.RegisterFlagCompletionFunc("log-level", fixedCompletion("debug", "info", "warn", "error"))
