@@ -47,3 +47,33 @@ func TestAutoUpgradeProfileCommands(t *testing.T) {
 		}
 	}
 }
+
+// A Rapid run skips, with the reason, a member two minors behind, and
+// upgrades the others; the engine finishes a run whose members start
+// Skipped.
+func TestGeneratedRunSkipsMembersItCannotTake(t *testing.T) {
+	ts := startServer(t)
+	ts.run("fleet", "create", "-g", "rg", "-n", "f1", "-l", "eastus").ok(t)
+	fast := map[string]string{"sim-upgrade-seconds": "0.1"}
+	old := ts.cluster("old", "eastus", "1.31.4", "AKSUbuntu-2204gen2containerd-202502.09.0", fast)
+	cur := ts.cluster("cur", "eastus", "1.32.6", "AKSUbuntu-2204gen2containerd-202502.09.0", fast)
+	ts.run("member", "create", "-g", "rg", "-f", "f1", "-n", "old", "--cluster-id", old).ok(t)
+	ts.run("member", "create", "-g", "rg", "-f", "f1", "-n", "cur", "--cluster-id", cur).ok(t)
+	ts.run("autoupgradeprofile", "create", "-g", "rg", "-f", "f1", "-n", "fast", "--channel", "Rapid").ok(t)
+	gen := ts.run("autoupgradeprofile", "generate-update-run", "-g", "rg", "-f", "f1", "-n", "fast", "-o", "json").ok(t).stdout
+	id := gen[strings.Index(gen, "/subscriptions"):]
+	name := strings.TrimRight(id[strings.LastIndex(id, "/")+1:], "\"}\n ")
+	ts.run("updaterun", "start", "-g", "rg", "-f", "f1", "-n", name).ok(t)
+	watch := ts.run("updaterun", "watch", "-g", "rg", "-f", "f1", "-n", name).ok(t).stdout
+	if !strings.Contains(watch, "Completed") {
+		t.Fatalf("watch:\n%s", watch)
+	}
+	show := ts.run("updaterun", "show", "-g", "rg", "-f", "f1", "-n", name, "-o", "json").ok(t).stdout
+	if !strings.Contains(show, "skipped by auto-upgrade profile fast: runs Kubernetes 1.31.4, 2 minors behind the channel's 1.33.2") {
+		t.Errorf("the old member's skip has no reason:\n%s", show)
+	}
+	members := ts.run("member", "list", "-g", "rg", "-f", "f1").ok(t).stdout
+	if !strings.Contains(members, "1.33.2") || !strings.Contains(members, "1.31.4") {
+		t.Errorf("members after the run:\n%s", members)
+	}
+}
