@@ -150,7 +150,7 @@ func (p *Provider) observe(ctx context.Context, id clusterID, offers offerUse) (
 				return nil, err
 			}
 		case freshOffers:
-			if c.AvailableVersions, err = p.gaVersions(ctx, cs, c.Region); err != nil {
+			if c.AvailableVersions, c.LongTermSupportOnly, err = p.gaVersions(ctx, cs, c.Region); err != nil {
 				return nil, err
 			}
 		}

@@ -8,6 +8,8 @@ import (
 	"sync"
 	"time"
 
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+
 	"github.com/caravan-dev/caravan/version"
 )
 
@@ -172,23 +174,47 @@ func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID,
 }
 
 // gaVersions returns the exact Kubernetes versions the location offers
-// now, oldest first, without preview minors; it reads past the cache.
-func (p *Provider) gaVersions(ctx context.Context, cs *clientSet, location string) ([]string, error) {
+// now, oldest first, without preview minors, and those of them offered
+// only under long-term support; it reads past the cache.
+func (p *Provider) gaVersions(ctx context.Context, cs *clientSet, location string) (all, ltsOnly []string, err error) {
 	resp, err := cs.clusters.ListKubernetesVersions(ctx, location, nil)
 	if err != nil {
-		return nil, asError(err, fmt.Sprintf("error listing the Kubernetes versions of region %s", location))
+		return nil, nil, asError(err, fmt.Sprintf("error listing the Kubernetes versions of region %s", location))
 	}
-	var out []string
 	for _, minor := range resp.Values {
 		if minor == nil || (minor.IsPreview != nil && *minor.IsPreview) {
 			continue
 		}
+		lts := longTermSupportOnly(minor)
 		for patch := range minor.PatchVersions {
-			if v, err := version.ParseKubernetes(patch); err == nil && v.HasPatch() && !slices.Contains(out, v.String()) {
-				out = append(out, v.String())
+			if v, err := version.ParseKubernetes(patch); err == nil && v.HasPatch() && !slices.Contains(all, v.String()) {
+				all = append(all, v.String())
+				if lts {
+					ltsOnly = append(ltsOnly, v.String())
+				}
 			}
 		}
 	}
-	version.SortKubernetes(out)
-	return out, nil
+	version.SortKubernetes(all)
+	version.SortKubernetes(ltsOnly)
+	return all, ltsOnly, nil
+}
+
+// longTermSupportOnly reports whether a minor's support plans name long-
+// term support and not the community's.
+func longTermSupportOnly(minor *armcontainerservice.KubernetesVersion) bool {
+	if minor.Capabilities == nil || len(minor.Capabilities.SupportPlan) == 0 {
+		return false
+	}
+	lts := false
+	for _, p := range minor.Capabilities.SupportPlan {
+		switch {
+		case p == nil:
+		case *p == armcontainerservice.KubernetesSupportPlanKubernetesOfficial:
+			return false
+		case *p == armcontainerservice.KubernetesSupportPlanAKSLongTermSupport:
+			lts = true
+		}
+	}
+	return lts
 }

@@ -69,11 +69,17 @@ func Choose(p fleet.AutoUpgradeProfileProperties, members []Member) (Choice, err
 	}
 	var offered []version.Kubernetes
 	seen := map[version.Kubernetes]bool{}
+	lts := p.Channel == fleet.ChannelTargetKubernetesVersion && p.LongTermSupport
 	for _, m := range sorted {
 		if m.Cluster == nil {
 			continue
 		}
 		for _, s := range m.Cluster.AvailableVersions {
+			if !lts && slices.Contains(m.Cluster.LongTermSupportOnly, s) {
+				// Offered only under long-term support, which the
+				// profile did not ask for.
+				continue
+			}
 			v, err := version.ParseKubernetes(s)
 			if err == nil && v.HasPatch() && !seen[v] {
 				seen[v] = true

@@ -137,3 +137,21 @@ func TestMergeKeepsEveryFamily(t *testing.T) {
 		t.Errorf("Merge of Kubernetes releases = %q", got)
 	}
 }
+
+func TestLongTermSupportMinorsOnlyWhenAsked(t *testing.T) {
+	m := member("a", "1.28.9", append([]string{"1.28.9", "1.28.15"}, catalog...)...)
+	m.Cluster.LongTermSupportOnly = []string{"1.28.9", "1.28.15"}
+	target := fleet.AutoUpgradeProfileProperties{Channel: fleet.ChannelTargetKubernetesVersion, TargetKubernetesVersion: "1.28"}
+	if _, err := Choose(target, []Member{m}); err == nil || !strings.Contains(err.Error(), "no member's region offers Kubernetes 1.28") {
+		t.Errorf("without longTermSupport: %v", err)
+	}
+	target.LongTermSupport = true
+	ch, err := Choose(target, []Member{m})
+	if err != nil || ch.Update.Upgrade.KubernetesVersion != "1.28.15" {
+		t.Errorf("with longTermSupport: %+v %v", ch.Update.Upgrade, err)
+	}
+	// Stable ignores them: N-1 is among the community's minors.
+	if ch, err := Choose(fleet.AutoUpgradeProfileProperties{Channel: fleet.ChannelStable}, []Member{member("b", "1.32.1", catalog...)}); err != nil || ch.Update.Upgrade.KubernetesVersion != "1.32.4" {
+		t.Errorf("stable: %+v %v", ch.Update.Upgrade, err)
+	}
+}

@@ -24,6 +24,10 @@ type Cluster struct {
 	// AvailableVersions are the exact Kubernetes versions the cluster's
 	// region offers.
 	AvailableVersions []string `json:"availableVersions,omitempty"`
+	// LongTermSupportOnly are those of AvailableVersions the region offers
+	// only under long-term support, when the provider knows; auto-upgrade
+	// takes them only for a profile that asks for long-term support.
+	LongTermSupportOnly []string `json:"longTermSupportOnly,omitempty"`
 }
 
 // NodePool is one node pool of a cluster.
