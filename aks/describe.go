@@ -97,6 +97,21 @@ func (p *Provider) Describe(ctx context.Context, clusterID string) (*cluster.Clu
 	return c, nil
 }
 
+// DescribeReleases reads a cluster with what its region offers now, past
+// the offer cache: the GA Kubernetes versions and the newest node image
+// of each pool's family. Auto-upgrade watches releases through it.
+func (p *Provider) DescribeReleases(ctx context.Context, clusterID string) (*cluster.Cluster, error) {
+	id, err := parseClusterID(clusterID)
+	if err != nil {
+		return nil, err
+	}
+	obs, err := p.observe(ctx, id, freshOffers)
+	if err != nil {
+		return nil, err
+	}
+	return obs.cluster, nil
+}
+
 // offerUse says what observe reads of the region's offers.
 type offerUse int
 
@@ -112,6 +127,9 @@ const (
 	// What an upgrade under way needs after each step: its version was
 	// checked against the region's before it began.
 	latestImages
+	// freshOffers: versions and newest images read now, past the cache,
+	// with preview minors left out: what auto-upgrade watches.
+	freshOffers
 )
 
 // observe reads the cluster and, unless told otherwise, what its region
@@ -130,14 +148,19 @@ func (p *Provider) observe(ctx context.Context, id clusterID, offers offerUse) (
 		if c.Region == "" {
 			return nil, cluster.Errorf(cluster.Transient, "MissingLocation", "cluster %s has no location in its ARM resource; try again", id.name)
 		}
-		if offers == cachedOffers {
+		switch offers {
+		case cachedOffers:
 			if c.AvailableVersions, err = p.regionVersions(ctx, cs, c.Region); err != nil {
+				return nil, err
+			}
+		case freshOffers:
+			if c.AvailableVersions, c.LongTermSupportOnly, err = p.gaVersions(ctx, cs, c.Region); err != nil {
 				return nil, err
 			}
 		}
 		for i := range c.NodePools {
 			pool := &c.NodePools[i]
-			if pool.LatestNodeImageVersion, err = p.latestImage(ctx, cs, id, c.Region, pool.Name, pool.NodeImageVersion); err != nil {
+			if pool.LatestNodeImageVersion, err = p.latestImage(ctx, cs, id, c.Region, pool.Name, pool.NodeImageVersion, offers == freshOffers); err != nil {
 				if cluster.ReasonOf(err) == cluster.NotFound {
 					continue // the pool went away since the cluster was read
 				}

@@ -3,9 +3,12 @@ package aks
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 
 	"github.com/caravan-dev/caravan/version"
 )
@@ -139,7 +142,7 @@ func (p *Provider) regionVersions(ctx context.Context, cs *clientSet, location s
 
 // latestImage returns the newest node image the pool's region offers for
 // the pool's image family, from the pool's upgrade profile.
-func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID, location, pool, current string) (string, error) {
+func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID, location, pool, current string, fresh bool) (string, error) {
 	family := version.ImageFamily(current)
 	load := func() (string, bool, error) {
 		resp, err := cs.pools.GetUpgradeProfile(ctx, id.resourceGroup, id.name, pool, nil)
@@ -159,5 +162,59 @@ func (p *Provider) latestImage(ctx context.Context, cs *clientSet, id clusterID,
 		latest, _, err := load()
 		return latest, err
 	}
-	return p.images.getOrLoad(ctx, regionKey(location)+"|"+family, load)
+	key := regionKey(location) + "|" + family
+	if fresh {
+		latest, ok, err := load()
+		if err == nil && ok {
+			p.images.put(key, latest)
+		}
+		return latest, err
+	}
+	return p.images.getOrLoad(ctx, key, load)
+}
+
+// gaVersions returns the exact Kubernetes versions the location offers
+// now, oldest first, without preview minors, and those of them offered
+// only under long-term support; it reads past the cache.
+func (p *Provider) gaVersions(ctx context.Context, cs *clientSet, location string) (all, ltsOnly []string, err error) {
+	resp, err := cs.clusters.ListKubernetesVersions(ctx, location, nil)
+	if err != nil {
+		return nil, nil, asError(err, fmt.Sprintf("error listing the Kubernetes versions of region %s", location))
+	}
+	for _, minor := range resp.Values {
+		if minor == nil || (minor.IsPreview != nil && *minor.IsPreview) {
+			continue
+		}
+		lts := longTermSupportOnly(minor)
+		for patch := range minor.PatchVersions {
+			if v, err := version.ParseKubernetes(patch); err == nil && v.HasPatch() && !slices.Contains(all, v.String()) {
+				all = append(all, v.String())
+				if lts {
+					ltsOnly = append(ltsOnly, v.String())
+				}
+			}
+		}
+	}
+	version.SortKubernetes(all)
+	version.SortKubernetes(ltsOnly)
+	return all, ltsOnly, nil
+}
+
+// longTermSupportOnly reports whether a minor's support plans name long-
+// term support and not the community's.
+func longTermSupportOnly(minor *armcontainerservice.KubernetesVersion) bool {
+	if minor.Capabilities == nil || len(minor.Capabilities.SupportPlan) == 0 {
+		return false
+	}
+	lts := false
+	for _, p := range minor.Capabilities.SupportPlan {
+		switch {
+		case p == nil:
+		case *p == armcontainerservice.KubernetesSupportPlanKubernetesOfficial:
+			return false
+		case *p == armcontainerservice.KubernetesSupportPlanAKSLongTermSupport:
+			lts = true
+		}
+	}
+	return lts
 }

@@ -59,6 +59,8 @@ var readOnly = [][]string{
 	{"properties", "provisioningState"},
 	{"properties", "status"},
 	{"properties", "cluster"},
+	{"properties", "autoUpgradeProfileStatus"},
+	{"properties", "autoUpgradeProfileId"},
 }
 
 // dropReadOnly removes the read-only properties from a parsed body.

@@ -41,7 +41,7 @@ func (a *API) listChildren(w http.ResponseWriter, r *http.Request, rt route) err
 	if err != nil {
 		return err
 	}
-	kind := map[string]store.Kind{collMembers: store.Members, collStrategies: store.Strategies, collRuns: store.Runs}[rt.coll]
+	kind := map[string]store.Kind{collMembers: store.Members, collStrategies: store.Strategies, collRuns: store.Runs, collProfiles: store.AutoUpgradeProfiles}[rt.coll]
 	var decorate func(store.Record) (json.RawMessage, error)
 	if kind == store.Members {
 		decorate = func(rec store.Record) (json.RawMessage, error) {

@@ -25,6 +25,9 @@ const (
 	kindRunPlan
 	kindRunEvents
 	kindProviderOperations
+	kindProfiles
+	kindProfile
+	kindProfileGenerate
 )
 
 // paths spells each kind of path, for messages and the documentation.
@@ -43,6 +46,9 @@ var paths = map[kind]string{
 	kindRunPlan:              ".../fleets/{fleet}/updateRuns/{name}/plan",
 	kindRunEvents:            ".../fleets/{fleet}/updateRuns/{name}/events",
 	kindProviderOperations:   "/providers/Microsoft.ContainerService/operations",
+	kindProfiles:             ".../fleets/{fleet}/autoUpgradeProfiles",
+	kindProfile:              ".../fleets/{fleet}/autoUpgradeProfiles/{name}",
+	kindProfileGenerate:      ".../fleets/{fleet}/autoUpgradeProfiles/{name}/generateUpdateRun",
 }
 
 // operation is what one method does on one kind of path, and the role a
@@ -82,6 +88,11 @@ var operations = []operation{
 	{kindRunPlan, http.MethodGet, auth.Reader, "read what an update run will do, member by member", (*API).getPlan},
 	{kindRunEvents, http.MethodGet, auth.Reader, "list the events of an update run", (*API).listEvents},
 	{kindProviderOperations, http.MethodGet, auth.Reader, "list the operations of the Fleet API", (*API).listOperations},
+	{kindProfiles, http.MethodGet, auth.Reader, "list a fleet's auto-upgrade profiles", (*API).listChildren},
+	{kindProfile, http.MethodGet, auth.Reader, "read an auto-upgrade profile", (*API).getProfile},
+	{kindProfile, http.MethodPut, auth.Admin, "create or replace an auto-upgrade profile", (*API).putProfile},
+	{kindProfile, http.MethodDelete, auth.Admin, "delete an auto-upgrade profile; its runs stay", (*API).deleteProfile},
+	{kindProfileGenerate, http.MethodPost, auth.Operator, "create (not start) an update run from an auto-upgrade profile's channel", (*API).generateUpdateRun},
 }
 
 // lookup returns the operation of a method on a kind of path, or nil.

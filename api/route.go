@@ -12,6 +12,7 @@ const (
 	collMembers    = "members"
 	collStrategies = "updateStrategies"
 	collRuns       = "updateRuns"
+	collProfiles   = "autoUpgradeProfiles"
 )
 
 // route is a parsed request path.
@@ -34,6 +35,7 @@ type route struct {
 //	/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets[/{f}[/listCredentials]]
 //	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip|plan|events}]]
 //	/providers/Microsoft.ContainerService/operations
+//	.../fleets/{f}/autoUpgradeProfiles[/{name}[/generateUpdateRun]]
 //
 // The path must be canonical (see CheckPath): it is split on every slash
 // as it is, so an empty segment never matches.
@@ -87,6 +89,8 @@ func parseRoute(path string) (route, bool) {
 		r.coll = collStrategies
 	case strings.EqualFold(rest[0], collRuns):
 		r.coll = collRuns
+	case strings.EqualFold(rest[0], collProfiles):
+		r.coll = collProfiles
 	default:
 		return r, false
 	}
@@ -106,6 +110,9 @@ func parseRoute(path string) (route, bool) {
 				return r, true
 			}
 		}
+	case len(rest) == 1 && r.coll == collProfiles && strings.EqualFold(rest[0], actionGenerate):
+		r.action = actionGenerate
+		return r, true
 	}
 	return r, false
 }
@@ -124,15 +131,17 @@ func (r route) kind() kind {
 	case r.coll == "":
 		return kindFleet
 	case r.name == "":
-		return map[string]kind{collMembers: kindMembers, collStrategies: kindStrategies, collRuns: kindRuns}[r.coll]
+		return map[string]kind{collMembers: kindMembers, collStrategies: kindStrategies, collRuns: kindRuns, collProfiles: kindProfiles}[r.coll]
 	case r.action == "plan":
 		return kindRunPlan
 	case r.action == "events":
 		return kindRunEvents
+	case r.action == actionGenerate:
+		return kindProfileGenerate
 	case r.action != "":
 		return kindRunAction
 	}
-	return map[string]kind{collMembers: kindMember, collStrategies: kindStrategy, collRuns: kindRun}[r.coll]
+	return map[string]kind{collMembers: kindMember, collStrategies: kindStrategy, collRuns: kindRun, collProfiles: kindProfile}[r.coll]
 }
 
 // Route is a request matched against the Fleet API's route table: the

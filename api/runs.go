@@ -70,40 +70,8 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 	} else if p.UpdateStrategyID != "" && p.Strategy != nil {
 		return fleet.Invalid("properties.updateStrategyId", "set either updateStrategyId or strategy, not both")
 	}
-	strategy := p.Strategy
-	if p.UpdateStrategyID != "" && strategy == nil {
-		if strategy, err = a.strategyFor(ctx, rt, p.UpdateStrategyID); err != nil {
-			return err
-		}
-	}
-	if strategy != nil {
-		if err := fleet.ValidateStrategy("properties.strategy", strategy); err != nil {
-			return err
-		}
-	}
-	if err := fleet.ValidateUpdate("properties.managedClusterUpdate", p.ManagedClusterUpdate); err != nil {
+	if run.Properties, err = a.runProperties(ctx, rt, p, nil); err != nil {
 		return err
-	}
-	members, err := a.members(ctx, rt.fleetID())
-	if err != nil {
-		return err
-	}
-	status, err := fleet.NewRunStatus(strategy, members)
-	if err != nil {
-		return err
-	}
-	if err := oneMemberPerCluster(status); err != nil {
-		return err
-	}
-	if err := a.checkOffered(ctx, p.ManagedClusterUpdate, status); err != nil {
-		return err
-	}
-	run.Properties = fleet.UpdateRunProperties{
-		ProvisioningState:    fleet.ProvisioningSucceeded,
-		UpdateStrategyID:     p.UpdateStrategyID,
-		Strategy:             strategy,
-		ManagedClusterUpdate: p.ManagedClusterUpdate,
-		Status:               status,
 	}
 	run.SystemData = a.stamp(r, prev)
 	cond := precondition(r)
@@ -121,6 +89,55 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 		a.wroteRun(run.ID, rec.ETag)
 	}
 	return respond(w, created(!exists), rec)
+}
+
+// runProperties is the one path by which a run comes to be, from a PUT or
+// from an auto-upgrade profile: it copies the stages of the strategy the
+// run names, checks everything, freezes the fleet's members into the
+// run's status tree and checks that its version is offered. skip, when
+// set, says why a member is to be left alone; such members start
+// Skipped with that message.
+func (a *API) runProperties(ctx context.Context, rt route, p fleet.UpdateRunProperties, skip map[string]string) (fleet.UpdateRunProperties, error) {
+	strategy := p.Strategy
+	var err error
+	if p.UpdateStrategyID != "" && strategy == nil {
+		if strategy, err = a.strategyFor(ctx, rt, p.UpdateStrategyID); err != nil {
+			return p, err
+		}
+	}
+	if strategy != nil {
+		if err := fleet.ValidateStrategy("properties.strategy", strategy); err != nil {
+			return p, err
+		}
+	}
+	if err := fleet.ValidateUpdate("properties.managedClusterUpdate", p.ManagedClusterUpdate); err != nil {
+		return p, err
+	}
+	members, err := a.members(ctx, rt.fleetID())
+	if err != nil {
+		return p, err
+	}
+	status, err := fleet.NewRunStatus(strategy, members)
+	if err != nil {
+		return p, err
+	}
+	if err := oneMemberPerCluster(status); err != nil {
+		return p, err
+	}
+	if len(skip) > 0 {
+		skipMembers(status, skip)
+	}
+	if err := a.checkOffered(ctx, p.ManagedClusterUpdate, status); err != nil {
+		return p, err
+	}
+	return fleet.UpdateRunProperties{
+		ProvisioningState:    fleet.ProvisioningSucceeded,
+		UpdateStrategyID:     p.UpdateStrategyID,
+		AutoUpgradeProfileID: p.AutoUpgradeProfileID,
+		Strategy:             strategy,
+		ManagedClusterUpdate: p.ManagedClusterUpdate,
+		Status:               status,
+	}, nil
 }
 
 // strategyFor copies the stages of the strategy a run names, which must be
@@ -297,4 +314,19 @@ func sameJSON(a, b any) bool {
 	x, err1 := json.Marshal(a)
 	y, err2 := json.Marshal(b)
 	return err1 == nil && err2 == nil && bytes.Equal(x, y)
+}
+
+// skipMembers marks members Skipped before a run starts, with why.
+func skipMembers(st *fleet.RunStatus, why map[string]string) {
+	for i := range st.Stages {
+		for j := range st.Stages[i].Groups {
+			g := &st.Stages[i].Groups[j]
+			for k := range g.Members {
+				if reason, ok := why[g.Members[k].Name]; ok {
+					g.Members[k].Status.State = fleet.Skipped
+					g.Members[k].Message = reason
+				}
+			}
+		}
+	}
 }

@@ -24,7 +24,7 @@ func (a *app) demoCmd() *cobra.Command {
 	var members int
 	var speed float64
 	var addr string
-	var keep bool
+	var keep, autoUpgrade bool
 	c := &cobra.Command{
 		Use:   "demo",
 		Short: "Watch a simulated fleet upgrade, with nothing to set up",
@@ -35,10 +35,15 @@ Kubernetes 1.32 with Consistent node images, show it live, and sum up what
 was upgraded, which node images were chosen and why, and how long each
 stage took.
 
+With --auto-upgrade the fleet gets no hand-made run: it gets an enabled
+NodeImage auto-upgrade profile instead, the simulated cloud publishes a node
+image release mid-demo, and the profile creates and starts a run for it.
+
 With --keep the server keeps running afterwards, to explore with the CLI,
 until Ctrl-C.`,
 		Example: `  caravan demo
   caravan demo --members 24 --speed 2
+  caravan demo --auto-upgrade
   caravan demo --keep --addr 127.0.0.1:8080`,
 		Args: noArgs(""),
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -48,13 +53,14 @@ until Ctrl-C.`,
 			if speed <= 0 || speed > 1000 {
 				return usagef("--speed %g: use a number above 0, such as 2 for twice as fast", speed)
 			}
-			d := &demo{app: a, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr(), members: members, speed: speed, addr: addr, keep: keep}
+			d := &demo{app: a, out: cmd.OutOrStdout(), errOut: cmd.ErrOrStderr(), members: members, speed: speed, addr: addr, keep: keep, autoUpgrade: autoUpgrade}
 			return d.run(cmd.Context())
 		},
 	}
 	c.Flags().IntVar(&members, "members", 12, "number of simulated clusters in the fleet")
 	c.Flags().Float64Var(&speed, "speed", 1, "run the demo this many times faster")
 	c.Flags().StringVar(&addr, "addr", "127.0.0.1:0", "address of the embedded server (port 0 picks a free one)")
+	c.Flags().BoolVar(&autoUpgrade, "auto-upgrade", false, "show an auto-upgrade profile starting a run when the cloud publishes a node image release")
 	c.Flags().BoolVar(&keep, "keep", false, "keep the server running afterwards to explore it with the CLI, until Ctrl-C")
 	return c
 }
@@ -67,6 +73,7 @@ type demo struct {
 	speed       float64
 	addr        string
 	keep        bool
+	autoUpgrade bool
 
 	srv    *server.Server
 	client *client.Client
@@ -104,8 +111,10 @@ func (d *demo) run(ctx context.Context) (err error) {
 		Token:           token,
 		Simulate:        true,
 		RecheckInterval: 2 * time.Second,
-		ShutdownTimeout: 5 * time.Second,
-		Logger:          slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})),
+		// The auto-upgrade demo's release is noticed within a second.
+		AutoUpgradeInterval: time.Second,
+		ShutdownTimeout:     5 * time.Second,
+		Logger:              slog.New(slog.NewTextHandler(logFile, &slog.HandlerOptions{Level: slog.LevelInfo})),
 	})
 	if err != nil {
 		return fmt.Errorf("error starting the embedded server: %w", err)
@@ -118,6 +127,9 @@ func (d *demo) run(ctx context.Context) (err error) {
 
 	if err := d.seed(); err != nil {
 		return err
+	}
+	if d.autoUpgrade {
+		return d.runAutoUpgrade(ctx, begin, token, logPath)
 	}
 	before, strategy, err := d.createFleet(ctx)
 	if err != nil {

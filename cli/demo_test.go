@@ -142,3 +142,23 @@ func TestDemoSummaryNamesKeptImages(t *testing.T) {
 		t.Errorf("summary claims the eastus pool moved to the choice:\n%s", out)
 	}
 }
+
+func TestDemoAutoUpgrade(t *testing.T) {
+	r := runWith(t, nil, "demo", "--auto-upgrade", "--members", "3", "--speed", "20")
+	if r.code != 0 {
+		t.Fatalf("exit %d\n%s\n%s", r.code, r.stdout, r.stderr)
+	}
+	for _, want := range []string{
+		"Profile   nightly-images: channel NodeImage, enabled",
+		"The cloud now publishes node images AKSUbuntu-2204gen2containerd-202506.11.0",
+		"Profile nightly-images noticed the release",
+		"Summary: update run nightly-images-auto-",
+		"3 of 3 members upgraded",
+		"→ 202506.11.0",
+		"last trigger Succeeded",
+	} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("demo --auto-upgrade printed no %q:\n%s", want, r.stdout)
+		}
+	}
+}

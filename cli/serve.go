@@ -7,6 +7,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/caravan-dev/caravan/aks"
+	"github.com/caravan-dev/caravan/autoupgrade"
 	"github.com/caravan-dev/caravan/server"
 )
 
@@ -111,6 +112,7 @@ used).`,
 	f.BoolVar(&cfg.MetricsRequireToken, "metrics-require-token", false, "make /metrics need a bearer token (any role); Prometheus sends it with authorization credentials")
 	f.DurationVar(&cfg.EventRetention, "event-retention", 30*24*time.Hour, "how long the events of update runs are kept")
 	f.StringVar(&cfg.WebhookFile, "webhooks", "", "file (YAML or JSON) of webhook subscriptions to deliver events to (see docs/observability.md)")
+	f.DurationVar(&cfg.AutoUpgradeInterval, "auto-upgrade-interval", 0, fmt.Sprintf("how often the cloud's catalogs are read for releases that auto-upgrade profiles take (default %s with --simulate, %s otherwise)", autoupgrade.DefaultInterval, server.DefaultAutoUpgradeInterval))
 	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&format, "log-format", "text", "log format: text or json")
 	c.RegisterFlagCompletionFunc("log-level", fixedCompletion("debug", "info", "warn", "error"))

@@ -30,6 +30,10 @@ type Cluster struct {
 	// by configuration name (maintenance.AutoUpgradeSchedule,
 	// maintenance.NodeOSUpgradeSchedule); nil when it has none.
 	MaintenanceWindows map[string]maintenance.Window `json:"maintenanceWindows,omitempty"`
+	// LongTermSupportOnly are those of AvailableVersions the region offers
+	// only under long-term support, when the provider knows; auto-upgrade
+	// takes them only for a profile that asks for long-term support.
+	LongTermSupportOnly []string `json:"longTermSupportOnly,omitempty"`
 }
 
 // Window returns the cluster's maintenance window that governs an upgrade

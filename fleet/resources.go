@@ -168,6 +168,9 @@ type UpdateRunProperties struct {
 	// UpdateStrategyID names the strategy the run's stages were copied
 	// from at creation.
 	UpdateStrategyID string `json:"updateStrategyId,omitempty"`
+	// AutoUpgradeProfileID names the auto-upgrade profile that generated
+	// the run, if one did; it is read-only.
+	AutoUpgradeProfileID string `json:"autoUpgradeProfileId,omitempty"`
 	// Strategy is the run's own copy of its stages.
 	Strategy             *RunStrategy         `json:"strategy,omitempty"`
 	ManagedClusterUpdate ManagedClusterUpdate `json:"managedClusterUpdate"`

@@ -130,7 +130,7 @@ type snapshot map[string]store.Record
 func takeSnapshot(t testing.TB, st store.Store) snapshot {
 	t.Helper()
 	out := snapshot{}
-	for _, k := range []store.Kind{store.Fleets, store.Members, store.Strategies, store.Runs} {
+	for _, k := range []store.Kind{store.Fleets, store.Members, store.Strategies, store.Runs, store.AutoUpgradeProfiles} {
 		page, err := st.List(context.Background(), store.ListOptions{Kind: k, ParentPrefix: "/"})
 		if err != nil {
 			t.Fatal(err)
@@ -172,7 +172,7 @@ func restore(t testing.TB, st store.Store, before snapshot) {
 		}
 	}
 	// Parents first: fleets, then what lives in them.
-	for _, k := range []store.Kind{store.Fleets, store.Members, store.Strategies, store.Runs} {
+	for _, k := range []store.Kind{store.Fleets, store.Members, store.Strategies, store.Runs, store.AutoUpgradeProfiles} {
 		for key, b := range before {
 			if b.Kind != k {
 				continue
@@ -217,6 +217,7 @@ func accessFixture(t testing.TB, s *server.Server) {
 		{base + "f1/members/updateruns", `{"properties":{"clusterResourceId":"` + clusterID("c2") + `","group":"g1"}}`},
 		{base + "f1/updateStrategies/s1", strategyBody},
 		{base + "f1/updateRuns/r1", runBody},
+		{base + "f1/autoUpgradeProfiles/p1", profileBody},
 	} {
 		if a := send(t, addr, "PUT", step.path+apiVersionQuery, adminToken, step.body); a.status != 201 {
 			t.Fatalf("fixture PUT %s: %d %s", step.path, a.status, a.body)
@@ -227,6 +228,7 @@ func accessFixture(t testing.TB, s *server.Server) {
 const (
 	strategyBody = `{"properties":{"strategy":{"stages":[{"name":"st1","groups":[{"name":"g1"}]}]}}}`
 	runBody      = `{"properties":{"managedClusterUpdate":{"upgrade":{"type":"ControlPlaneOnly","kubernetesVersion":"1.31"}}}}`
+	profileBody  = `{"properties":{"channel":"NodeImage"}}`
 )
 
 // accessRoute is one path of the Fleet API, what each method needs and
@@ -288,6 +290,13 @@ func accessRoutes() []accessRoute {
 		{"run skip", f1 + "/updateRuns/r1/skip", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"POST": O}, map[string]int{"POST": 200},
 			map[string]string{"POST": `{"targets":[{"type":"Member","name":"m1"}]}`}},
 		{"provider operations", "/providers/Microsoft.ContainerService/operations", "", map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
+		{"profiles", f1 + "/autoUpgradeProfiles", "", map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
+		{"profile", f1 + "/autoUpgradeProfiles/p1", id(f1 + "/autoUpgradeProfiles/p1"),
+			map[string]auth.Role{"GET": R, "PUT": A, "DELETE": A},
+			map[string]int{"GET": 200, "PUT": 200, "DELETE": 200},
+			map[string]string{"PUT": profileBody}},
+		// generateUpdateRun writes a new run of the profile's fleet.
+		{"profile generate", f1 + "/autoUpgradeProfiles/p1/generateUpdateRun", id(f1 + "/updateRuns"), map[string]auth.Role{"POST": O}, map[string]int{"POST": 200}, nil},
 	}
 }
 
@@ -319,7 +328,8 @@ func upperFixed(p string) string {
 	for i, s := range segs {
 		switch strings.ToLower(s) {
 		case "subscriptions", "resourcegroups", "providers", "microsoft.containerservice", "fleets",
-			"members", "updatestrategies", "updateruns", "start", "stop", "skip", "plan", "events", "listcredentials":
+			"members", "updatestrategies", "updateruns", "start", "stop", "skip", "plan", "events", "listcredentials",
+			"autoupgradeprofiles", "generateupdaterun":
 			// A name that is also a keyword stays as it is.
 			if i > 0 && (strings.EqualFold(segs[i-1], "fleets") || strings.EqualFold(segs[i-1], "members")) {
 				continue

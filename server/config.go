@@ -3,6 +3,8 @@ package server
 import (
 	"log/slog"
 	"time"
+
+	"github.com/caravan-dev/caravan/autoupgrade"
 )
 
 // Config is how caravan serve runs. The zero value serves on 127.0.0.1
@@ -65,6 +67,13 @@ type Config struct {
 	// RecheckInterval is how often Pending members are checked again
 	// (default 30s).
 	RecheckInterval time.Duration
+	// AutoUpgradeInterval is how often the catalogs are read for releases
+	// that auto-upgrade profiles take. Zero means 5s against the hosted
+	// simulated cloud and DefaultAutoUpgradeInterval against any other
+	// endpoint: each check reads every member cluster of every enabled
+	// profile, which Azure's request limits would not bear every few
+	// seconds.
+	AutoUpgradeInterval time.Duration
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
 
@@ -80,6 +89,10 @@ type Config struct {
 
 	Logger *slog.Logger
 }
+
+// DefaultAutoUpgradeInterval is how often a server that drives a cloud
+// other than its hosted simulated one reads the catalogs for auto-upgrade.
+const DefaultAutoUpgradeInterval = 5 * time.Minute
 
 // DefaultAddr and DefaultDataDir are the defaults of Addr and DataDir.
 const (
@@ -105,6 +118,12 @@ func (c *Config) defaults() {
 	}
 	if c.MaxCallerRequests == 0 {
 		c.MaxCallerRequests = DefaultMaxCallerRequests
+	}
+	if c.AutoUpgradeInterval <= 0 {
+		c.AutoUpgradeInterval = DefaultAutoUpgradeInterval
+		if c.Simulate && c.ARMEndpoint == "" {
+			c.AutoUpgradeInterval = autoupgrade.DefaultInterval
+		}
 	}
 	if c.ShutdownTimeout <= 0 {
 		c.ShutdownTimeout = 10 * time.Second

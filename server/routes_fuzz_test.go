@@ -26,7 +26,7 @@ var fuzzBodies = []string{
 
 // fleetRoute is the test's own reading of the Fleet API's canonical
 // paths, written apart from the router so that one checks the other.
-var fleetRoute = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)(?:/resourcegroups/([^/]+))?/providers/microsoft\.containerservice/fleets(?:/([^/]+)(?:/(listcredentials)|/(members|updatestrategies|updateruns)(?:/([^/]+)(?:/(start|stop|skip|plan|events))?)?)?)?$`)
+var fleetRoute = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)(?:/resourcegroups/([^/]+))?/providers/microsoft\.containerservice/fleets(?:/([^/]+)(?:/(listcredentials)|/(members|updatestrategies|updateruns|autoupgradeprofiles)(?:/([^/]+)(?:/(start|stop|skip|plan|events|generateupdaterun))?)?)?)?$`)
 
 // expectation is what the oracle makes of a request.
 type expectation struct {
@@ -81,10 +81,15 @@ func expect(u *url.URL, method string) expectation {
 		roles = map[string]auth.Role{"GET": R}
 	case strings.EqualFold(action, "plan") || strings.EqualFold(action, "events"):
 		roles, e.named = map[string]auth.Role{"GET": R}, fleetID+"/"+coll+"/"+strings.ToLower(name)
+	case strings.EqualFold(action, "generateupdaterun"):
+		// It writes a new run of the fleet.
+		roles, e.named = map[string]auth.Role{"POST": O}, fleetID+"/updateruns"
 	case action != "":
 		roles, e.named = map[string]auth.Role{"POST": O}, fleetID+"/"+coll+"/"+strings.ToLower(name)
 	case coll == "members":
 		roles, e.named = map[string]auth.Role{"GET": R, "PUT": A, "PATCH": A, "DELETE": A}, fleetID+"/members/"+strings.ToLower(name)
+	case coll == "autoupgradeprofiles":
+		roles, e.named = map[string]auth.Role{"GET": R, "PUT": A, "DELETE": A}, fleetID+"/autoupgradeprofiles/"+strings.ToLower(name)
 	case coll == "updatestrategies":
 		roles, e.named = map[string]auth.Role{"GET": R, "PUT": A, "DELETE": A}, fleetID+"/updatestrategies/"+strings.ToLower(name)
 	default:

@@ -20,6 +20,7 @@ import (
 	"github.com/caravan-dev/caravan/aks"
 	"github.com/caravan-dev/caravan/api"
 	"github.com/caravan-dev/caravan/auth"
+	"github.com/caravan-dev/caravan/autoupgrade"
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/engine"
 	"github.com/caravan-dev/caravan/events"
@@ -57,6 +58,7 @@ type Server struct {
 
 	log      *slog.Logger
 	api      *api.API
+	triggers *autoupgrade.Triggers
 	http     *http.Server
 	provider *aks.Provider
 	done     chan error
@@ -231,6 +233,14 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		s.http.Close()
 		return nil, err
 	}
+	s.triggers = autoupgrade.New(autoupgrade.Config{
+		Store:    s.Store,
+		Runs:     fleetAPI,
+		RunName:  api.ReleaseRunName,
+		Interval: cfg.AutoUpgradeInterval,
+		Logger:   s.log,
+	})
+	s.triggers.Start()
 	s.log.Info("caravan is serving", "url", s.URL, "dashboard", s.URL+"/", "simulate", cfg.Simulate, "store", storeName(cfg))
 	return s, nil
 }
@@ -363,6 +373,7 @@ func (s *Server) Shutdown() error {
 		// provider (which may be calling this very server's simulated
 		// cloud); closing the provider drops its idle connections, which
 		// the HTTP server would otherwise wait for.
+		s.triggers.Close()
 		s.Engine.Close()
 		s.provider.Close()
 		err = s.http.Shutdown(ctx)
