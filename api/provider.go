@@ -24,6 +24,9 @@ var armAction = map[kind]struct{ resource, action string }{
 	kindRun:                  {fleet.TypeUpdateRun, ""},
 	kindRunAction:            {fleet.TypeUpdateRun, "{start|stop|skip}"},
 	kindProviderOperations:   {"Microsoft.ContainerService/operations", ""},
+	kindProfiles:             {fleet.TypeAutoUpgradeProfile, ""},
+	kindProfile:              {fleet.TypeAutoUpgradeProfile, ""},
+	kindProfileGenerate:      {fleet.TypeAutoUpgradeProfile, "generateUpdateRun"},
 }
 
 // providerOperation is one entry of ARM's operations list.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -60,6 +61,22 @@ func (f *fakeRuns) StartGeneratedRun(ctx context.Context, runID string) (*fleet.
 	return run, f.st.Put(ctx, rec, store.Precondition{})
 }
 
+// newStore is a store holding the test's fleet, which every profile and
+// run lives in.
+func newStore(t *testing.T) store.Store {
+	t.Helper()
+	st := memory.New()
+	f := fleet.Fleet{ID: testFleet, Name: testFleet[strings.LastIndex(testFleet, "/")+1:], Location: "eastus"}
+	rec, err := store.NewRecord(store.Fleets, f.ID, testFleet[:strings.Index(testFleet, "/providers/")], "f0", "", &f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(context.Background(), rec, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
 func putProfile(t *testing.T, st store.Store, name string, disabled bool) string {
 	t.Helper()
 	p := fleet.AutoUpgradeProfile{ID: testFleet + "/autoUpgradeProfiles/" + name, Name: name,
@@ -92,7 +109,7 @@ func newTriggers(st store.Store, runs *fakeRuns, clk clock.Clock) *Triggers {
 
 func TestTriggerOncePerRelease(t *testing.T) {
 	ctx := context.Background()
-	st := memory.New()
+	st := newStore(t)
 	clk := clock.NewFake(time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC))
 	runs := &fakeRuns{st: st, release: "img-1"}
 	on := putProfile(t, st, "on", false)
@@ -141,7 +158,7 @@ func TestTriggerOncePerRelease(t *testing.T) {
 // found, started and recorded, and no second run is made.
 func TestTriggerResumesAfterACrash(t *testing.T) {
 	ctx := context.Background()
-	st := memory.New()
+	st := newStore(t)
 	runs := &fakeRuns{st: st, release: "img-1"}
 	on := putProfile(t, st, "on", false)
 	tr := newTriggers(st, runs, clock.NewFake(time.Now()))
@@ -173,7 +190,7 @@ func TestTriggerResumesAfterACrash(t *testing.T) {
 // The service checks on the clock's interval, and not before.
 func TestTriggerRunsOnTheClock(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		st := memory.New()
+		st := newStore(t)
 		clk := clock.NewFake(time.Now())
 		runs := &fakeRuns{st: st, release: "img-1"}
 		on := putProfile(t, st, "on", false)

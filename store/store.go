@@ -124,7 +124,7 @@ func (parentNotFound) Is(target error) bool { return target == ErrPreconditionFa
 // no record outlives its parent.
 func ParentKind(k Kind) Kind {
 	switch k {
-	case Members, Strategies, Runs:
+	case Members, Strategies, Runs, AutoUpgradeProfiles:
 		return Fleets
 	}
 	return ""
