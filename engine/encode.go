@@ -132,6 +132,18 @@ func (rs *runState) encodeStage(b *bytes.Buffer, si int) error {
 		}
 		b.WriteByte(']')
 	}
+	if len(st.BeforeGates) > 0 {
+		b.WriteString(`,"beforeGates":`)
+		if err := writeJSON(b, st.BeforeGates); err != nil {
+			return err
+		}
+	}
+	if len(st.AfterGates) > 0 {
+		b.WriteString(`,"afterGates":`)
+		if err := writeJSON(b, st.AfterGates); err != nil {
+			return err
+		}
+	}
 	if st.AfterStageWaitStatus != nil {
 		b.WriteString(`,"afterStageWaitStatus":`)
 		if err := writeJSON(b, st.AfterStageWaitStatus); err != nil {

@@ -143,6 +143,17 @@ func (e *Engine) SkipRun(ctx context.Context, id string, targets []fleet.SkipTar
 	return e.command(ctx, id, ifMatch, func(rs *runState) error { return rs.skip(targets) })
 }
 
+// GateCompleted tells the run's runner, if it has one, that one of its
+// gates was completed through its resource; a run without a runner (not
+// running) finds out when it starts.
+func (e *Engine) GateCompleted(runID, gateID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r := e.runners[store.CanonicalID(runID)]; r != nil {
+		r.mb.post(gateApproved{id: store.CanonicalID(gateID)})
+	}
+}
+
 // Active reports whether the engine is driving the run.
 func (e *Engine) Active(id string) bool {
 	e.mu.Lock()

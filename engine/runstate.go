@@ -34,8 +34,12 @@ type runState struct {
 	// success: their cluster is read and checked against the target
 	// before they end. verifyAt is when one whose read failed is read
 	// again.
-	verifying     map[mkey]bool
-	verifyAt      map[mkey]time.Time
+	verifying map[mkey]bool
+	verifyAt  map[mkey]time.Time
+	// gateSynced holds, by gate id, the state last sent to the gate's
+	// resource; gateRetryAt when a sync that failed is tried again.
+	gateSynced    map[string]fleet.State
+	gateRetryAt   map[string]time.Time
 	selecting     bool
 	selectRetryAt time.Time
 	dirty         bool
@@ -59,18 +63,20 @@ func newRunState(run *fleet.UpdateRun, etag string, newID func() string, recheck
 		return nil, fmt.Errorf("update run %s has no status tree", run.ID)
 	}
 	rs := &runState{
-		run:        run,
-		id:         canonical(run.ID),
-		etag:       etag,
-		upgrade:    p.ManagedClusterUpdate.Upgrade.Type,
-		sel:        p.ManagedClusterUpdate.SelectionType(),
-		byName:     map[string]mkey{},
-		inspecting: map[mkey]bool{},
-		recheckAt:  map[mkey]time.Time{},
-		verifying:  map[mkey]bool{},
-		verifyAt:   map[mkey]time.Time{},
-		newID:      newID,
-		recheck:    recheck,
+		run:         run,
+		id:          canonical(run.ID),
+		etag:        etag,
+		upgrade:     p.ManagedClusterUpdate.Upgrade.Type,
+		sel:         p.ManagedClusterUpdate.SelectionType(),
+		byName:      map[string]mkey{},
+		inspecting:  map[mkey]bool{},
+		recheckAt:   map[mkey]time.Time{},
+		verifying:   map[mkey]bool{},
+		verifyAt:    map[mkey]time.Time{},
+		gateSynced:  map[string]fleet.State{},
+		gateRetryAt: map[string]time.Time{},
+		newID:       newID,
+		recheck:     recheck,
 	}
 	if v := p.ManagedClusterUpdate.Upgrade.KubernetesVersion; v != "" {
 		want, err := version.ParseKubernetes(v)

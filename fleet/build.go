@@ -52,6 +52,8 @@ func NewRunStatus(strategy *RunStrategy, members []Member) (*RunStatus, error) {
 				Status:                UpdateStatus{State: NotStarted},
 				WaitDurationInSeconds: st.AfterStageWaitInSeconds,
 			},
+			BeforeGates: newGateStatuses(st.BeforeGates),
+			AfterGates:  newGateStatuses(st.AfterGates),
 		}
 		for j, g := range st.Groups {
 			ms := byGroup[g.Name]
@@ -59,7 +61,8 @@ func NewRunStatus(strategy *RunStrategy, members []Member) (*RunStatus, error) {
 				return nil, Invalid(fmt.Sprintf("properties.strategy.stages[%d].groups[%d].name", i, j),
 					"group %q has no members; set the group property of at least one member to %q, or remove the group", g.Name, g.Name)
 			}
-			gs := GroupStatus{Name: g.Name, Status: UpdateStatus{State: NotStarted}}
+			gs := GroupStatus{Name: g.Name, Status: UpdateStatus{State: NotStarted},
+				BeforeGates: newGateStatuses(g.BeforeGates), AfterGates: newGateStatuses(g.AfterGates)}
 			for _, m := range ms {
 				gs.Members = append(gs.Members, newMemberStatus(m))
 			}

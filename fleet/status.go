@@ -56,14 +56,18 @@ type StageStatus struct {
 	Name                 string        `json:"name"`
 	Status               UpdateStatus  `json:"status"`
 	Groups               []GroupStatus `json:"groups"`
+	BeforeGates          []GateStatus  `json:"beforeGates,omitempty"`
+	AfterGates           []GateStatus  `json:"afterGates,omitempty"`
 	AfterStageWaitStatus *WaitStatus   `json:"afterStageWaitStatus,omitempty"`
 }
 
 // GroupStatus is the status of one group.
 type GroupStatus struct {
-	Name    string         `json:"name"`
-	Status  UpdateStatus   `json:"status"`
-	Members []MemberStatus `json:"members"`
+	Name        string         `json:"name"`
+	Status      UpdateStatus   `json:"status"`
+	Members     []MemberStatus `json:"members"`
+	BeforeGates []GateStatus   `json:"beforeGates,omitempty"`
+	AfterGates  []GateStatus   `json:"afterGates,omitempty"`
 }
 
 // MemberStatus is the status of one member's update.

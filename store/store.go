@@ -14,6 +14,8 @@ const (
 	Members    Kind = "members"
 	Strategies Kind = "updateStrategies"
 	Runs       Kind = "updateRuns"
+	// Gates are created by runs; their State is the gate's state.
+	Gates Kind = "gates"
 	// ClusterClaims hold, one per cluster, which member a cluster belongs
 	// to, so that a cluster joins at most one fleet of a store: the
 	// record's ID is the cluster's, created only if it does not exist,
