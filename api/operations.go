@@ -23,6 +23,8 @@ const (
 	kindRun
 	kindRunAction
 	kindRunPlan
+	kindGates
+	kindGate
 )
 
 // paths spells each kind of path, for messages and the documentation.
@@ -39,6 +41,8 @@ var paths = map[kind]string{
 	kindRun:                  ".../fleets/{fleet}/updateRuns/{name}",
 	kindRunAction:            ".../fleets/{fleet}/updateRuns/{name}/{start|stop|skip}",
 	kindRunPlan:              ".../fleets/{fleet}/updateRuns/{name}/plan",
+	kindGates:                ".../fleets/{fleet}/gates",
+	kindGate:                 ".../fleets/{fleet}/gates/{name}",
 }
 
 // operation is what one method does on one kind of path, and the role a
@@ -76,6 +80,9 @@ var operations = []operation{
 	{kindRun, http.MethodDelete, auth.Operator, "delete an update run that is not in progress", (*API).deleteRun},
 	{kindRunAction, http.MethodPost, auth.Operator, "start, stop or skip parts of an update run", (*API).runAction},
 	{kindRunPlan, http.MethodGet, auth.Reader, "read what an update run will do, member by member", (*API).getPlan},
+	{kindGates, http.MethodGet, auth.Reader, "list a fleet's gates, optionally by state", (*API).listGates},
+	{kindGate, http.MethodGet, auth.Reader, "read a gate", (*API).getGate},
+	{kindGate, http.MethodPatch, auth.Operator, "complete (approve) a gate", (*API).patchGate},
 }
 
 // lookup returns the operation of a method on a kind of path, or nil.

@@ -12,6 +12,7 @@ const (
 	collMembers    = "members"
 	collStrategies = "updateStrategies"
 	collRuns       = "updateRuns"
+	collGates      = "gates"
 )
 
 // route is a parsed request path.
@@ -30,7 +31,7 @@ type route struct {
 //
 //	/subscriptions/{s}/providers/Microsoft.ContainerService/fleets
 //	/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets[/{f}[/listCredentials]]
-//	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip|plan}]]
+//	.../fleets/{f}/{members|updateStrategies|updateRuns|gates}[/{name}[/{start|stop|skip|plan}]]
 //
 // The path must be canonical (see CheckPath): it is split on every slash
 // as it is, so an empty segment never matches.
@@ -81,6 +82,8 @@ func parseRoute(path string) (route, bool) {
 		r.coll = collStrategies
 	case strings.EqualFold(rest[0], collRuns):
 		r.coll = collRuns
+	case strings.EqualFold(rest[0], collGates):
+		r.coll = collGates
 	default:
 		return r, false
 	}
@@ -116,13 +119,13 @@ func (r route) kind() kind {
 	case r.coll == "":
 		return kindFleet
 	case r.name == "":
-		return map[string]kind{collMembers: kindMembers, collStrategies: kindStrategies, collRuns: kindRuns}[r.coll]
+		return map[string]kind{collMembers: kindMembers, collStrategies: kindStrategies, collRuns: kindRuns, collGates: kindGates}[r.coll]
 	case r.action == "plan":
 		return kindRunPlan
 	case r.action != "":
 		return kindRunAction
 	}
-	return map[string]kind{collMembers: kindMember, collStrategies: kindStrategy, collRuns: kindRun}[r.coll]
+	return map[string]kind{collMembers: kindMember, collStrategies: kindStrategy, collRuns: kindRun, collGates: kindGate}[r.coll]
 }
 
 // Route is a request matched against the Fleet API's route table: the

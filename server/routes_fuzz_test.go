@@ -25,7 +25,7 @@ var fuzzBodies = []string{
 
 // fleetRoute is the test's own reading of the Fleet API's canonical
 // paths, written apart from the router so that one checks the other.
-var fleetRoute = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)(?:/resourcegroups/([^/]+))?/providers/microsoft\.containerservice/fleets(?:/([^/]+)(?:/(listcredentials)|/(members|updatestrategies|updateruns)(?:/([^/]+)(?:/(start|stop|skip|plan))?)?)?)?$`)
+var fleetRoute = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)(?:/resourcegroups/([^/]+))?/providers/microsoft\.containerservice/fleets(?:/([^/]+)(?:/(listcredentials)|/(members|updatestrategies|updateruns|gates)(?:/([^/]+)(?:/(start|stop|skip|plan))?)?)?)?$`)
 
 // expectation is what the oracle makes of a request.
 type expectation struct {
@@ -79,6 +79,8 @@ func expect(u *url.URL, method string) expectation {
 		roles, e.named = map[string]auth.Role{"POST": O}, fleetID+"/"+coll+"/"+strings.ToLower(name)
 	case coll == "members":
 		roles, e.named = map[string]auth.Role{"GET": R, "PUT": A, "PATCH": A, "DELETE": A}, fleetID+"/members/"+strings.ToLower(name)
+	case coll == "gates":
+		roles, e.named = map[string]auth.Role{"GET": R, "PATCH": O}, fleetID+"/gates/"+strings.ToLower(name)
 	case coll == "updatestrategies":
 		roles, e.named = map[string]auth.Role{"GET": R, "PUT": A, "DELETE": A}, fleetID+"/updatestrategies/"+strings.ToLower(name)
 	default:
