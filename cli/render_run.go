@@ -180,8 +180,12 @@ func treeTable(st *fleet.RunStatus, o renderOptions) *table {
 		t.row(s.Name, string(s.Status.State), progressCell(done, total, o.live), fmtClock(s.Status.StartTime, o.loc), durationCell(s.Status, o.now), errorMessage(s.Status))
 		wait := s.AfterStageWaitStatus
 		showWait := wait != nil && (wait.WaitDurationInSeconds > 0 || wait.Status.State == fleet.Skipped)
+		for gi, gate := range s.BeforeGates {
+			last := gi == len(s.BeforeGates)-1 && len(s.Groups) == 0 && len(s.AfterGates) == 0 && !showWait
+			gateRow(t, "", last, gate, fleet.Before, o)
+		}
 		for gi, g := range s.Groups {
-			last := gi == len(s.Groups)-1 && !showWait
+			last := gi == len(s.Groups)-1 && !showWait && len(s.AfterGates) == 0
 			branch, stem := "├─ ", "│  "
 			if last {
 				branch, stem = "└─ ", "   "
@@ -191,9 +195,12 @@ func treeTable(st *fleet.RunStatus, o renderOptions) *table {
 			if o.compact && g.Status.State != fleet.Running && g.Status.State != fleet.Pending && g.Status.State != fleet.Failed {
 				continue
 			}
+			for xi, gate := range g.BeforeGates {
+				gateRow(t, stem, xi == len(g.BeforeGates)-1 && len(g.Members) == 0 && len(g.AfterGates) == 0, gate, fleet.Before, o)
+			}
 			for mi, m := range g.Members {
 				mb := "├─ "
-				if mi == len(g.Members)-1 {
+				if mi == len(g.Members)-1 && len(g.AfterGates) == 0 {
 					mb = "└─ "
 				}
 				msg := m.Message
@@ -202,12 +209,40 @@ func treeTable(st *fleet.RunStatus, o renderOptions) *table {
 				}
 				t.row(stem+mb+m.Name, string(m.Status.State), "", fmtClock(m.Status.StartTime, o.loc), durationCell(m.Status, o.now), msg)
 			}
+			for xi, gate := range g.AfterGates {
+				gateRow(t, stem, xi == len(g.AfterGates)-1, gate, fleet.After, o)
+			}
+		}
+		for gi, gate := range s.AfterGates {
+			gateRow(t, "", gi == len(s.AfterGates)-1 && !showWait, gate, fleet.After, o)
 		}
 		if showWait {
 			t.row("└─ after-stage wait "+fmtSeconds(wait.WaitDurationInSeconds), string(wait.Status.State), "", fmtClock(wait.Status.StartTime, o.loc), durationCell(wait.Status, o.now), waitMessage(wait, o.now))
 		}
 	}
 	return t
+}
+
+// gateRow draws a gate of a stage or group: its name, its state, and
+// what completes it.
+func gateRow(t *table, stem string, last bool, g fleet.GateStatus, timing fleet.Timing, o renderOptions) {
+	branch := "├─ "
+	if last {
+		branch = "└─ "
+	}
+	name := "gate"
+	if g.DisplayName != "" {
+		name += " " + g.DisplayName
+	}
+	name += " (" + strings.ToLower(string(timing)) + ")"
+	msg := ""
+	switch {
+	case g.Status.State == fleet.Pending && g.ScheduledTime != nil:
+		msg = "opens " + g.ScheduledTime.In(o.loc).Format("Mon 2006-01-02 15:04 MST") + " (in " + fmtDuration(g.ScheduledTime.Sub(o.now)) + ")"
+	case g.Status.State == fleet.Pending:
+		msg = "waiting for approval: caravan gate approve -n " + segmentAfter(g.GateID, "gates")
+	}
+	t.row(stem+branch+name, string(g.Status.State), "", fmtClock(g.Status.StartTime, o.loc), durationCell(g.Status, o.now), msg)
 }
 
 func progressCell(done, total int, live bool) string {

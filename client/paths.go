@@ -13,6 +13,7 @@ const (
 	collMembers    = "members"
 	collStrategies = "updateStrategies"
 	collRuns       = "updateRuns"
+	collGates      = "gates"
 )
 
 func fleetPath(r fleet.FleetRef) string {
@@ -41,7 +42,7 @@ func (e *NameError) Error() string {
 }
 
 // collNouns names the resources of each collection.
-var collNouns = map[string]string{collMembers: "member", collStrategies: "update strategy", collRuns: "update run"}
+var collNouns = map[string]string{collMembers: "member", collStrategies: "update strategy", collRuns: "update run", collGates: "gate"}
 
 // CheckName checks a fleet's name (what "fleet") or a fleet child's
 // (member, update strategy, update run) as Azure sets them: lower-case
