@@ -198,7 +198,11 @@ func runDetail(st *fleet.RunStatus) string {
 		return st.Status.Error.Message
 	}
 	if d, ok := span(st.Status.StartTime, st.Status.CompletedTime, time.Time{}); ok && st.Status.CompletedTime != nil {
-		return "took " + fmtDuration(d)
+		out := "took " + fmtDuration(d)
+		if st.FailureCount > 0 {
+			out += "; " + plural(st.FailureCount, "member", "members") + " failed within the failure budget"
+		}
+		return out
 	}
 	return ""
 }

@@ -111,7 +111,14 @@ func renderRun(w io.Writer, run *fleet.UpdateRun, o renderOptions) error {
 		status = st.Status
 		state = status.State
 	}
-	fmt.Fprintf(&buf, "Update run %s in fleet %s: %s\n", run.Name, segmentAfter(run.ID, "fleets"), state)
+	shown := string(state)
+	if st != nil && st.FailureCount > 0 {
+		shown += " with " + plural(st.FailureCount, "failed member", "failed members")
+		if state == fleet.Completed {
+			shown += " (within the failure budget)"
+		}
+	}
+	fmt.Fprintf(&buf, "Update run %s in fleet %s: %s\n", run.Name, segmentAfter(run.ID, "fleets"), shown)
 	head := &table{}
 	head.row("  Upgrade:", describeUpdate(run.Properties.ManagedClusterUpdate))
 	head.row("  Strategy:", strategyName(run.Properties))

@@ -32,6 +32,7 @@ func (rs *runState) start() error {
 		switch m.Status.State {
 		case fleet.Failed:
 			m.Status = fleet.UpdateStatus{State: fleet.NotStarted}
+			m.WithinFailureBudget = false
 			if m.Message != "" {
 				m.Message = "will try again; previous attempt: " + m.Message
 			}

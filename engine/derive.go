@@ -127,16 +127,21 @@ func terminal(s fleet.State) bool { return s.Finished() || s == fleet.Failed }
 func (rs *runState) deriveGroup(si, gi int, inspecting []int) {
 	g := rs.group(si, gi)
 	was := g.Status
+	wasFailures := g.FailureCount
 	defer func() {
-		if !sameStatus(was, g.Status) {
+		if !sameStatus(was, g.Status) || wasFailures != g.FailureCount {
 			rs.touchGroup(si, gi)
 		}
 	}()
 	states := make([]fleet.State, len(g.Members))
 	var last *time.Time
+	failures := 0
 	for mi := range g.Members {
 		m := &g.Members[mi]
-		states[mi] = m.Status.State
+		states[mi] = deriveState(m)
+		if m.Status.State == fleet.Failed {
+			failures++
+		}
 		if ct := m.Status.CompletedTime; ct != nil && (last == nil || ct.After(*last)) {
 			last = ct
 		}
@@ -153,6 +158,10 @@ func (rs *runState) deriveGroup(si, gi int, inspecting []int) {
 				last = ct
 			}
 		}
+	}
+	if g.FailureCount != failures {
+		g.FailureCount = failures
+		rs.dirty = true
 	}
 	rs.setDerived(&g.Status, nodeState(states, gates, rs.phase() == fleet.Running), last)
 }
@@ -196,6 +205,13 @@ func (rs *runState) deriveStage(si int) {
 		}
 	}
 	states := make([]fleet.State, len(st.Groups))
+	failures := 0
+	defer func() {
+		if st.FailureCount != failures {
+			st.FailureCount = failures
+			rs.dirty = true
+		}
+	}()
 	var last *time.Time
 	later := func(t *time.Time) {
 		if t != nil && (last == nil || t.After(*last)) {
@@ -209,6 +225,7 @@ func (rs *runState) deriveStage(si int) {
 		}
 		rs.deriveGroup(si, gi, insp)
 		states[gi] = st.Groups[gi].Status.State
+		failures += st.Groups[gi].FailureCount
 		later(st.Groups[gi].Status.CompletedTime)
 	}
 	w := st.AfterStageWaitStatus
@@ -233,6 +250,14 @@ func (rs *runState) deriveStage(si int) {
 // deriveRun sets the run's visible state: Pending while it runs and its
 // current stage waits, otherwise its phase.
 func (rs *runState) deriveRun() {
+	failures := 0
+	for _, s := range rs.status().Stages {
+		failures += s.FailureCount
+	}
+	if rs.status().FailureCount != failures {
+		rs.status().FailureCount = failures
+		rs.dirty = true
+	}
 	st := &rs.status().Status
 	if rs.phase() != fleet.Running {
 		return

@@ -56,6 +56,9 @@ func (rs *runState) encode() ([]byte, error) {
 	if err := writeJSON(&b, &status.Status); err != nil {
 		return fail(err)
 	}
+	if status.FailureCount != 0 {
+		fmt.Fprintf(&b, `,"failureCount":%d`, status.FailureCount)
+	}
 	if status.Message != "" {
 		b.WriteString(`,"message":`)
 		if err := writeJSON(&b, status.Message); err != nil {
@@ -111,6 +114,9 @@ func (rs *runState) encodeStage(b *bytes.Buffer, si int) error {
 	b.WriteString(`,"status":`)
 	if err := writeJSON(b, &st.Status); err != nil {
 		return err
+	}
+	if st.FailureCount != 0 {
+		fmt.Fprintf(b, `,"failureCount":%d`, st.FailureCount)
 	}
 	b.WriteString(`,"groups":`)
 	if st.Groups == nil {

@@ -25,7 +25,11 @@ type runState struct {
 
 	stageCap []fleet.Concurrency
 	groupCap [][]fleet.Concurrency
-	byName   map[string]mkey
+	// stageBudget and groupBudget are the maxAllowedFailures of each
+	// stage and group.
+	stageBudget []fleet.Budget
+	groupBudget [][]fleet.Budget
+	byName      map[string]mkey
 
 	// In memory only.
 	inspecting map[mkey]bool
@@ -98,14 +102,19 @@ func newRunState(run *fleet.UpdateRun, etag string, newID func() string, recheck
 	stages := p.Status.Stages
 	rs.stageCap = make([]fleet.Concurrency, len(stages))
 	rs.groupCap = make([][]fleet.Concurrency, len(stages))
+	rs.stageBudget = make([]fleet.Budget, len(stages))
+	rs.groupBudget = make([][]fleet.Budget, len(stages))
 	for si, st := range stages {
 		rs.groupCap[si] = make([]fleet.Concurrency, len(st.Groups))
+		rs.groupBudget[si] = make([]fleet.Budget, len(st.Groups))
 		if spec := rs.stageSpec(st.Name); spec != nil {
 			rs.stageCap[si], _ = fleet.ParseConcurrency("", spec.MaxConcurrency)
+			rs.stageBudget[si], _ = fleet.ParseBudget("", spec.MaxAllowedFailures)
 			for gi, g := range st.Groups {
 				for _, gs := range spec.Groups {
 					if gs.Name == g.Name {
 						rs.groupCap[si][gi], _ = fleet.ParseConcurrency("", gs.MaxConcurrency)
+						rs.groupBudget[si][gi], _ = fleet.ParseBudget("", gs.MaxAllowedFailures)
 					}
 				}
 			}

@@ -190,8 +190,9 @@ func (rs *runState) passGroups(si int) (open []bool, wake time.Time) {
 // groupMembersFinished reports whether every member of a group is
 // Completed or Skipped.
 func (rs *runState) groupMembersFinished(si, gi int) bool {
-	for _, m := range rs.group(si, gi).Members {
-		if !m.Status.State.Finished() {
+	g := rs.group(si, gi)
+	for mi := range g.Members {
+		if !settled(&g.Members[mi]) {
 			return false
 		}
 	}

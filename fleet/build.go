@@ -61,12 +61,22 @@ func NewRunStatus(strategy *RunStrategy, members []Member) (*RunStatus, error) {
 				return nil, Invalid(fmt.Sprintf("properties.strategy.stages[%d].groups[%d].name", i, j),
 					"group %q has no members; set the group property of at least one member to %q, or remove the group", g.Name, g.Name)
 			}
+			if err := checkBudget(fmt.Sprintf("properties.strategy.stages[%d].groups[%d].maxAllowedFailures", i, j), g.MaxAllowedFailures, len(ms), "group "+g.Name); err != nil {
+				return nil, err
+			}
 			gs := GroupStatus{Name: g.Name, Status: UpdateStatus{State: NotStarted},
 				BeforeGates: newGateStatuses(g.BeforeGates), AfterGates: newGateStatuses(g.AfterGates)}
 			for _, m := range ms {
 				gs.Members = append(gs.Members, newMemberStatus(m))
 			}
 			ss.Groups = append(ss.Groups, gs)
+		}
+		n := 0
+		for _, g := range ss.Groups {
+			n += len(g.Members)
+		}
+		if err := checkBudget(fmt.Sprintf("properties.strategy.stages[%d].maxAllowedFailures", i), st.MaxAllowedFailures, n, "stage "+st.Name); err != nil {
+			return nil, err
 		}
 		status.Stages = append(status.Stages, ss)
 	}

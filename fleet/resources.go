@@ -111,6 +111,10 @@ type Stage struct {
 	// stage's groups: a count ("3") or a percentage of the stage's
 	// members ("25%"). Empty means no cap beyond the groups' own.
 	MaxConcurrency string `json:"maxConcurrency,omitempty"`
+	// MaxAllowedFailures is how many of the stage's members may fail
+	// without failing the run: a count ("1") or a percentage of the
+	// stage's members ("10%"). Empty allows none.
+	MaxAllowedFailures string `json:"maxAllowedFailures,omitempty"`
 	// BeforeGates must all be completed before the stage's groups start;
 	// AfterGates, and the wait, after they finish.
 	BeforeGates []GateConfiguration `json:"beforeGates,omitempty"`
@@ -124,6 +128,10 @@ type Group struct {
 	// MaxConcurrency is how many of the group's members upgrade at once:
 	// a count or a percentage of the group's members, default 1.
 	MaxConcurrency string `json:"maxConcurrency,omitempty"`
+	// MaxAllowedFailures is how many of the group's members may fail
+	// without failing the run: a count or a percentage of the group's
+	// members. Empty allows none.
+	MaxAllowedFailures string `json:"maxAllowedFailures,omitempty"`
 	// BeforeGates must all be completed before the group's members
 	// start; AfterGates before the group is finished.
 	BeforeGates []GateConfiguration `json:"beforeGates,omitempty"`

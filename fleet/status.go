@@ -26,6 +26,9 @@ func (s State) Finished() bool { return s == Completed || s == Skipped }
 // RunStatus is a run's status tree.
 type RunStatus struct {
 	Status UpdateStatus `json:"status"`
+	// FailureCount is how many of the run's members failed, counting
+	// those within a failure budget.
+	FailureCount int `json:"failureCount,omitempty"`
 	// Message says what holds the run up while it runs, such as a cloud
 	// that cannot be reached; empty when nothing does. Not part of
 	// Azure's API.
@@ -55,6 +58,7 @@ type ErrorDetail struct {
 type StageStatus struct {
 	Name                 string        `json:"name"`
 	Status               UpdateStatus  `json:"status"`
+	FailureCount         int           `json:"failureCount,omitempty"`
 	Groups               []GroupStatus `json:"groups"`
 	BeforeGates          []GateStatus  `json:"beforeGates,omitempty"`
 	AfterGates           []GateStatus  `json:"afterGates,omitempty"`
@@ -63,11 +67,12 @@ type StageStatus struct {
 
 // GroupStatus is the status of one group.
 type GroupStatus struct {
-	Name        string         `json:"name"`
-	Status      UpdateStatus   `json:"status"`
-	Members     []MemberStatus `json:"members"`
-	BeforeGates []GateStatus   `json:"beforeGates,omitempty"`
-	AfterGates  []GateStatus   `json:"afterGates,omitempty"`
+	Name         string         `json:"name"`
+	Status       UpdateStatus   `json:"status"`
+	FailureCount int            `json:"failureCount,omitempty"`
+	Members      []MemberStatus `json:"members"`
+	BeforeGates  []GateStatus   `json:"beforeGates,omitempty"`
+	AfterGates   []GateStatus   `json:"afterGates,omitempty"`
 }
 
 // MemberStatus is the status of one member's update.
@@ -80,6 +85,10 @@ type MemberStatus struct {
 	// Attempt counts the upgrades begun for this member in this run; it
 	// is part of the operation id. Not part of Azure's API.
 	Attempt int `json:"attempt,omitempty"`
+	// WithinFailureBudget marks a Failed member whose failure its group's
+	// or stage's maxAllowedFailures allows: the run went on. Not part of
+	// Azure's API.
+	WithinFailureBudget bool `json:"withinFailureBudget,omitempty"`
 	// Target is what the current attempt moves the cluster to, resolved
 	// for this cluster. Not part of Azure's API.
 	Target *MemberTarget `json:"target,omitempty"`

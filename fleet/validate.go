@@ -30,6 +30,9 @@ func ValidateStrategy(field string, s *RunStrategy) error {
 		if _, err := ParseConcurrency(sf+".maxConcurrency", st.MaxConcurrency); err != nil {
 			return err
 		}
+		if _, err := ParseBudget(sf+".maxAllowedFailures", st.MaxAllowedFailures); err != nil {
+			return err
+		}
 		if err := validateGates(sf+".beforeGates", st.BeforeGates); err != nil {
 			return err
 		}
@@ -49,6 +52,9 @@ func ValidateStrategy(field string, s *RunStrategy) error {
 			}
 			stageOf[g.Name] = st.Name
 			if _, err := ParseConcurrency(gf+".maxConcurrency", g.MaxConcurrency); err != nil {
+				return err
+			}
+			if _, err := ParseBudget(gf+".maxAllowedFailures", g.MaxAllowedFailures); err != nil {
 				return err
 			}
 			if err := validateGates(gf+".beforeGates", g.BeforeGates); err != nil {
