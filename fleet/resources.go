@@ -115,6 +115,9 @@ type Stage struct {
 	// without failing the run: a count ("1") or a percentage of the
 	// stage's members ("10%"). Empty allows none.
 	MaxAllowedFailures string `json:"maxAllowedFailures,omitempty"`
+	// MemberSelector narrows the members every group of the stage takes
+	// to those whose labels match.
+	MemberSelector *MemberSelector `json:"memberSelector,omitempty"`
 	// BeforeGates must all be completed before the stage's groups start;
 	// AfterGates, and the wait, after they finish.
 	BeforeGates []GateConfiguration `json:"beforeGates,omitempty"`
@@ -132,6 +135,9 @@ type Group struct {
 	// without failing the run: a count or a percentage of the group's
 	// members. Empty allows none.
 	MaxAllowedFailures string `json:"maxAllowedFailures,omitempty"`
+	// MemberSelector, when set, takes the members whose labels match
+	// instead of those whose group property names the group.
+	MemberSelector *MemberSelector `json:"memberSelector,omitempty"`
 	// BeforeGates must all be completed before the group's members
 	// start; AfterGates before the group is finished.
 	BeforeGates []GateConfiguration `json:"beforeGates,omitempty"`

@@ -33,6 +33,11 @@ func ValidateStrategy(field string, s *RunStrategy) error {
 		if _, err := ParseBudget(sf+".maxAllowedFailures", st.MaxAllowedFailures); err != nil {
 			return err
 		}
+		if st.MemberSelector != nil {
+			if _, err := ParseSelector(sf+".memberSelector.byLabel", st.MemberSelector.ByLabel); err != nil {
+				return err
+			}
+		}
 		if err := validateGates(sf+".beforeGates", st.BeforeGates); err != nil {
 			return err
 		}
@@ -56,6 +61,11 @@ func ValidateStrategy(field string, s *RunStrategy) error {
 			}
 			if _, err := ParseBudget(gf+".maxAllowedFailures", g.MaxAllowedFailures); err != nil {
 				return err
+			}
+			if g.MemberSelector != nil {
+				if _, err := ParseSelector(gf+".memberSelector.byLabel", g.MemberSelector.ByLabel); err != nil {
+					return err
+				}
 			}
 			if err := validateGates(gf+".beforeGates", g.BeforeGates); err != nil {
 				return err
