@@ -96,8 +96,13 @@ func randomID() string {
 }
 
 // Start resumes every run that was Running, Pending or Stopping, and
-// re-attaches to the upgrades they recorded as begun.
+// re-attaches to the upgrades they recorded as begun. It first ends the
+// gate resources of runs that are not active whose gates the run ended.
 func (e *Engine) Start(ctx context.Context) error {
+	if err := e.settleGates(ctx); err != nil {
+		// A gate left Pending is written when its run is driven again.
+		e.log.Warn("cannot settle the gates of stopped runs", "error", err)
+	}
 	opts := store.ListOptions{Kind: store.Runs, States: []string{string(fleet.Running), string(fleet.Pending), string(fleet.Stopping)}, Limit: 500}
 	for {
 		page, err := e.cfg.Store.List(ctx, opts)
