@@ -28,6 +28,8 @@ const (
 	kindProfiles
 	kindProfile
 	kindProfileGenerate
+	kindGates
+	kindGate
 )
 
 // paths spells each kind of path, for messages and the documentation.
@@ -49,6 +51,8 @@ var paths = map[kind]string{
 	kindProfiles:             ".../fleets/{fleet}/autoUpgradeProfiles",
 	kindProfile:              ".../fleets/{fleet}/autoUpgradeProfiles/{name}",
 	kindProfileGenerate:      ".../fleets/{fleet}/autoUpgradeProfiles/{name}/generateUpdateRun",
+	kindGates:                ".../fleets/{fleet}/gates",
+	kindGate:                 ".../fleets/{fleet}/gates/{name}",
 }
 
 // operation is what one method does on one kind of path, and the role a
@@ -93,6 +97,9 @@ var operations = []operation{
 	{kindProfile, http.MethodPut, auth.Admin, "create or replace an auto-upgrade profile", (*API).putProfile},
 	{kindProfile, http.MethodDelete, auth.Admin, "delete an auto-upgrade profile; its runs stay", (*API).deleteProfile},
 	{kindProfileGenerate, http.MethodPost, auth.Operator, "create (not start) an update run from an auto-upgrade profile's channel", (*API).generateUpdateRun},
+	{kindGates, http.MethodGet, auth.Reader, "list a fleet's gates, optionally by state", (*API).listGates},
+	{kindGate, http.MethodGet, auth.Reader, "read a gate", (*API).getGate},
+	{kindGate, http.MethodPatch, auth.Operator, "complete (approve) a gate", (*API).patchGate},
 }
 
 // lookup returns the operation of a method on a kind of path, or nil.

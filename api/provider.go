@@ -27,6 +27,8 @@ var armAction = map[kind]struct{ resource, action string }{
 	kindProfiles:             {fleet.TypeAutoUpgradeProfile, ""},
 	kindProfile:              {fleet.TypeAutoUpgradeProfile, ""},
 	kindProfileGenerate:      {fleet.TypeAutoUpgradeProfile, "generateUpdateRun"},
+	kindGates:                {fleet.TypeGate, ""},
+	kindGate:                 {fleet.TypeGate, ""},
 }
 
 // providerOperation is one entry of ARM's operations list.

@@ -13,6 +13,7 @@ const (
 	collStrategies = "updateStrategies"
 	collRuns       = "updateRuns"
 	collProfiles   = "autoUpgradeProfiles"
+	collGates      = "gates"
 )
 
 // route is a parsed request path.
@@ -33,7 +34,7 @@ type route struct {
 //
 //	/subscriptions/{s}/providers/Microsoft.ContainerService/fleets
 //	/subscriptions/{s}/resourceGroups/{g}/providers/Microsoft.ContainerService/fleets[/{f}[/listCredentials]]
-//	.../fleets/{f}/{members|updateStrategies|updateRuns}[/{name}[/{start|stop|skip|plan|events}]]
+//	.../fleets/{f}/{members|updateStrategies|updateRuns|gates}[/{name}[/{start|stop|skip|plan|events}]]
 //	/providers/Microsoft.ContainerService/operations
 //	.../fleets/{f}/autoUpgradeProfiles[/{name}[/generateUpdateRun]]
 //
@@ -91,6 +92,8 @@ func parseRoute(path string) (route, bool) {
 		r.coll = collRuns
 	case strings.EqualFold(rest[0], collProfiles):
 		r.coll = collProfiles
+	case strings.EqualFold(rest[0], collGates):
+		r.coll = collGates
 	default:
 		return r, false
 	}
@@ -131,7 +134,7 @@ func (r route) kind() kind {
 	case r.coll == "":
 		return kindFleet
 	case r.name == "":
-		return map[string]kind{collMembers: kindMembers, collStrategies: kindStrategies, collRuns: kindRuns, collProfiles: kindProfiles}[r.coll]
+		return map[string]kind{collMembers: kindMembers, collStrategies: kindStrategies, collRuns: kindRuns, collProfiles: kindProfiles, collGates: kindGates}[r.coll]
 	case r.action == "plan":
 		return kindRunPlan
 	case r.action == "events":
@@ -141,7 +144,7 @@ func (r route) kind() kind {
 	case r.action != "":
 		return kindRunAction
 	}
-	return map[string]kind{collMembers: kindMember, collStrategies: kindStrategy, collRuns: kindRun, collProfiles: kindProfile}[r.coll]
+	return map[string]kind{collMembers: kindMember, collStrategies: kindStrategy, collRuns: kindRun, collProfiles: kindProfile, collGates: kindGate}[r.coll]
 }
 
 // Route is a request matched against the Fleet API's route table: the

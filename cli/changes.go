@@ -92,9 +92,39 @@ func (l *changeLog) update(w io.Writer, run *fleet.UpdateRun, now time.Time) {
 		}
 		return event{key: "w/" + s.Name, kind: "wait", name: s.Name, state: string(wt.Status.State), detail: "after-stage wait of " + fmtSeconds(wt.WaitDurationInSeconds), at: stamp(wt.Status)}, true
 	}
+	gateEvents := func(where string, timing fleet.Timing, gs []fleet.GateStatus) []event {
+		var out []event
+		for _, g := range gs {
+			detail := strings.ToLower(string(timing)) + " " + where
+			if g.DisplayName != "" {
+				detail = g.DisplayName + ", " + detail
+			}
+			if g.Status.State == fleet.Pending {
+				if g.ScheduledTime != nil {
+					detail += "; opens " + g.ScheduledTime.In(l.loc).Format("Mon 15:04")
+				} else {
+					detail += "; approve with caravan gate approve -n " + segmentAfter(g.GateID, "gates")
+				}
+			}
+			out = append(out, event{key: "x/" + where + "/" + string(timing) + "/" + g.DisplayName + "/" + g.GateID, kind: "gate", name: shortGate(g.GateID), state: string(g.Status.State), detail: detail, at: stamp(g.Status)})
+		}
+		return out
+	}
+	stageGates := func(s fleet.StageStatus) []event {
+		return append(gateEvents("stage "+s.Name, fleet.Before, s.BeforeGates), gateEvents("stage "+s.Name, fleet.After, s.AfterGates)...)
+	}
+	groupGates := func(g fleet.GroupStatus) []event {
+		return append(gateEvents("group "+g.Name, fleet.Before, g.BeforeGates), gateEvents("group "+g.Name, fleet.After, g.AfterGates)...)
+	}
 	// Ends, children first.
 	for _, s := range st.Stages {
+		for _, e := range stageGates(s) {
+			visit(true, e)
+		}
 		for _, g := range s.Groups {
+			for _, e := range groupGates(g) {
+				visit(true, e)
+			}
 			for _, m := range g.Members {
 				visit(true, memberEvent(m))
 			}
@@ -110,8 +140,14 @@ func (l *changeLog) update(w io.Writer, run *fleet.UpdateRun, now time.Time) {
 	visit(false, runEvent)
 	for _, s := range st.Stages {
 		visit(false, stageEvent(s))
+		for _, e := range stageGates(s) {
+			visit(false, e)
+		}
 		for _, g := range s.Groups {
 			visit(false, groupEvent(g))
+			for _, e := range groupGates(g) {
+				visit(false, e)
+			}
 			for _, m := range g.Members {
 				visit(false, memberEvent(m))
 			}
@@ -162,7 +198,21 @@ func runDetail(st *fleet.RunStatus) string {
 		return st.Status.Error.Message
 	}
 	if d, ok := span(st.Status.StartTime, st.Status.CompletedTime, time.Time{}); ok && st.Status.CompletedTime != nil {
-		return "took " + fmtDuration(d)
+		out := "took " + fmtDuration(d)
+		if st.FailureCount > 0 {
+			out += "; " + plural(st.FailureCount, "member", "members") + " failed within the failure budget"
+		}
+		return out
 	}
 	return ""
+}
+
+// shortGate is the first part of a gate's GUID, enough to tell gates
+// apart in a log; its lines give the whole name where it is needed.
+func shortGate(id string) string {
+	name := segmentAfter(id, "gates")
+	if i := strings.IndexByte(name, '-'); i > 0 {
+		return name[:i]
+	}
+	return name
 }

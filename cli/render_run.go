@@ -47,7 +47,14 @@ func errorMessage(s fleet.UpdateStatus) string {
 func renderRun(w io.Writer, run *fleet.UpdateRun, o renderOptions) error {
 	var buf bytes.Buffer
 	v := runview.Of(run, o.now)
-	fmt.Fprintf(&buf, "Update run %s in fleet %s: %s\n", v.Name, v.Fleet, v.State)
+	shown := string(v.State)
+	if v.FailureCount > 0 {
+		shown += " with " + plural(v.FailureCount, "failed member", "failed members")
+		if v.State == fleet.Completed {
+			shown += " (within the failure budget)"
+		}
+	}
+	fmt.Fprintf(&buf, "Update run %s in fleet %s: %s\n", v.Name, v.Fleet, shown)
 	head := &table{}
 	head.row("  Upgrade:", v.Upgrade)
 	head.row("  Strategy:", v.Strategy)
@@ -123,8 +130,12 @@ func treeTable(v runview.View, o renderOptions) *table {
 	}
 	for _, s := range v.Stages {
 		row(s.Name, s.State, progressCell(s.Done, s.Total, o), s.Start, s.Times, s.Message)
+		for gi, gate := range s.BeforeGates {
+			last := gi == len(s.BeforeGates)-1 && len(s.Groups) == 0 && len(s.AfterGates) == 0 && s.Wait == nil
+			gateRow(row, "", last, gate, o)
+		}
 		for gi, g := range s.Groups {
-			last := gi == len(s.Groups)-1 && s.Wait == nil
+			last := gi == len(s.Groups)-1 && s.Wait == nil && len(s.AfterGates) == 0
 			branch, stem := "├─ ", "│  "
 			if last {
 				branch, stem = "└─ ", "   "
@@ -133,19 +144,50 @@ func treeTable(v runview.View, o renderOptions) *table {
 			if o.compact && g.State != fleet.Running && g.State != fleet.Pending && g.State != fleet.Failed {
 				continue
 			}
+			for xi, gate := range g.BeforeGates {
+				gateRow(row, stem, xi == len(g.BeforeGates)-1 && len(g.Members) == 0 && len(g.AfterGates) == 0, gate, o)
+			}
 			for mi, m := range g.Members {
 				mb := "├─ "
-				if mi == len(g.Members)-1 {
+				if mi == len(g.Members)-1 && len(g.AfterGates) == 0 {
 					mb = "└─ "
 				}
 				row(stem+mb+m.Name, m.State, "", m.Start, m.Times, m.Message)
 			}
+			for xi, gate := range g.AfterGates {
+				gateRow(row, stem, xi == len(g.AfterGates)-1, gate, o)
+			}
+		}
+		for gi, gate := range s.AfterGates {
+			gateRow(row, "", gi == len(s.AfterGates)-1 && s.Wait == nil, gate, o)
 		}
 		if w := s.Wait; w != nil {
 			row("└─ after-stage wait "+fmtSeconds(w.Seconds), w.State, "", w.Start, w.Times, w.Message)
 		}
 	}
 	return t
+}
+
+// gateRow draws a gate of a stage or group: its name, its state, and
+// what completes it.
+func gateRow(row func(string, fleet.State, string, *time.Time, runview.Times, string), stem string, last bool, g runview.Gate, o renderOptions) {
+	branch := "├─ "
+	if last {
+		branch = "└─ "
+	}
+	name := "gate"
+	if g.Name != "" {
+		name += " " + g.Name
+	}
+	name += " (" + strings.ToLower(string(g.Timing)) + ")"
+	msg := ""
+	switch {
+	case g.State == fleet.Pending && g.Scheduled != nil:
+		msg = "opens " + g.Scheduled.In(o.loc).Format("Mon 2006-01-02 15:04 MST") + " (in " + fmtDuration(g.Scheduled.Sub(o.now)) + ")"
+	case g.State == fleet.Pending:
+		msg = "waiting for approval: caravan gate approve -n " + segmentAfter(g.GateID, "gates")
+	}
+	row(stem+branch+name, g.State, "", g.Start, g.Times, msg)
 }
 
 func progressCell(done, total int, o renderOptions) string {

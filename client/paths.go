@@ -14,6 +14,7 @@ const (
 	collStrategies = "updateStrategies"
 	collRuns       = "updateRuns"
 	collProfiles   = "autoUpgradeProfiles"
+	collGates      = "gates"
 )
 
 func fleetPath(r fleet.FleetRef) string {
@@ -42,7 +43,7 @@ func (e *NameError) Error() string {
 }
 
 // collNouns names the resources of each collection.
-var collNouns = map[string]string{collMembers: "member", collStrategies: "update strategy", collRuns: "update run", collProfiles: "auto-upgrade profile"}
+var collNouns = map[string]string{collMembers: "member", collStrategies: "update strategy", collRuns: "update run", collProfiles: "auto-upgrade profile", collGates: "gate"}
 
 // CheckName checks a fleet's name (what "fleet") or a fleet child's
 // (member, update strategy, update run) as Azure sets them: lower-case

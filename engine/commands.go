@@ -32,6 +32,7 @@ func (rs *runState) start() error {
 		switch m.Status.State {
 		case fleet.Failed:
 			m.Status = fleet.UpdateStatus{State: fleet.NotStarted}
+			m.WithinFailureBudget = false
 			if m.Message != "" {
 				m.Message = "will try again; previous attempt: " + m.Message
 			}
@@ -104,6 +105,7 @@ func (rs *runState) skip(targets []fleet.SkipTarget) error {
 	}
 	var members []mkey
 	var waits []*fleet.WaitStatus
+	var gates []checkpoint
 	for i, t := range targets {
 		f := fmt.Sprintf("targets[%d]", i)
 		if t.Name == "" {
@@ -115,7 +117,7 @@ func (rs *runState) skip(targets []fleet.SkipTarget) error {
 			if !ok {
 				return fleet.Invalid(f+".name", "update run %s has no member %q", rs.name(), t.Name)
 			}
-			if err := rs.skippable(f, []mkey{k}, fmt.Sprintf("member %q", t.Name)); err != nil {
+			if err := rs.skippable(f, []mkey{k}, nil, fmt.Sprintf("member %q", t.Name)); err != nil {
 				return err
 			}
 			members = append(members, k)
@@ -125,10 +127,12 @@ func (rs *runState) skip(targets []fleet.SkipTarget) error {
 				return fleet.Invalid(f+".name", "update run %s has no group %q", rs.name(), t.Name)
 			}
 			keys := rs.groupKeys(si, gi)
-			if err := rs.skippable(f, keys, fmt.Sprintf("group %q", t.Name)); err != nil {
+			gs := append(rs.checkpoints(si, gi, fleet.Before), rs.checkpoints(si, gi, fleet.After)...)
+			if err := rs.skippable(f, keys, gs, fmt.Sprintf("group %q", t.Name)); err != nil {
 				return err
 			}
 			members = append(members, keys...)
+			gates = append(gates, gs...)
 		case fleet.SkipStage:
 			si, ok := rs.findStage(t.Name)
 			if !ok {
@@ -139,8 +143,10 @@ func (rs *runState) skip(targets []fleet.SkipTarget) error {
 				keys = append(keys, rs.groupKeys(si, gi)...)
 			}
 			w := rs.stage(si).AfterStageWaitStatus
+			gs := rs.gatesOf(si)
+			gates = append(gates, gs...)
 			if w.Status.State.Finished() {
-				if err := rs.skippable(f, keys, fmt.Sprintf("stage %q", t.Name)); err != nil {
+				if err := rs.skippable(f, keys, gs, fmt.Sprintf("stage %q", t.Name)); err != nil {
 					return err
 				}
 			} else if err := rs.notInFlight(keys, fmt.Sprintf("stage %q", t.Name)); err != nil {
@@ -170,6 +176,7 @@ func (rs *runState) skip(targets []fleet.SkipTarget) error {
 			delete(rs.recheckAt, k)
 		}
 	}
+	rs.skipCheckpoints(gates)
 	for _, w := range waits {
 		w.Status.State = fleet.Skipped
 		now := rs.now
@@ -184,9 +191,14 @@ func (rs *runState) skip(targets []fleet.SkipTarget) error {
 
 // skippable checks that some of the members can still be skipped and none
 // is being upgraded.
-func (rs *runState) skippable(field string, keys []mkey, what string) error {
+func (rs *runState) skippable(field string, keys []mkey, gates []checkpoint, what string) error {
 	if err := rs.notInFlight(keys, what); err != nil {
 		return err
+	}
+	for _, cp := range gates {
+		if !cp.state().Finished() {
+			return nil
+		}
 	}
 	for _, k := range keys {
 		if !rs.member(k).Status.State.Finished() {

@@ -12,6 +12,8 @@ func canonical(id string) string { return store.CanonicalID(id) }
 // tally counts the states of a set of children.
 type tally struct {
 	n, running, failed, pending, notStarted, stopped, completed, skipped int
+	// gatePending counts the node's own gates that are Pending.
+	gatePending int
 }
 
 func (t tally) finished() bool { return t.completed+t.skipped == t.n }
@@ -42,6 +44,7 @@ func (t *tally) add(s fleet.State) {
 // and of whether the run is running. The rules are tried in order:
 //
 //  1. a child Failed: Failed
+//     1a. one of the node's own gates Pending, and the run running: Pending
 //  2. a child Running (or Stopping): Running
 //  3. every child Skipped: Skipped
 //  4. every child Completed or Skipped: Completed
@@ -52,8 +55,24 @@ func (t *tally) add(s fleet.State) {
 //
 // It is pure; a parent with no children is Completed.
 func parentState(children []fleet.State, runRunning bool) fleet.State {
+	return nodeState(children, nil, runRunning)
+}
+
+// nodeState is parentState over a node's children and its own gates: a
+// gate counts as a child, except that a Pending one makes the node
+// Pending while the run runs (rule 1a) and counts as begun and unfinished
+// otherwise.
+func nodeState(children, gates []fleet.State, runRunning bool) fleet.State {
 	var t tally
 	for _, s := range children {
+		t.add(s)
+	}
+	for _, s := range gates {
+		if s == fleet.Pending {
+			t.n++
+			t.gatePending++
+			continue
+		}
 		t.add(s)
 	}
 	return t.state(runRunning)
@@ -63,6 +82,8 @@ func (t tally) state(runRunning bool) fleet.State {
 	switch {
 	case t.failed > 0:
 		return fleet.Failed
+	case t.gatePending > 0 && runRunning:
+		return fleet.Pending
 	case t.running > 0:
 		return fleet.Running
 	case t.n > 0 && t.skipped == t.n:
@@ -79,20 +100,21 @@ func (t tally) state(runRunning bool) fleet.State {
 	return fleet.Running
 }
 
-// stageState is a stage's state: its groups' state by parentState, and
-// once every group is finished, parentState over the groups and the
-// after-stage wait, so the stage ends only when the wait does. A wait of
-// zero seconds that completed counts as its groups' state (it did not
-// wait): a stage whose groups were all skipped is Skipped.
-func stageState(groups []fleet.State, wait fleet.State, waitSeconds int, runRunning bool) fleet.State {
-	g := parentState(groups, runRunning)
+// stageState is a stage's state: its groups' and before-gates' state by
+// nodeState, and once those are finished, nodeState over that result, the
+// after-stage wait and the after-gates, so the stage ends only when the
+// wait and its after-gates do. A wait of zero seconds that completed
+// counts as its groups' state (it did not wait): a stage whose groups
+// were all skipped is Skipped.
+func stageState(groups, before, after []fleet.State, wait fleet.State, waitSeconds int, runRunning bool) fleet.State {
+	g := nodeState(groups, before, runRunning)
 	if !g.Finished() {
 		return g
 	}
 	if wait == fleet.Completed && waitSeconds == 0 {
 		wait = g
 	}
-	return parentState([]fleet.State{g, wait}, runRunning)
+	return nodeState([]fleet.State{g, wait}, after, runRunning)
 }
 
 // terminal reports whether a node in state s has ended: Completed,
@@ -105,16 +127,21 @@ func terminal(s fleet.State) bool { return s.Finished() || s == fleet.Failed }
 func (rs *runState) deriveGroup(si, gi int, inspecting []int) {
 	g := rs.group(si, gi)
 	was := g.Status
+	wasFailures := g.FailureCount
 	defer func() {
-		if !sameStatus(was, g.Status) {
+		if !sameStatus(was, g.Status) || wasFailures != g.FailureCount {
 			rs.touchGroup(si, gi)
 		}
 	}()
 	states := make([]fleet.State, len(g.Members))
 	var last *time.Time
+	failures := 0
 	for mi := range g.Members {
 		m := &g.Members[mi]
-		states[mi] = m.Status.State
+		states[mi] = deriveState(m)
+		if m.Status.State == fleet.Failed {
+			failures++
+		}
 		if ct := m.Status.CompletedTime; ct != nil && (last == nil || ct.After(*last)) {
 			last = ct
 		}
@@ -124,7 +151,19 @@ func (rs *runState) deriveGroup(si, gi int, inspecting []int) {
 			states[mi] = fleet.Running
 		}
 	}
-	rs.setDerived(&g.Status, parentState(states, rs.phase() == fleet.Running), last)
+	gates := append(gateStates(g.BeforeGates), gateStates(g.AfterGates)...)
+	for _, gs := range [][]fleet.GateStatus{g.BeforeGates, g.AfterGates} {
+		for _, x := range gs {
+			if ct := x.Status.CompletedTime; ct != nil && (last == nil || ct.After(*last)) {
+				last = ct
+			}
+		}
+	}
+	if g.FailureCount != failures {
+		g.FailureCount = failures
+		rs.dirty = true
+	}
+	rs.setDerived(&g.Status, nodeState(states, gates, rs.phase() == fleet.Running), last)
 }
 
 // setDerived sets a parent's derived state and its times: no startTime
@@ -166,6 +205,13 @@ func (rs *runState) deriveStage(si int) {
 		}
 	}
 	states := make([]fleet.State, len(st.Groups))
+	failures := 0
+	defer func() {
+		if st.FailureCount != failures {
+			st.FailureCount = failures
+			rs.dirty = true
+		}
+	}()
 	var last *time.Time
 	later := func(t *time.Time) {
 		if t != nil && (last == nil || t.After(*last)) {
@@ -179,6 +225,7 @@ func (rs *runState) deriveStage(si int) {
 		}
 		rs.deriveGroup(si, gi, insp)
 		states[gi] = st.Groups[gi].Status.State
+		failures += st.Groups[gi].FailureCount
 		later(st.Groups[gi].Status.CompletedTime)
 	}
 	w := st.AfterStageWaitStatus
@@ -192,12 +239,25 @@ func (rs *runState) deriveStage(si int) {
 		rs.dirty = true
 	}
 	later(w.Status.CompletedTime)
-	rs.setDerived(&st.Status, stageState(states, w.Status.State, w.WaitDurationInSeconds, rs.phase() == fleet.Running), last)
+	for _, gs := range [][]fleet.GateStatus{st.BeforeGates, st.AfterGates} {
+		for _, x := range gs {
+			later(x.Status.CompletedTime)
+		}
+	}
+	rs.setDerived(&st.Status, stageState(states, gateStates(st.BeforeGates), gateStates(st.AfterGates), w.Status.State, w.WaitDurationInSeconds, rs.phase() == fleet.Running), last)
 }
 
 // deriveRun sets the run's visible state: Pending while it runs and its
 // current stage waits, otherwise its phase.
 func (rs *runState) deriveRun() {
+	failures := 0
+	for _, s := range rs.status().Stages {
+		failures += s.FailureCount
+	}
+	if rs.status().FailureCount != failures {
+		rs.status().FailureCount = failures
+		rs.dirty = true
+	}
 	st := &rs.status().Status
 	if rs.phase() != fleet.Running {
 		return

@@ -57,6 +57,9 @@ func (rs *runState) encode() ([]byte, error) {
 	if err := writeJSON(&b, &status.Status); err != nil {
 		return fail(err)
 	}
+	if status.FailureCount != 0 {
+		fmt.Fprintf(&b, `,"failureCount":%d`, status.FailureCount)
+	}
 	if status.Message != "" {
 		b.WriteString(`,"message":`)
 		if err := writeJSON(&b, status.Message); err != nil {
@@ -113,6 +116,9 @@ func (rs *runState) encodeStage(b *bytes.Buffer, si int) error {
 	if err := writeJSON(b, &st.Status); err != nil {
 		return err
 	}
+	if st.FailureCount != 0 {
+		fmt.Fprintf(b, `,"failureCount":%d`, st.FailureCount)
+	}
 	if st.MaxConcurrency != 0 {
 		b.WriteString(`,"maxConcurrency":` + strconv.Itoa(st.MaxConcurrency))
 	}
@@ -135,6 +141,18 @@ func (rs *runState) encodeStage(b *bytes.Buffer, si int) error {
 			b.Write(cache[gi])
 		}
 		b.WriteByte(']')
+	}
+	if len(st.BeforeGates) > 0 {
+		b.WriteString(`,"beforeGates":`)
+		if err := writeJSON(b, st.BeforeGates); err != nil {
+			return err
+		}
+	}
+	if len(st.AfterGates) > 0 {
+		b.WriteString(`,"afterGates":`)
+		if err := writeJSON(b, st.AfterGates); err != nil {
+			return err
+		}
 	}
 	if st.AfterStageWaitStatus != nil {
 		b.WriteString(`,"afterStageWaitStatus":`)

@@ -104,8 +104,13 @@ func randomID() string {
 // Start resumes every run that was Running, Pending or Stopping, and
 // re-attaches to the upgrades they recorded as begun. A run whose stored
 // document does not decode is marked Failed with an error saying so (see
-// markUnreadable) and reported to Config.Damage.
+// markUnreadable) and reported to Config.Damage. It first ends the gate
+// resources of runs that are not active whose gates the run ended.
 func (e *Engine) Start(ctx context.Context) error {
+	if err := e.settleGates(ctx); err != nil {
+		// A gate left Pending is written when its run is driven again.
+		e.log.Warn("cannot settle the gates of stopped runs", "error", err)
+	}
 	opts := store.ListOptions{Kind: store.Runs, States: []string{string(fleet.Running), string(fleet.Pending), string(fleet.Stopping)}, Limit: 500}
 	for {
 		page, err := e.cfg.Store.List(ctx, opts)
@@ -147,6 +152,17 @@ func (e *Engine) StopRun(ctx context.Context, id, ifMatch string) (*fleet.Update
 // SkipRun skips members, groups, stages or waits of a run.
 func (e *Engine) SkipRun(ctx context.Context, id string, targets []fleet.SkipTarget, ifMatch string) (*fleet.UpdateRun, error) {
 	return e.command(ctx, id, ifMatch, func(rs *runState) error { return rs.skip(targets) })
+}
+
+// GateCompleted tells the run's runner, if it has one, that one of its
+// gates was completed through its resource; a run without a runner (not
+// running) finds out when it starts.
+func (e *Engine) GateCompleted(runID, gateID string) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if r := e.runners[store.CanonicalID(runID)]; r != nil {
+		r.mb.post(gateApproved{id: store.CanonicalID(gateID)})
+	}
 }
 
 // Active reports whether the engine is driving the run.

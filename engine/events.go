@@ -250,6 +250,11 @@ func (rs *runState) failWith(k mkey, detail *fleet.ErrorDetail, msg string) {
 	if detail.Code != "" && !strings.HasPrefix(detail.Message, detail.Code) {
 		err = fmt.Errorf("%s: %s", detail.Code, detail.Message)
 	}
+	if budget := rs.withinBudget(k); budget != "" {
+		m.WithinFailureBudget = true
+		m.Message = msg + " (" + budget + "; the run goes on)"
+		return
+	}
 	run := &rs.status().Status
 	if run.Error == nil {
 		run.Error = &fleet.ErrorDetail{

@@ -12,4 +12,5 @@ var CheckEncoding = &checkEncoding
 var (
 	ParentState = parentState
 	StageState  = stageState
+	NodeState   = nodeState
 )

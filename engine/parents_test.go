@@ -14,8 +14,26 @@ import (
 // tableParent is the parent-state table of docs/engine.md, written from
 // the set of states the children show.
 func tableParent(children []fleet.State, runRunning bool) fleet.State {
+	return tableNode(children, nil, runRunning)
+}
+
+// tableNode is the table over a node's children and its own gates: a
+// Pending gate makes the node Pending while the run runs (rule 1a), and
+// otherwise counts as a child that began and is not finished.
+func tableNode(children, gates []fleet.State, runRunning bool) fleet.State {
 	has := map[fleet.State]bool{}
 	for _, s := range children {
+		has[s] = true
+	}
+	gatePending := false
+	for _, s := range gates {
+		if s == fleet.Pending {
+			gatePending = true
+			if !runRunning {
+				has[fleet.Stopped] = true
+			}
+			continue
+		}
 		has[s] = true
 	}
 	only := func(allowed ...fleet.State) bool {
@@ -29,6 +47,8 @@ func tableParent(children []fleet.State, runRunning bool) fleet.State {
 	switch {
 	case has[fleet.Failed]:
 		return fleet.Failed
+	case gatePending && runRunning:
+		return fleet.Pending
 	case has[fleet.Running] || has[fleet.Stopping]:
 		return fleet.Running
 	case len(has) > 0 && only(fleet.Skipped):
@@ -48,16 +68,19 @@ func tableParent(children []fleet.State, runRunning bool) fleet.State {
 // tableStage is a stage's row of the table: its groups, then, once they
 // are finished, its wait (a zero-second wait that completed counts as the
 // groups' state).
-func tableStage(groups []fleet.State, wait fleet.State, seconds int, runRunning bool) fleet.State {
-	g := tableParent(groups, runRunning)
+func tableStage(groups, before, after []fleet.State, wait fleet.State, seconds int, runRunning bool) fleet.State {
+	g := tableNode(groups, before, runRunning)
 	if g != fleet.Completed && g != fleet.Skipped {
 		return g
 	}
 	if wait == fleet.Completed && seconds == 0 {
-		return g
+		wait = g
 	}
-	return tableParent([]fleet.State{g, wait}, runRunning)
+	return tableNode([]fleet.State{g, wait}, after, runRunning)
 }
+
+// gateCombos are the states a node's gates can show together.
+var gateCombos = [][]fleet.State{nil, {fleet.NotStarted}, {fleet.Pending}, {fleet.Completed}, {fleet.Skipped}, {fleet.Completed, fleet.Pending}, {fleet.Skipped, fleet.Completed}}
 
 var childStates = []fleet.State{fleet.NotStarted, fleet.Running, fleet.Pending, fleet.Stopped, fleet.Completed, fleet.Skipped, fleet.Failed}
 
@@ -108,8 +131,12 @@ func TestParentStateTable(t *testing.T) {
 		for _, w := range waits {
 			for _, secs := range []int{0, 60} {
 				for _, running := range []bool{true, false} {
-					if got, want := engine.StageState(cs, w, secs, running), tableStage(cs, w, secs, running); got != want {
-						t.Errorf("stage over groups %v, wait %s (%ds), run running %v: engine says %s, table says %s", cs, w, secs, running, got, want)
+					for _, before := range gateCombos {
+						for _, after := range gateCombos {
+							if got, want := engine.StageState(cs, before, after, w, secs, running), tableStage(cs, before, after, w, secs, running); got != want {
+								t.Errorf("stage over groups %v, gates %v and %v, wait %s (%ds), run running %v: engine says %s, table says %s", cs, before, after, w, secs, running, got, want)
+							}
+						}
 					}
 				}
 			}
@@ -131,8 +158,33 @@ func TestParentStateTable(t *testing.T) {
 		{[]fleet.State{fleet.Pending, fleet.Completed}, fleet.NotStarted, 60, true, fleet.Pending},
 		{[]fleet.State{fleet.Running}, fleet.Skipped, 60, true, fleet.Running},
 	} {
-		if got := engine.StageState(tc.groups, tc.wait, tc.seconds, tc.running); got != tc.want {
+		if got := engine.StageState(tc.groups, nil, nil, tc.wait, tc.seconds, tc.running); got != tc.want {
 			t.Errorf("stage over %v, wait %s (%ds), running %v: %s, want %s", tc.groups, tc.wait, tc.seconds, tc.running, got, tc.want)
+		}
+	}
+	for _, cs := range combos {
+		for _, gates := range gateCombos {
+			for _, running := range []bool{true, false} {
+				if got, want := engine.NodeState(cs, gates, running), tableNode(cs, gates, running); got != want {
+					t.Errorf("children %v, gates %v (run running %v): engine says %s, table says %s", cs, gates, running, got, want)
+				}
+			}
+		}
+	}
+	for _, tc := range []struct {
+		members, gates []fleet.State
+		running        bool
+		want           fleet.State
+	}{
+		{[]fleet.State{fleet.NotStarted}, []fleet.State{fleet.Pending}, true, fleet.Pending},
+		{[]fleet.State{fleet.NotStarted}, []fleet.State{fleet.Pending}, false, fleet.Stopped},
+		{[]fleet.State{fleet.Completed}, []fleet.State{fleet.Completed, fleet.Pending}, true, fleet.Pending},
+		{[]fleet.State{fleet.NotStarted}, []fleet.State{fleet.Completed}, true, fleet.Running},
+		{[]fleet.State{fleet.Skipped}, []fleet.State{fleet.Skipped}, true, fleet.Skipped},
+		{[]fleet.State{fleet.Failed}, []fleet.State{fleet.Pending}, true, fleet.Failed},
+	} {
+		if got := engine.NodeState(tc.members, tc.gates, tc.running); got != tc.want {
+			t.Errorf("members %v, gates %v, running %v: %s, want %s", tc.members, tc.gates, tc.running, got, tc.want)
 		}
 	}
 }
@@ -169,21 +221,40 @@ func treeViolations(run *fleet.UpdateRun) []string {
 		for _, g := range stage.Groups {
 			var ms []fleet.State
 			for _, m := range g.Members {
-				ms = append(ms, m.Status.State)
+				s := m.Status.State
+				if s == fleet.Failed && m.WithinFailureBudget {
+					s = fleet.Completed // a failure within a budget counts as done
+				}
+				ms = append(ms, s)
 				times("member "+m.Name, m.Status)
 			}
 			gs = append(gs, g.Status.State)
-			if want := tableParent(ms, running); g.Status.State != want {
+			gates := append(gateStatesOf(g.BeforeGates), gateStatesOf(g.AfterGates)...)
+			for _, x := range append(g.BeforeGates, g.AfterGates...) {
+				times("gate "+x.DisplayName, x.Status)
+			}
+			if want := tableNode(ms, gates, running); g.Status.State != want {
 				out = append(out, fmt.Sprintf("group %s is %s over members %v (run %s); the table says %s", g.Name, g.Status.State, ms, st.Status.State, want))
 			}
 			times("group "+g.Name, g.Status)
 		}
 		w := stage.AfterStageWaitStatus
 		times("the wait after stage "+stage.Name, w.Status)
-		if want := tableStage(gs, w.Status.State, w.WaitDurationInSeconds, running); stage.Status.State != want {
+		for _, x := range append(stage.BeforeGates, stage.AfterGates...) {
+			times("gate "+x.DisplayName, x.Status)
+		}
+		if want := tableStage(gs, gateStatesOf(stage.BeforeGates), gateStatesOf(stage.AfterGates), w.Status.State, w.WaitDurationInSeconds, running); stage.Status.State != want {
 			out = append(out, fmt.Sprintf("stage %s is %s over groups %v and wait %s (run %s); the table says %s", stage.Name, stage.Status.State, gs, w.Status.State, st.Status.State, want))
 		}
 		times("stage "+stage.Name, stage.Status)
+	}
+	return out
+}
+
+func gateStatesOf(gates []fleet.GateStatus) []fleet.State {
+	var out []fleet.State
+	for _, g := range gates {
+		out = append(out, g.Status.State)
 	}
 	return out
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -44,6 +45,7 @@ const (
 	actStart
 	actSkip
 	actPublish
+	actApprove
 )
 
 type action struct {
@@ -69,8 +71,11 @@ func drawScenario(t *rapid.T, crashes bool) scenario {
 			st.AfterStageWaitInSeconds = rapid.IntRange(1, 900).Draw(t, "waitSeconds")
 		}
 		st.MaxConcurrency = rapid.SampledFrom([]string{"", "", "1", "2", "3", "50%"}).Draw(t, "stageConc")
+		st.BeforeGates = drawGates(t)
+		st.AfterGates = drawGates(t)
 		for n := rapid.IntRange(1, 3).Draw(t, "groups"); n > 0; n-- {
-			grp := fleet.Group{Name: fmt.Sprintf("g%d", g), MaxConcurrency: rapid.SampledFrom([]string{"", "", "2", "3", "100%", "34%"}).Draw(t, "groupConc")}
+			grp := fleet.Group{Name: fmt.Sprintf("g%d", g), MaxConcurrency: rapid.SampledFrom([]string{"", "", "2", "3", "100%", "34%"}).Draw(t, "groupConc"),
+				BeforeGates: drawGates(t), AfterGates: drawGates(t)}
 			g++
 			for m := rapid.IntRange(1, 4).Draw(t, "members"); m > 0; m-- {
 				sc.members = append(sc.members, scenarioMember{
@@ -88,7 +93,7 @@ func drawScenario(t *rapid.T, crashes bool) scenario {
 	for n := rapid.IntRange(0, 40).Draw(t, "actions"); n > 0; n-- {
 		a := action{kind: actionKind(rapid.IntRange(0, 9).Draw(t, "kind"))}
 		switch {
-		case a.kind > actPublish:
+		case a.kind > actApprove:
 			a.kind = actFinish
 		case a.kind == actAdvance:
 			a.delay = time.Duration(rapid.IntRange(1, 1200).Draw(t, "seconds")) * time.Second
@@ -108,12 +113,26 @@ func drawScenario(t *rapid.T, crashes bool) scenario {
 	return sc
 }
 
+// drawGates draws the gates of one place: mostly none, sometimes an
+// approval gate or a scheduled start.
+func drawGates(t *rapid.T) []fleet.GateConfiguration {
+	switch rapid.IntRange(0, 5).Draw(t, "gate") {
+	case 0:
+		return []fleet.GateConfiguration{{Type: fleet.GateApproval}}
+	case 1:
+		return []fleet.GateConfiguration{{Type: fleet.GateScheduledStart, ScheduledStartConfiguration: &fleet.ScheduledStart{
+			StartDay: rapid.SampledFrom([]string{"Monday", "Tuesday"}).Draw(t, "day"), StartTime: "09:30", UTCOffset: "+00:00"}}}
+	}
+	return nil
+}
+
 // crashingStore dies at its n-th write: before or after the write reaches
 // the store beneath. Once dead, every call fails.
 type crashingStore struct {
 	store.Store
 	n       int
 	after   bool
+	mu      sync.Mutex // guards writes: runners and gate effects write
 	writes  int
 	dead    atomic.Bool // read by the engine's effects as well as its runner
 	crashed chan struct{}
@@ -127,8 +146,11 @@ func (c *crashingStore) Put(ctx context.Context, rec store.Record, cond store.Pr
 	if c.dead.Load() {
 		return errCrashed
 	}
+	c.mu.Lock()
 	c.writes++
-	if c.n > 0 && c.writes == c.n {
+	crash := c.n > 0 && c.writes == c.n
+	c.mu.Unlock()
+	if crash {
 		c.dead.Store(true)
 		if c.after {
 			c.Store.Put(ctx, rec, cond)
@@ -205,6 +227,8 @@ func runScenario(t *testing.T, sc scenario) string {
 			} else if next, ok := w.clock.Next(); ok {
 				w.clock.Set(next)
 				w.step()
+			} else if gs := w.pendingApprovals(); len(gs) > 0 {
+				w.approveGate(gs[0])
 			} else {
 				w.violate("run is %s with nothing in flight and nothing scheduled", st)
 			}
@@ -297,7 +321,54 @@ func (w *world) act(a action) {
 		w.command(func() error { _, err := w.eng.SkipRun(ctx, w.runID, []fleet.SkipTarget{tg}, ""); return err })
 	case actPublish:
 		w.publish()
+	case actApprove:
+		if gs := w.pendingApprovals(); len(gs) > 0 {
+			w.approveGate(gs[a.pick%len(gs)])
+		}
 	}
+}
+
+// pendingApprovals are the gate resources waiting for an approval.
+func (w *world) pendingApprovals() []fleet.Gate {
+	page, err := w.store.List(context.Background(), store.ListOptions{Kind: store.Gates, States: []string{string(fleet.Pending)}})
+	if err != nil {
+		w.violate("cannot list gates: %v", err)
+		return nil
+	}
+	var out []fleet.Gate
+	for _, rec := range page.Records {
+		g, err := store.Decode[fleet.Gate](rec)
+		if err != nil {
+			w.violate("cannot read gate: %v", err)
+			continue
+		}
+		out = append(out, *g)
+	}
+	return out
+}
+
+// approveGate completes a gate as the API does: its resource, written to
+// the store the API uses (the engine's may be dying), then the engine is
+// told.
+func (w *world) approveGate(g fleet.Gate) {
+	ctx := context.Background()
+	rec, err := w.store.Get(ctx, store.Gates, store.CanonicalID(g.ID))
+	if err != nil {
+		w.violate("cannot read gate %s: %v", g.Name, err)
+		return
+	}
+	g.Properties.State = fleet.Completed
+	next, err := store.NewRecord(store.Gates, g.ID, rec.Parent, rec.ETag+"+", string(fleet.Completed), g)
+	if err != nil {
+		w.violate("%v", err)
+		return
+	}
+	if err := w.store.Put(ctx, next, store.Precondition{IfMatch: rec.ETag}); err != nil {
+		// The engine wrote it meanwhile (a skip); approve another time.
+		return
+	}
+	w.eng.GateCompleted(g.Properties.Target.ID, g.ID)
+	w.step()
 }
 
 func (w *world) publish() {
@@ -391,9 +462,56 @@ func (w *world) check() {
 		}
 		seen[name+"/"+attempt] = true
 	}
+	gateOf := map[string]fleet.GateStatus{}
+	for _, stage := range st.Stages {
+		gs := append(append([]fleet.GateStatus{}, stage.BeforeGates...), stage.AfterGates...)
+		for _, g := range stage.Groups {
+			gs = append(append(gs, g.BeforeGates...), g.AfterGates...)
+		}
+		for _, g := range gs {
+			if (g.Status.State == fleet.Pending || g.Status.State == fleet.Completed) && g.GateID == "" {
+				w.violate("gate %+v was reached without a gate id", g)
+			}
+			if g.GateID != "" {
+				gateOf[store.CanonicalID(g.GateID)] = g
+			}
+		}
+	}
+	if page, err := w.store.List(context.Background(), store.ListOptions{Kind: store.Gates}); err == nil {
+		for _, rec := range page.Records {
+			g, ok := gateOf[rec.ID]
+			switch {
+			case !ok:
+				w.violate("gate resource %s belongs to no gate of the run", rec.ID)
+			case st.Status.State == fleet.Completed && rec.State != string(g.Status.State):
+				// A crash may leave a resource behind the run until the
+				// run is driven again; by its end they agree.
+				w.violate("gate resource %s is %s but the run shows it %s", rec.ID, rec.State, g.Status.State)
+			}
+		}
+	}
 	for _, op := range began[w.checked:] {
 		name := op.ClusterID[strings.LastIndex(op.ClusterID, "/")+1:]
 		si := where[name]
+		for _, stage := range st.Stages[si : si+1] {
+			for _, g := range stage.BeforeGates {
+				if !g.Status.State.Finished() {
+					w.violate("member %s began while the gate before its stage is %s", name, g.Status.State)
+				}
+			}
+			for _, grp := range stage.Groups {
+				for _, m := range grp.Members {
+					if m.Name != name {
+						continue
+					}
+					for _, g := range grp.BeforeGates {
+						if !g.Status.State.Finished() {
+							w.violate("member %s began while the gate before its group is %s", name, g.Status.State)
+						}
+					}
+				}
+			}
+		}
 		for prev := 0; prev < si; prev++ {
 			ps := st.Stages[prev]
 			if !ps.Status.State.Finished() {
@@ -436,10 +554,15 @@ func (w *world) checkGroup(g fleet.GroupStatus) {
 		return true
 	}
 	anyOf := func(s fleet.State) bool { return !all(func(x fleet.State) bool { return x != s }) }
+	gatePending, gatesOpen := false, false
+	for _, x := range append(append([]fleet.GateStatus{}, g.BeforeGates...), g.AfterGates...) {
+		gatePending = gatePending || x.Status.State == fleet.Pending
+		gatesOpen = gatesOpen || !x.Status.State.Finished()
+	}
 	switch g.Status.State {
 	case fleet.Completed, fleet.Skipped:
-		if !all(fleet.State.Finished) {
-			w.violate("group %s is %s with unfinished members", g.Name, g.Status.State)
+		if !all(fleet.State.Finished) || gatesOpen {
+			w.violate("group %s is %s with unfinished members or gates", g.Name, g.Status.State)
 		}
 	case fleet.Failed:
 		if !anyOf(fleet.Failed) {
@@ -450,7 +573,7 @@ func (w *world) checkGroup(g fleet.GroupStatus) {
 			w.violate("group %s is NotStarted with members that started", g.Name)
 		}
 	case fleet.Pending:
-		if !all(func(s fleet.State) bool { return s.Finished() || s == fleet.Pending }) {
+		if !gatePending && !all(func(s fleet.State) bool { return s.Finished() || s == fleet.Pending }) {
 			w.violate("group %s is Pending with members neither finished nor pending", g.Name)
 		}
 	}
@@ -460,7 +583,7 @@ func (w *world) checkGroup(g fleet.GroupStatus) {
 	if anyOf(fleet.Running) && g.Status.State != fleet.Running && g.Status.State != fleet.Failed {
 		w.violate("group %s has a member upgrading but is %s", g.Name, g.Status.State)
 	}
-	if all(fleet.State.Finished) && !g.Status.State.Finished() {
+	if all(fleet.State.Finished) && !gatesOpen && !g.Status.State.Finished() {
 		w.violate("group %s has every member finished but is %s", g.Name, g.Status.State)
 	}
 }
@@ -473,8 +596,11 @@ func (w *world) checkStage(s fleet.StageStatus) {
 		groupsDone = groupsDone && g.Status.State.Finished()
 		failed = failed || g.Status.State == fleet.Failed
 	}
+	for _, x := range append(append([]fleet.GateStatus{}, s.BeforeGates...), s.AfterGates...) {
+		groupsDone = groupsDone && x.Status.State.Finished() // the stage's own gates, with its groups
+	}
 	if s.Status.State.Finished() && (!groupsDone || !s.AfterStageWaitStatus.Status.State.Finished()) {
-		w.violate("stage %s is %s before its groups and wait finished", s.Name, s.Status.State)
+		w.violate("stage %s is %s before its groups, gates and wait finished", s.Name, s.Status.State)
 	}
 	if failed != (s.Status.State == fleet.Failed) {
 		w.violate("stage %s is %s; a group failed: %v", s.Name, s.Status.State, failed)

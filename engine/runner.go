@@ -151,6 +151,10 @@ func (r *runner) handle(events []any) bool {
 			r.rs.onFinished(ev, r.e.locks)
 		case selectedImages:
 			r.rs.onSelected(ev)
+		case gateApproved:
+			r.rs.onGateApproved(ev)
+		case gateSyncFailed:
+			r.rs.onGateSyncFailed(ev)
 		case command:
 			// What came before the command is saved first; a caller that
 			// gives up meanwhile has its command dropped unapplied.
@@ -422,6 +426,16 @@ func (r *runner) perform(ef effect) {
 			})
 			if err != nil && ctx.Err() == nil {
 				r.mb.post(beginFailed{k: k, opID: op.ID, err: err})
+			}
+		})
+	case effectGate:
+		g := ef.gate
+		r.e.goEffect(func() {
+			if err := r.syncGate(ctx, g); err != nil {
+				if ctx.Err() == nil {
+					r.e.log.Warn("cannot write gate; will try again", "run", r.id, "gate", g.ID, "error", err)
+				}
+				r.mb.post(gateSyncFailed{id: g.ID})
 			}
 		})
 	case effectSelect:

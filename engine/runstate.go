@@ -26,7 +26,11 @@ type runState struct {
 
 	stageCap []fleet.Concurrency
 	groupCap [][]fleet.Concurrency
-	byName   map[string]mkey
+	// stageBudget and groupBudget are the maxAllowedFailures of each
+	// stage and group.
+	stageBudget []fleet.Budget
+	groupBudget [][]fleet.Budget
+	byName      map[string]mkey
 
 	// In memory only.
 	inspecting map[mkey]bool
@@ -41,6 +45,10 @@ type runState struct {
 	// its cluster that governs this run's upgrade (nil: none), to take a
 	// group's members in Fleet's order.
 	windows       map[mkey]*maintenance.Window
+	// gateSynced holds, by gate id, the state last sent to the gate's
+	// resource; gateRetryAt when a sync that failed is tried again.
+	gateSynced    map[string]fleet.State
+	gateRetryAt   map[string]time.Time
 	selecting     bool
 	selectRetryAt time.Time
 	dirty         bool
@@ -64,19 +72,21 @@ func newRunState(run *fleet.UpdateRun, etag string, newID func() string, recheck
 		return nil, fmt.Errorf("update run %s has no status tree", run.ID)
 	}
 	rs := &runState{
-		run:        run,
-		id:         canonical(run.ID),
-		etag:       etag,
-		upgrade:    p.ManagedClusterUpdate.Upgrade.Type,
-		sel:        p.ManagedClusterUpdate.SelectionType(),
-		byName:     map[string]mkey{},
-		inspecting: map[mkey]bool{},
-		recheckAt:  map[mkey]time.Time{},
-		verifying:  map[mkey]bool{},
-		verifyAt:   map[mkey]time.Time{},
-		windows:    map[mkey]*maintenance.Window{},
-		newID:      newID,
-		recheck:    recheck,
+		run:         run,
+		id:          canonical(run.ID),
+		etag:        etag,
+		upgrade:     p.ManagedClusterUpdate.Upgrade.Type,
+		sel:         p.ManagedClusterUpdate.SelectionType(),
+		byName:      map[string]mkey{},
+		inspecting:  map[mkey]bool{},
+		recheckAt:   map[mkey]time.Time{},
+		verifying:   map[mkey]bool{},
+		verifyAt:    map[mkey]time.Time{},
+		gateSynced:  map[string]fleet.State{},
+		gateRetryAt: map[string]time.Time{},
+		windows:     map[mkey]*maintenance.Window{},
+		newID:       newID,
+		recheck:     recheck,
 	}
 	if v := p.ManagedClusterUpdate.Upgrade.KubernetesVersion; v != "" {
 		want, err := version.ParseKubernetes(v)
@@ -98,14 +108,19 @@ func newRunState(run *fleet.UpdateRun, etag string, newID func() string, recheck
 	stages := p.Status.Stages
 	rs.stageCap = make([]fleet.Concurrency, len(stages))
 	rs.groupCap = make([][]fleet.Concurrency, len(stages))
+	rs.stageBudget = make([]fleet.Budget, len(stages))
+	rs.groupBudget = make([][]fleet.Budget, len(stages))
 	for si, st := range stages {
 		rs.groupCap[si] = make([]fleet.Concurrency, len(st.Groups))
+		rs.groupBudget[si] = make([]fleet.Budget, len(st.Groups))
 		if spec := rs.stageSpec(st.Name); spec != nil {
 			rs.stageCap[si], _ = fleet.ParseConcurrency("", spec.MaxConcurrency)
+			rs.stageBudget[si], _ = fleet.ParseBudget("", spec.MaxAllowedFailures)
 			for gi, g := range st.Groups {
 				for _, gs := range spec.Groups {
 					if gs.Name == g.Name {
 						rs.groupCap[si][gi], _ = fleet.ParseConcurrency("", gs.MaxConcurrency)
+						rs.groupBudget[si][gi], _ = fleet.ParseBudget("", gs.MaxAllowedFailures)
 					}
 				}
 			}

@@ -20,6 +20,9 @@ const (
 	// effectSelect reads every cluster of the run to choose Consistent
 	// node images.
 	effectSelect
+	// effectGate brings a gate's resource in line with the run: creates
+	// it, or writes its end.
+	effectGate
 )
 
 // effect is a side effect the runner performs after persisting the run.
@@ -27,6 +30,7 @@ type effect struct {
 	kind effectKind
 	k    mkey
 	op   cluster.Operation
+	gate *fleet.Gate
 }
 
 // step advances the run as far as it can at rs.now: it finishes a stopping
@@ -41,7 +45,16 @@ func (rs *runState) step(locks locker) (effs []effect, wake time.Time) {
 		wake = verifyWake
 	}
 	rs.deriveSpread()
-	return append(verify, effs...), wake
+	wake = earliest(wake, rs.gateWake())
+	return append(append(verify, effs...), rs.gateEffects()...), wake
+}
+
+// earliest is the earlier of two times to look again; zero means never.
+func earliest(a, b time.Time) time.Time {
+	if a.IsZero() || (!b.IsZero() && b.Before(a)) {
+		return b
+	}
+	return a
 }
 
 // verifyEffects reads the cluster of each member whose upgrade reported
@@ -100,38 +113,20 @@ func (rs *runState) advanceRun(locks locker) (effs []effect, wake time.Time) {
 		if st.Status.State.Finished() {
 			continue
 		}
-		if !rs.membersFinished(si) {
-			effs, wake = rs.schedule(si, locks)
+		hold := func(effs []effect, wake time.Time) ([]effect, time.Time) {
 			rs.deriveStage(si)
 			rs.deriveRun()
 			return effs, wake
 		}
-		w := st.AfterStageWaitStatus
-		switch w.Status.State {
-		case fleet.NotStarted, fleet.Stopped:
-			rs.setStart(&w.Status, rs.now)
-			remaining := time.Duration(w.WaitDurationInSeconds) * time.Second
-			if w.Status.State == fleet.Stopped {
-				remaining = time.Duration(w.RemainingMilliseconds) * time.Millisecond
-				w.RemainingMilliseconds = 0
-			}
-			deadline := rs.now.Add(remaining)
-			rs.setState(&w.Status, fleet.Running)
-			w.Deadline = &deadline
-			rs.dirty = true
+		if done, wake := rs.pass(rs.checkpoints(si, -1, fleet.Before)); !done {
+			return hold(nil, wake)
 		}
-		if w.Status.State == fleet.Running && w.Deadline != nil && !rs.now.Before(*w.Deadline) {
-			rs.setState(&w.Status, fleet.Completed)
-			rs.setCompleted(&w.Status, &rs.now)
-			w.Deadline = nil
+		if open, wake := rs.passGroups(si); !rs.groupsFinished(si) {
+			effs, w := rs.schedule(si, locks, open)
+			return hold(effs, earliest(wake, w))
 		}
-		if !w.Status.State.Finished() {
-			rs.deriveStage(si)
-			rs.deriveRun()
-			if w.Deadline != nil {
-				return nil, *w.Deadline
-			}
-			return nil, time.Time{}
+		if done, wake := rs.pass(rs.checkpoints(si, -1, fleet.After)); !done {
+			return hold(nil, wake)
 		}
 		rs.deriveStage(si)
 	}
@@ -164,25 +159,71 @@ func (rs *runState) finishStopping() {
 	rs.deriveAll()
 }
 
-// membersFinished reports whether every member of a stage is Completed or
-// Skipped.
-func (rs *runState) membersFinished(si int) bool {
-	done := true
-	rs.eachInStage(si, func(_ mkey, m *fleet.MemberStatus) {
-		if !m.Status.State.Finished() {
-			done = false
+// passGroups moves the gates of stage si's groups: a group's before-gates
+// once the stage's are passed, its after-gates once its members are
+// finished. It returns the groups whose members may run (before-gates
+// passed, members not all finished) and when to look again.
+func (rs *runState) passGroups(si int) (open []bool, wake time.Time) {
+	st := rs.stage(si)
+	anyOpen := false
+	open = make([]bool, len(st.Groups))
+	for gi := range st.Groups {
+		done, w := rs.pass(rs.checkpoints(si, gi, fleet.Before))
+		wake = earliest(wake, w)
+		if !done {
+			continue
 		}
-	})
-	return done
+		if !rs.groupMembersFinished(si, gi) {
+			open[gi] = true
+			anyOpen = true
+			continue
+		}
+		_, w = rs.pass(rs.checkpoints(si, gi, fleet.After))
+		wake = earliest(wake, w)
+	}
+	if !anyOpen {
+		open = nil
+	}
+	return open, wake
 }
 
-// schedule starts members of stage si: in each group, in Fleet's order
-// by maintenance window (see orderByWindow), as
+// groupMembersFinished reports whether every member of a group is
+// Completed or Skipped.
+func (rs *runState) groupMembersFinished(si, gi int) bool {
+	g := rs.group(si, gi)
+	for mi := range g.Members {
+		if !settled(&g.Members[mi]) {
+			return false
+		}
+	}
+	return true
+}
+
+// groupsFinished reports whether every group of a stage is finished: its
+// members Completed or Skipped, and its gates passed.
+func (rs *runState) groupsFinished(si int) bool {
+	for gi := range rs.stage(si).Groups {
+		if !rs.groupMembersFinished(si, gi) {
+			return false
+		}
+		for _, timing := range []fleet.Timing{fleet.Before, fleet.After} {
+			for _, cp := range rs.checkpoints(si, gi, timing) {
+				if !cp.state().Finished() {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
+// schedule starts members of stage si: in each open group, in Fleet's
+// order by maintenance window (see orderByWindow), as
 // many as the group's maxConcurrency allows (default 1), taking turns
 // between groups until the stage's maxConcurrency is reached. A member
 // whose cluster another run holds is Pending until that run lets go; the
 // group moves on to its next member.
-func (rs *runState) schedule(si int, locks locker) (effs []effect, wake time.Time) {
+func (rs *runState) schedule(si int, locks locker, open []bool) (effs []effect, wake time.Time) {
 	st := rs.stage(si)
 	total := 0
 	for _, g := range st.Groups {
@@ -196,6 +237,17 @@ func (rs *runState) schedule(si int, locks locker) (effs []effect, wake time.Tim
 	for gi := range st.Groups {
 		g := &st.Groups[gi]
 		groupCap[gi] = rs.groupCap[si][gi].Limit(len(g.Members), 1)
+		if open == nil || !open[gi] {
+			// Held at a gate, or finished: only members in flight
+			// (none, before the gates) count.
+			for mi := range g.Members {
+				if g.Members[mi].Status.State == fleet.Running || rs.inspecting[mkey{si, gi, mi}] {
+					groupInFlight[gi]++
+				}
+			}
+			inFlight += groupInFlight[gi]
+			continue
+		}
 		for mi := range g.Members {
 			k := mkey{si, gi, mi}
 			m := &g.Members[mi]

@@ -39,11 +39,9 @@ func NewRunStatus(strategy *RunStrategy, members []Member) (*RunStatus, error) {
 		resolveConcurrency(status, nil)
 		return status, nil
 	}
-	byGroup := map[string][]Member{}
-	for _, m := range sorted {
-		if m.Properties.Group != "" {
-			byGroup[m.Properties.Group] = append(byGroup[m.Properties.Group], m)
-		}
+	assigned, err := assign(strategy, sorted)
+	if err != nil {
+		return nil, err
 	}
 	for i, st := range strategy.Stages {
 		ss := StageStatus{
@@ -53,18 +51,35 @@ func NewRunStatus(strategy *RunStrategy, members []Member) (*RunStatus, error) {
 				Status:                UpdateStatus{State: NotStarted},
 				WaitDurationInSeconds: st.AfterStageWaitInSeconds,
 			},
+			BeforeGates: newGateStatuses(st.BeforeGates),
+			AfterGates:  newGateStatuses(st.AfterGates),
 		}
 		for j, g := range st.Groups {
-			ms := byGroup[g.Name]
+			ms := assigned[g.Name]
+			if len(ms) == 0 && (g.MemberSelector != nil || st.MemberSelector != nil) {
+				return nil, Invalid(fmt.Sprintf("properties.strategy.stages[%d].groups[%d].memberSelector", i, j),
+					"group %q selects no members; label members so that its selector matches, or remove the group", g.Name)
+			}
 			if len(ms) == 0 {
 				return nil, Invalid(fmt.Sprintf("properties.strategy.stages[%d].groups[%d].name", i, j),
 					"group %q has no members; set the group property of at least one member to %q, or remove the group", g.Name, g.Name)
 			}
-			gs := GroupStatus{Name: g.Name, Status: UpdateStatus{State: NotStarted}}
+			if err := checkBudget(fmt.Sprintf("properties.strategy.stages[%d].groups[%d].maxAllowedFailures", i, j), g.MaxAllowedFailures, len(ms), "group "+g.Name); err != nil {
+				return nil, err
+			}
+			gs := GroupStatus{Name: g.Name, Status: UpdateStatus{State: NotStarted},
+				BeforeGates: newGateStatuses(g.BeforeGates), AfterGates: newGateStatuses(g.AfterGates)}
 			for _, m := range ms {
 				gs.Members = append(gs.Members, newMemberStatus(m))
 			}
 			ss.Groups = append(ss.Groups, gs)
+		}
+		n := 0
+		for _, g := range ss.Groups {
+			n += len(g.Members)
+		}
+		if err := checkBudget(fmt.Sprintf("properties.strategy.stages[%d].maxAllowedFailures", i), st.MaxAllowedFailures, n, "stage "+st.Name); err != nil {
+			return nil, err
 		}
 		status.Stages = append(status.Stages, ss)
 	}
@@ -86,18 +101,56 @@ func LeftOut(strategy *RunStrategy, members []Member) []Member {
 	if strategy == nil {
 		return nil
 	}
-	named := map[string]bool{}
-	for _, st := range strategy.Stages {
-		for _, g := range st.Groups {
-			named[g.Name] = true
+	assigned, _ := assign(strategy, members)
+	in := map[string]bool{}
+	for _, ms := range assigned {
+		for _, m := range ms {
+			in[m.Name] = true
 		}
 	}
 	var out []Member
 	for _, m := range members {
-		if !named[m.Properties.Group] {
+		if !in[m.Name] {
 			out = append(out, m)
 		}
 	}
 	slices.SortFunc(out, func(a, b Member) int { return cmp.Compare(a.Name, b.Name) })
 	return out
+}
+
+// assign gives each group of a strategy its members, in the order given:
+// those its memberSelector matches, or else those whose group property
+// names it; a stage's selector narrows its groups' members. A member two
+// groups take is an error naming both.
+func assign(strategy *RunStrategy, members []Member) (map[string][]Member, error) {
+	out := map[string][]Member{}
+	takenBy := map[string]string{} // member → group
+	for i, st := range strategy.Stages {
+		var stageSel LabelSelector
+		if st.MemberSelector != nil {
+			stageSel, _ = ParseSelector("", st.MemberSelector.ByLabel)
+		}
+		for j, g := range st.Groups {
+			var sel LabelSelector
+			if g.MemberSelector != nil {
+				sel, _ = ParseSelector("", g.MemberSelector.ByLabel)
+			}
+			for _, m := range members {
+				take := m.Properties.Group == g.Name
+				if g.MemberSelector != nil {
+					take = sel.Matches(m.Properties.Labels)
+				}
+				if !take || (st.MemberSelector != nil && !stageSel.Matches(m.Properties.Labels)) {
+					continue
+				}
+				if prev, dup := takenBy[m.Name]; dup {
+					return nil, Invalid(fmt.Sprintf("properties.strategy.stages[%d].groups[%d]", i, j),
+						"member %q is matched by both group %q and group %q; a member can be in only one group: change its labels or group, or the selectors", m.Name, prev, g.Name)
+				}
+				takenBy[m.Name] = g.Name
+				out[g.Name] = append(out[g.Name], m)
+			}
+		}
+	}
+	return out, nil
 }

@@ -135,10 +135,17 @@ type Stage struct {
 	// stage's groups: a count ("3") or a percentage of the stage's
 	// members ("25%"). Empty means no cap beyond the groups' own.
 	MaxConcurrency string `json:"maxConcurrency,omitempty"`
-	// BeforeGates and AfterGates exist in newer API versions; caravan
-	// refuses them until it implements gates, rather than ignore them.
-	BeforeGates []any `json:"beforeGates,omitempty"`
-	AfterGates  []any `json:"afterGates,omitempty"`
+	// MaxAllowedFailures is how many of the stage's members may fail
+	// without failing the run: a count ("1") or a percentage of the
+	// stage's members ("10%"). Empty allows none.
+	MaxAllowedFailures string `json:"maxAllowedFailures,omitempty"`
+	// MemberSelector narrows the members every group of the stage takes
+	// to those whose labels match.
+	MemberSelector *MemberSelector `json:"memberSelector,omitempty"`
+	// BeforeGates must all be completed before the stage's groups start;
+	// AfterGates, and the wait, after they finish.
+	BeforeGates []GateConfiguration `json:"beforeGates,omitempty"`
+	AfterGates  []GateConfiguration `json:"afterGates,omitempty"`
 }
 
 // Group names the members (those whose group property matches) that a
@@ -148,8 +155,17 @@ type Group struct {
 	// MaxConcurrency is how many of the group's members upgrade at once:
 	// a count or a percentage of the group's members, default 1.
 	MaxConcurrency string `json:"maxConcurrency,omitempty"`
-	BeforeGates    []any  `json:"beforeGates,omitempty"`
-	AfterGates     []any  `json:"afterGates,omitempty"`
+	// MaxAllowedFailures is how many of the group's members may fail
+	// without failing the run: a count or a percentage of the group's
+	// members. Empty allows none.
+	MaxAllowedFailures string `json:"maxAllowedFailures,omitempty"`
+	// MemberSelector, when set, takes the members whose labels match
+	// instead of those whose group property names the group.
+	MemberSelector *MemberSelector `json:"memberSelector,omitempty"`
+	// BeforeGates must all be completed before the group's members
+	// start; AfterGates before the group is finished.
+	BeforeGates []GateConfiguration `json:"beforeGates,omitempty"`
+	AfterGates  []GateConfiguration `json:"afterGates,omitempty"`
 }
 
 // UpdateRun is one upgrade applied to a fleet's members.

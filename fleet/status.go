@@ -26,6 +26,9 @@ func (s State) Finished() bool { return s == Completed || s == Skipped }
 // RunStatus is a run's status tree.
 type RunStatus struct {
 	Status UpdateStatus `json:"status"`
+	// FailureCount is how many of the run's members failed, counting
+	// those within a failure budget.
+	FailureCount int `json:"failureCount,omitempty"`
 	// Message says what holds the run up while it runs, such as a cloud
 	// that cannot be reached; empty when nothing does. Not part of
 	// Azure's API.
@@ -53,23 +56,29 @@ type ErrorDetail struct {
 
 // StageStatus is the status of one stage.
 type StageStatus struct {
-	Name   string       `json:"name"`
-	Status UpdateStatus `json:"status"`
+	Name         string       `json:"name"`
+	Status       UpdateStatus `json:"status"`
+	FailureCount int          `json:"failureCount,omitempty"`
 	// MaxConcurrency is the stage's maxConcurrency resolved to a count:
 	// how many of its members may upgrade at once across its groups.
 	MaxConcurrency       int           `json:"maxConcurrency,omitempty"`
 	Groups               []GroupStatus `json:"groups"`
+	BeforeGates          []GateStatus  `json:"beforeGates,omitempty"`
+	AfterGates           []GateStatus  `json:"afterGates,omitempty"`
 	AfterStageWaitStatus *WaitStatus   `json:"afterStageWaitStatus,omitempty"`
 }
 
 // GroupStatus is the status of one group.
 type GroupStatus struct {
-	Name   string       `json:"name"`
-	Status UpdateStatus `json:"status"`
+	Name         string       `json:"name"`
+	Status       UpdateStatus `json:"status"`
+	FailureCount int          `json:"failureCount,omitempty"`
 	// MaxConcurrency is the group's maxConcurrency resolved to a count
 	// (default 1), never more than its members or its stage's count.
 	MaxConcurrency int            `json:"maxConcurrency,omitempty"`
 	Members        []MemberStatus `json:"members"`
+	BeforeGates    []GateStatus   `json:"beforeGates,omitempty"`
+	AfterGates     []GateStatus   `json:"afterGates,omitempty"`
 }
 
 // MemberStatus is the status of one member's update.
@@ -82,6 +91,10 @@ type MemberStatus struct {
 	// Attempt counts the upgrades begun for this member in this run; it
 	// is part of the operation id. Not part of Azure's API.
 	Attempt int `json:"attempt,omitempty"`
+	// WithinFailureBudget marks a Failed member whose failure its group's
+	// or stage's maxAllowedFailures allows: the run went on. Not part of
+	// Azure's API.
+	WithinFailureBudget bool `json:"withinFailureBudget,omitempty"`
 	// Target is what the current attempt moves the cluster to, resolved
 	// for this cluster. Not part of Azure's API.
 	Target *MemberTarget `json:"target,omitempty"`

@@ -30,8 +30,19 @@ func ValidateStrategy(field string, s *RunStrategy) error {
 		if _, err := ParseConcurrency(sf+".maxConcurrency", st.MaxConcurrency); err != nil {
 			return err
 		}
-		if len(st.BeforeGates) > 0 || len(st.AfterGates) > 0 {
-			return Invalid(sf, "approval gates are not supported; remove beforeGates and afterGates")
+		if _, err := ParseBudget(sf+".maxAllowedFailures", st.MaxAllowedFailures); err != nil {
+			return err
+		}
+		if st.MemberSelector != nil {
+			if _, err := ParseSelector(sf+".memberSelector.byLabel", st.MemberSelector.ByLabel); err != nil {
+				return err
+			}
+		}
+		if err := validateGates(sf+".beforeGates", st.BeforeGates); err != nil {
+			return err
+		}
+		if err := validateGates(sf+".afterGates", st.AfterGates); err != nil {
+			return err
 		}
 		if len(st.Groups) == 0 {
 			return Invalid(sf+".groups", "stage %q needs at least one group", st.Name)
@@ -48,8 +59,19 @@ func ValidateStrategy(field string, s *RunStrategy) error {
 			if _, err := ParseConcurrency(gf+".maxConcurrency", g.MaxConcurrency); err != nil {
 				return err
 			}
-			if len(g.BeforeGates) > 0 || len(g.AfterGates) > 0 {
-				return Invalid(gf, "approval gates are not supported; remove beforeGates and afterGates")
+			if _, err := ParseBudget(gf+".maxAllowedFailures", g.MaxAllowedFailures); err != nil {
+				return err
+			}
+			if g.MemberSelector != nil {
+				if _, err := ParseSelector(gf+".memberSelector.byLabel", g.MemberSelector.ByLabel); err != nil {
+					return err
+				}
+			}
+			if err := validateGates(gf+".beforeGates", g.BeforeGates); err != nil {
+				return err
+			}
+			if err := validateGates(gf+".afterGates", g.AfterGates); err != nil {
+				return err
 			}
 		}
 	}

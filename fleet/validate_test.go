@@ -31,7 +31,15 @@ func TestValidateStrategy(t *testing.T) {
 		{"negative wait", st(fleet.Stage{Name: "s", Groups: g("a"), AfterStageWaitInSeconds: -1}), "properties.strategy.stages[0].afterStageWaitInSeconds: -1 is out of range"},
 		{"bad stage concurrency", st(fleet.Stage{Name: "s", Groups: g("a"), MaxConcurrency: "0"}), `properties.strategy.stages[0].maxConcurrency: "0" is not a valid concurrency`},
 		{"bad group percent", st(fleet.Stage{Name: "s", Groups: []fleet.Group{{Name: "a", MaxConcurrency: "150%"}}}), `properties.strategy.stages[0].groups[0].maxConcurrency: "150%" is not a valid percentage`},
-		{"gates", st(fleet.Stage{Name: "s", Groups: g("a"), BeforeGates: []any{map[string]any{"type": "Approval"}}}), "approval gates are not supported"},
+		{"bad budget", st(fleet.Stage{Name: "s", Groups: []fleet.Group{{Name: "a", MaxAllowedFailures: "-1"}}}), `properties.strategy.stages[0].groups[0].maxAllowedFailures: "-1" is not a valid failure budget`},
+		{"bad budget percent", st(fleet.Stage{Name: "s", Groups: g("a"), MaxAllowedFailures: "101%"}), `properties.strategy.stages[0].maxAllowedFailures: "101%" is not a valid percentage`},
+		{"unknown gate type", st(fleet.Stage{Name: "s", Groups: g("a"), BeforeGates: []fleet.GateConfiguration{{Type: "Vote"}}}), `properties.strategy.stages[0].beforeGates[0].type: "Vote" is not a gate type`},
+		{"gate without type", st(fleet.Stage{Name: "s", Groups: []fleet.Group{{Name: "a", AfterGates: []fleet.GateConfiguration{{DisplayName: "x"}}}}}), `properties.strategy.stages[0].groups[0].afterGates[0].type: a gate type is required`},
+		{"scheduled gate without schedule", st(fleet.Stage{Name: "s", Groups: g("a"), AfterGates: []fleet.GateConfiguration{{Type: fleet.GateScheduledStart}}}), `properties.strategy.stages[0].afterGates[0].scheduledStartConfiguration: a ScheduledStart gate needs`},
+		{"scheduled gate bad day", st(fleet.Stage{Name: "s", Groups: g("a"), BeforeGates: []fleet.GateConfiguration{{Type: fleet.GateScheduledStart, ScheduledStartConfiguration: &fleet.ScheduledStart{StartDay: "Someday", StartTime: "09:00", UTCOffset: "+00:00"}}}}), `beforeGates[0].scheduledStartConfiguration.startDay: "Someday" is not a day of the week`},
+		{"scheduled gate bad offset", st(fleet.Stage{Name: "s", Groups: g("a"), BeforeGates: []fleet.GateConfiguration{{Type: fleet.GateScheduledStart, ScheduledStartConfiguration: &fleet.ScheduledStart{StartDay: "Monday", StartTime: "09:00", UTCOffset: "+15:00"}}}}), `beforeGates[0].scheduledStartConfiguration.utcOffset: "+15:00" is not a UTC offset`},
+		{"approval gate with schedule", st(fleet.Stage{Name: "s", Groups: g("a"), BeforeGates: []fleet.GateConfiguration{{Type: fleet.GateApproval, ScheduledStartConfiguration: &fleet.ScheduledStart{}}}}), `beforeGates[0].scheduledStartConfiguration: only a ScheduledStart gate`},
+		{"gates", st(fleet.Stage{Name: "s", Groups: []fleet.Group{{Name: "a", BeforeGates: []fleet.GateConfiguration{{Type: fleet.GateApproval}}}}, AfterGates: []fleet.GateConfiguration{{Type: fleet.GateApproval, DisplayName: "ok"}}}), ""},
 		{"valid", st(fleet.Stage{Name: "s", Groups: []fleet.Group{{Name: "a", MaxConcurrency: "25%"}}, MaxConcurrency: "3", AfterStageWaitInSeconds: 60}), ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -108,6 +116,18 @@ func TestNewRunStatus(t *testing.T) {
 	}
 	_, err = fleet.NewRunStatus(nil, nil)
 	check(t, err, "the fleet has no members")
+	s.Stages = s.Stages[:2]
+	s.Stages[1].Groups[0].MaxAllowedFailures = "3"
+	_, err = fleet.NewRunStatus(s, members)
+	check(t, err, `properties.strategy.stages[1].groups[0].maxAllowedFailures: "3" allows more failures than group prod has members (2); use at most 2`)
+	s.Stages[1].Groups[0].MaxAllowedFailures = "50%"
+	s.Stages[0].MaxAllowedFailures = "2"
+	_, err = fleet.NewRunStatus(s, members)
+	check(t, err, `properties.strategy.stages[0].maxAllowedFailures: "2" allows more failures than stage one has members (1)`)
+	s.Stages[0].MaxAllowedFailures = "1"
+	if _, err := fleet.NewRunStatus(s, members); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func TestValidateMemberAndIDs(t *testing.T) {

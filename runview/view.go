@@ -23,8 +23,11 @@ type View struct {
 	NodeImages []string `json:"nodeImages,omitempty"`
 	Counts     Counts   `json:"counts"`
 	// Error is why the run failed or stopped, if it says.
-	Error  string  `json:"error,omitempty"`
-	Stages []Stage `json:"stages"`
+	Error string `json:"error,omitempty"`
+	// FailureCount is how many members failed, within a failure budget
+	// or not.
+	FailureCount int     `json:"failureCount,omitempty"`
+	Stages       []Stage `json:"stages"`
 	// Now is the instant the view was taken at.
 	Now time.Time `json:"now"`
 }
@@ -52,6 +55,9 @@ type Stage struct {
 	Done    int     `json:"done"`
 	Total   int     `json:"total"`
 	Groups  []Group `json:"groups"`
+	// BeforeGates and AfterGates are the stage's gates.
+	BeforeGates []Gate `json:"beforeGates,omitempty"`
+	AfterGates  []Gate `json:"afterGates,omitempty"`
 	// Wait is the after-stage wait, when the stage has one to show.
 	Wait *Wait `json:"wait,omitempty"`
 }
@@ -65,6 +71,22 @@ type Group struct {
 	Done    int      `json:"done"`
 	Total   int      `json:"total"`
 	Members []Member `json:"members"`
+	// BeforeGates and AfterGates are the group's gates.
+	BeforeGates []Gate `json:"beforeGates,omitempty"`
+	AfterGates  []Gate `json:"afterGates,omitempty"`
+}
+
+// Gate is an approval or scheduled-start gate of a stage or group.
+type Gate struct {
+	// Name is the gate's display name, if it has one.
+	Name string `json:"name,omitempty"`
+	// GateID is the id of the gate's resource once the run reached it.
+	GateID string       `json:"gateId,omitempty"`
+	Timing fleet.Timing `json:"timing"`
+	State  fleet.State  `json:"state"`
+	Times
+	// Scheduled is when a reached scheduled-start gate completes itself.
+	Scheduled *time.Time `json:"scheduledTime,omitempty"`
 }
 
 // Member is a member of a group.
@@ -117,6 +139,7 @@ func Of(run *fleet.UpdateRun, now time.Time) View {
 		}
 	}
 	v.Counts = CountMembers(st)
+	v.FailureCount = st.FailureCount
 	for _, s := range st.Stages {
 		sv := Stage{Name: s.Name, State: s.Status.State, Times: timesOf(s.Status, now), Message: errorMessage(s.Status), Groups: []Group{}}
 		for _, g := range s.Groups {
@@ -132,16 +155,28 @@ func Of(run *fleet.UpdateRun, now time.Time) View {
 				}
 				gv.Members = append(gv.Members, mv)
 			}
+			gv.BeforeGates = gatesOf(g.BeforeGates, fleet.Before, now)
+			gv.AfterGates = gatesOf(g.AfterGates, fleet.After, now)
 			sv.Done += gv.Done
 			sv.Total += gv.Total
 			sv.Groups = append(sv.Groups, gv)
 		}
+		sv.BeforeGates = gatesOf(s.BeforeGates, fleet.Before, now)
+		sv.AfterGates = gatesOf(s.AfterGates, fleet.After, now)
 		if w := s.AfterStageWaitStatus; w != nil && (w.WaitDurationInSeconds > 0 || w.Status.State == fleet.Skipped) {
 			sv.Wait = &Wait{Seconds: w.WaitDurationInSeconds, State: w.Status.State, Times: timesOf(w.Status, now), Message: waitMessage(w, now), Deadline: w.Deadline}
 		}
 		v.Stages = append(v.Stages, sv)
 	}
 	return v
+}
+
+func gatesOf(gs []fleet.GateStatus, timing fleet.Timing, now time.Time) []Gate {
+	var out []Gate
+	for _, g := range gs {
+		out = append(out, Gate{Name: g.DisplayName, GateID: g.GateID, Timing: timing, State: g.Status.State, Times: timesOf(g.Status, now), Scheduled: g.ScheduledTime})
+	}
+	return out
 }
 
 func timesOf(s fleet.UpdateStatus, now time.Time) Times {

@@ -246,6 +246,9 @@ type accessRoute struct {
 	bodies map[string]string
 }
 
+// accessGate names a gate no run created.
+const accessGate = "0b7d3a52-6f0e-5c1a-9d2e-4f6a8b0c1d2e"
+
 func accessRoutes() []accessRoute {
 	rgPath := "/subscriptions/" + accessSub + "/resourceGroups/" + accessRG
 	fleets := rgPath + "/providers/Microsoft.ContainerService/fleets"
@@ -287,6 +290,11 @@ func accessRoutes() []accessRoute {
 		{"run stop", f1 + "/updateRuns/r1/stop", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"POST": O}, map[string]int{"POST": 409}, nil},
 		{"run events", f1 + "/updateRuns/r1/events", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
 		{"run plan", f1 + "/updateRuns/r1/plan", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
+		{"gates", f1 + "/gates", "", map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
+		{"gate", f1 + "/gates/" + accessGate, id(f1 + "/gates/" + accessGate),
+			map[string]auth.Role{"GET": R, "PATCH": O},
+			map[string]int{"GET": 404, "PATCH": 404},
+			map[string]string{"PATCH": `{"properties":{"state":"Completed"}}`}},
 		{"run skip", f1 + "/updateRuns/r1/skip", id(f1 + "/updateRuns/r1"), map[string]auth.Role{"POST": O}, map[string]int{"POST": 200},
 			map[string]string{"POST": `{"targets":[{"type":"Member","name":"m1"}]}`}},
 		{"provider operations", "/providers/Microsoft.ContainerService/operations", "", map[string]auth.Role{"GET": R}, map[string]int{"GET": 200}, nil},
@@ -328,7 +336,7 @@ func upperFixed(p string) string {
 	for i, s := range segs {
 		switch strings.ToLower(s) {
 		case "subscriptions", "resourcegroups", "providers", "microsoft.containerservice", "fleets",
-			"members", "updatestrategies", "updateruns", "start", "stop", "skip", "plan", "events", "listcredentials",
+			"members", "updatestrategies", "updateruns", "gates", "start", "stop", "skip", "plan", "events", "listcredentials",
 			"autoupgradeprofiles", "generateupdaterun":
 			// A name that is also a keyword stays as it is.
 			if i > 0 && (strings.EqualFold(segs[i-1], "fleets") || strings.EqualFold(segs[i-1], "members")) {

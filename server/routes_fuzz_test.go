@@ -26,7 +26,7 @@ var fuzzBodies = []string{
 
 // fleetRoute is the test's own reading of the Fleet API's canonical
 // paths, written apart from the router so that one checks the other.
-var fleetRoute = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)(?:/resourcegroups/([^/]+))?/providers/microsoft\.containerservice/fleets(?:/([^/]+)(?:/(listcredentials)|/(members|updatestrategies|updateruns|autoupgradeprofiles)(?:/([^/]+)(?:/(start|stop|skip|plan|events|generateupdaterun))?)?)?)?$`)
+var fleetRoute = regexp.MustCompile(`(?i)^/subscriptions/([^/]+)(?:/resourcegroups/([^/]+))?/providers/microsoft\.containerservice/fleets(?:/([^/]+)(?:/(listcredentials)|/(members|updatestrategies|updateruns|autoupgradeprofiles|gates)(?:/([^/]+)(?:/(start|stop|skip|plan|events|generateupdaterun))?)?)?)?$`)
 
 // expectation is what the oracle makes of a request.
 type expectation struct {
@@ -90,6 +90,8 @@ func expect(u *url.URL, method string) expectation {
 		roles, e.named = map[string]auth.Role{"GET": R, "PUT": A, "PATCH": A, "DELETE": A}, fleetID+"/members/"+strings.ToLower(name)
 	case coll == "autoupgradeprofiles":
 		roles, e.named = map[string]auth.Role{"GET": R, "PUT": A, "DELETE": A}, fleetID+"/autoupgradeprofiles/"+strings.ToLower(name)
+	case coll == "gates":
+		roles, e.named = map[string]auth.Role{"GET": R, "PATCH": O}, fleetID+"/gates/"+strings.ToLower(name)
 	case coll == "updatestrategies":
 		roles, e.named = map[string]auth.Role{"GET": R, "PUT": A, "DELETE": A}, fleetID+"/updatestrategies/"+strings.ToLower(name)
 	default:

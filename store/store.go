@@ -16,6 +16,8 @@ const (
 	Runs       Kind = "updateRuns"
 	// AutoUpgradeProfiles are a fleet's auto-upgrade profiles.
 	AutoUpgradeProfiles Kind = "autoUpgradeProfiles"
+	// Gates are created by runs; their State is the gate's state.
+	Gates Kind = "gates"
 	// ClusterClaims hold, one per cluster, which member a cluster belongs
 	// to, so that a cluster joins at most one fleet of a store: the
 	// record's ID is the cluster's, created only if it does not exist,
@@ -124,7 +126,7 @@ func (parentNotFound) Is(target error) bool { return target == ErrPreconditionFa
 // no record outlives its parent.
 func ParentKind(k Kind) Kind {
 	switch k {
-	case Members, Strategies, Runs, AutoUpgradeProfiles:
+	case Members, Strategies, Runs, AutoUpgradeProfiles, Gates:
 		return Fleets
 	}
 	return ""
