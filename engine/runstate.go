@@ -44,7 +44,7 @@ type runState struct {
 	// windows holds, per member, the maintenance window last read of
 	// its cluster that governs this run's upgrade (nil: none), to take a
 	// group's members in Fleet's order.
-	windows       map[mkey]*maintenance.Window
+	windows map[mkey]*maintenance.Window
 	// gateSynced holds, by gate id, the state last sent to the gate's
 	// resource; gateRetryAt when a sync that failed is tried again.
 	gateSynced    map[string]fleet.State
