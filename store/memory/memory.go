@@ -17,6 +17,7 @@ type Store struct {
 	records map[string]store.Record // by ID
 	ids     []string                // sorted
 	closed  bool
+	leases  store.LocalLeases
 }
 
 // New returns an empty store.

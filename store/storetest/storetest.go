@@ -324,6 +324,8 @@ func Run(t *testing.T, h Harness) {
 			}
 		})
 	}
+
+	t.Run("Leases", func(t *testing.T) { runLeases(t, open) })
 }
 
 func ids(rs []store.Record) []string {
