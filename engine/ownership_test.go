@@ -75,6 +75,7 @@ func TestOwnerCutOffIsTakenOverAndFenced(t *testing.T) {
 	test(t, func(e *env) {
 		shared := memory.NewWithClock(e.clock)
 		e.store = shared
+		putFleet(t, shared, e.fleet)
 		a := &cutOff{Store: shared}
 		b := &cutOff{Store: shared}
 		e.member("a1", "canary", "eastus", "1.30.4")
@@ -145,6 +146,7 @@ func TestCommandOnAnotherServerGoesThroughTheStore(t *testing.T) {
 	test(t, func(e *env) {
 		shared := memory.NewWithClock(e.clock)
 		e.store = shared
+		putFleet(t, shared, e.fleet)
 		a := &cutOff{Store: shared}
 		b := &cutOff{Store: shared}
 		e.member("a1", "canary", "eastus", "1.30.4")
@@ -178,4 +180,3 @@ func TestCommandOnAnotherServerGoesThroughTheStore(t *testing.T) {
 		e.wantState(id, "a2", fleet.NotStarted)
 	})
 }
-

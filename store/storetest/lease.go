@@ -89,6 +89,7 @@ func runLeases(t *testing.T, open func(t *testing.T) store.Store) {
 
 	t.Run("FencedWrites", func(t *testing.T) {
 		st, s := leaser(t)
+		must(t, st.Put(ctx, fleetRec("f1", "e0"), store.Precondition{}))
 		rec := childRec(store.Runs, "f1", "run-1", "e1")
 		a, err := s.AcquireLease(ctx, rec.ID, "server-a", time.Hour)
 		must(t, err)
