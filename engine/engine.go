@@ -190,16 +190,22 @@ func (e *Engine) Active(id string) bool {
 // finds the runner retrying a save, is given up and refused: such a
 // command is never applied. Once taken, the answer is awaited.
 func (e *Engine) command(ctx context.Context, id, ifMatch string, apply func(*runState) error) (*fleet.UpdateRun, error) {
+	var h *hold
 	if e.own != nil {
-		run, err, done := e.commandUnowned(ctx, id, ifMatch, apply)
-		if done {
+		var run *fleet.UpdateRun
+		var err error
+		var done bool
+		if h, run, err, done = e.commandUnowned(ctx, id, ifMatch, apply); done {
 			return run, err
 		}
 	}
 	reply := make(chan commandResult, 1)
 	c := command{apply: apply, ifMatch: ifMatch, reply: reply, claim: new(atomic.Int32), caller: feed.CallerFrom(ctx)}
-	r, err := e.runnerFor(ctx, id, c)
+	r, err := e.runnerWith(ctx, id, h, c)
 	if err != nil {
+		if h != nil {
+			e.release(h.lease)
+		}
 		return nil, err
 	}
 	if p := r.saveErr.Load(); p != nil && c.abandon() {

@@ -348,29 +348,27 @@ func (e *Engine) commandElsewhere(ctx context.Context, id, ifMatch string, apply
 
 // commandUnowned prepares a command on a server sharing its store: a run
 // this server drives, or whose lease it can take, is commanded through
-// its runner as usual (done is false); a run another server drives is
-// commanded through the store.
-func (e *Engine) commandUnowned(ctx context.Context, id, ifMatch string, apply func(*runState) error) (run *fleet.UpdateRun, err error, done bool) {
+// its runner as usual (done is false; h is the lease taken, for the
+// runner the command starts, posted with it so that the runner cannot
+// retire in between); a run another server drives is commanded through
+// the store.
+func (e *Engine) commandUnowned(ctx context.Context, id, ifMatch string, apply func(*runState) error) (h *hold, run *fleet.UpdateRun, err error, done bool) {
 	key := store.CanonicalID(id)
 	e.mu.Lock()
 	r := e.runners[key]
 	e.mu.Unlock()
 	if r != nil {
-		return nil, nil, false
+		return nil, nil, nil, false
 	}
 	lctx, cancel := context.WithTimeout(ctx, e.cfg.CommandTimeout)
-	h, err := e.acquire(lctx, key)
+	h, err = e.acquire(lctx, key)
 	cancel()
 	switch {
 	case errors.Is(err, store.ErrLeaseHeld):
 		run, err := e.commandElsewhere(ctx, key, ifMatch, apply)
-		return run, err, true
+		return nil, run, err, true
 	case err != nil:
-		return nil, unavailable(storeRetryAfter, "update run %s cannot be changed now: its store does not answer (%v); nothing was changed", runName(key), err), true
+		return nil, nil, unavailable(storeRetryAfter, "update run %s cannot be changed now: its store does not answer (%v); nothing was changed", runName(key), err), true
 	}
-	if _, err := e.runnerWith(ctx, key, h); err != nil {
-		e.release(h.lease)
-		return nil, err, true
-	}
-	return nil, nil, false
+	return h, nil, nil, false
 }
