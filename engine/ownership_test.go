@@ -180,3 +180,49 @@ func TestCommandOnAnotherServerGoesThroughTheStore(t *testing.T) {
 		e.wantState(id, "a2", fleet.NotStarted)
 	})
 }
+
+// A server that closes hands its runs back at once; the others take them
+// at their next scan, each at most its fair share.
+func TestClosedServersRunsAreSharedByTheOthers(t *testing.T) {
+	test(t, func(e *env) {
+		shared := memory.NewWithClock(e.clock)
+		e.store = shared
+		putFleet(t, shared, e.fleet)
+		e.member("a1", "canary", "eastus", "1.30.4")
+		var ids []string
+		for i := range 6 {
+			ids = append(ids, e.createRun(fmt.Sprintf("r%d", i), stages("first:canary"), full("1.31.2")))
+		}
+		engA := e.ownedEngine(&cutOff{Store: shared}, "server-a")
+		for _, id := range ids {
+			if _, err := engA.StartRun(context.Background(), id, ""); err != nil {
+				t.Fatal(err)
+			}
+		}
+		e.settle()
+		if n := engA.Driving(); n != 6 {
+			t.Fatalf("server A drives %d runs, want the 6 started through it", n)
+		}
+		engB := e.ownedEngine(&cutOff{Store: shared}, "server-b")
+		engC := e.ownedEngine(&cutOff{Store: shared}, "server-c")
+		e.advance(3 * time.Second)
+		if engB.Driving()+engC.Driving() != 0 {
+			t.Fatal("servers B and C took runs server A holds")
+		}
+		engA.Close()
+		leases, _, err := shared.Leases(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range leases {
+			if l.Owner == "server-a" {
+				t.Fatalf("server A closed still holding %s", l.Name)
+			}
+		}
+		e.advance(2 * time.Second)
+		b, c := engB.Driving(), engC.Driving()
+		if b+c != 6 || b > 3 || c > 3 {
+			t.Fatalf("within one scan interval of A's close, B drives %d runs and C %d; want 3 each", b, c)
+		}
+	})
+}
