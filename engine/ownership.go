@@ -112,11 +112,23 @@ func (e *Engine) acquire(ctx context.Context, run string) (*hold, error) {
 }
 
 // owned starts a runner for a run whose lease this server holds, unless
-// it has one.
-func (e *Engine) owned(ctx context.Context, id string, h *hold) {
-	if _, err := e.runnerWith(ctx, id, h); err != nil {
-		e.log.Error("cannot drive update run", "run", id, "error", err)
-		e.release(h.lease)
+// it has one; a run whose document does not decode is marked Failed, as
+// Start does, and its lease handed back.
+func (e *Engine) owned(ctx context.Context, rec store.Record, h *hold) {
+	_, err := e.runnerWith(ctx, rec.ID, h)
+	if err == nil {
+		return
+	}
+	defer e.release(h.lease)
+	var ce *store.CorruptError
+	if !errors.As(err, &ce) {
+		e.log.Error("cannot drive update run", "run", rec.ID, "error", err)
+		return
+	}
+	e.cfg.Damage.Report(ce)
+	e.log.Error("update run does not decode; marking it Failed", "run", rec.ID, "error", ce)
+	if err := e.markUnreadable(ctx, rec, ce); err != nil {
+		e.log.Error("cannot mark unreadable update run", "run", rec.ID, "error", err)
 	}
 }
 
@@ -214,6 +226,7 @@ func (e *Engine) scan() error {
 	ctx, cancel := context.WithTimeout(e.ctx, 4*e.own.Interval)
 	defer cancel()
 	var active []string
+	recs := map[string]store.Record{}
 	opts := store.ListOptions{Kind: store.Runs, States: activeStates, Limit: 500}
 	for {
 		page, err := e.cfg.Store.List(ctx, opts)
@@ -222,6 +235,7 @@ func (e *Engine) scan() error {
 		}
 		for _, rec := range page.Records {
 			active = append(active, rec.ID)
+			recs[rec.ID] = rec
 		}
 		if page.Next == "" {
 			break
@@ -278,7 +292,7 @@ func (e *Engine) scan() error {
 		if i >= len(again) {
 			mine++
 		}
-		e.owned(ctx, id, h)
+		e.owned(ctx, recs[id], h)
 	}
 	return nil
 }

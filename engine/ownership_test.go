@@ -226,3 +226,33 @@ func TestClosedServersRunsAreSharedByTheOthers(t *testing.T) {
 		}
 	})
 }
+
+// Under ownership, an active run whose document does not decode is
+// marked Failed by the server that takes its lease, as at start.
+func TestOwnerMarksUnreadableRunFailed(t *testing.T) {
+	test(t, func(e *env) {
+		shared := memory.NewWithClock(e.clock)
+		putFleet(t, shared, e.fleet)
+		id := store.CanonicalID(e.fleet.Child("updateRuns", "garbled"))
+		rec := store.Record{Kind: store.Runs, ID: id, Parent: store.CanonicalID(e.fleet.ID()), ETag: "e1", State: "Running", Body: []byte("{\"properties\":\xff")}
+		if err := shared.Put(context.Background(), rec, store.Precondition{}); err != nil {
+			t.Fatal(err)
+		}
+		eng := e.ownedEngine(&cutOff{Store: shared}, "server-a")
+		e.settle()
+		run, got, err := store.Load[fleet.UpdateRun](context.Background(), shared, store.Runs, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != "Failed" || run.Properties.Status.Status.Error == nil || run.Properties.Status.Status.Error.Code != engine.CodeStoredRunUnreadable {
+			t.Fatalf("the unreadable run is stored as %s, %+v; want Failed, %s", got.State, run.Properties.Status, engine.CodeStoredRunUnreadable)
+		}
+		if eng.Driving() != 0 {
+			t.Fatal("the server drives the unreadable run")
+		}
+		leases, _, _ := shared.Leases(context.Background(), id)
+		if len(leases) != 0 {
+			t.Fatalf("the unreadable run's lease is still held: %+v", leases)
+		}
+	})
+}
