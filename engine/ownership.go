@@ -68,7 +68,7 @@ func (o *Ownership) defaults() error {
 		o.Interval = o.TTL / 3
 	}
 	if o.Interval >= o.TTL {
-		return fmt.Errorf("the lease renewal interval %s must be shorter than the lease's time to live %s", o.Interval, o.TTL)
+		return fmt.Errorf("the lease renewal interval %s (--lease-interval) must be shorter than the lease's time to live %s (--lease-ttl)", o.Interval, o.TTL)
 	}
 	return nil
 }
