@@ -8,6 +8,7 @@ import (
 
 	"github.com/caravan-dev/caravan/aks"
 	"github.com/caravan-dev/caravan/autoupgrade"
+	"github.com/caravan-dev/caravan/engine"
 	"github.com/caravan-dev/caravan/server"
 )
 
@@ -19,6 +20,10 @@ func (a *app) serveCmd() *cobra.Command {
 		Short: "Run the caravan server: the Fleet API, the engine and the store",
 		Long: `Run the caravan server until SIGINT or SIGTERM, then shut down gracefully
 (upgrades in flight carry on in the cloud; runs resume at the next start).
+Several servers may share one PostgreSQL database (--db): each run is
+driven by the server holding its lease, a server that stops hands its runs
+back at once, and one killed has its runs taken over once its leases
+expire (--lease-ttl).
 
 It serves Azure Kubernetes Fleet Manager's API for fleets, members, update
 strategies and update runs, keeps them in SQLite (--data) or PostgreSQL
@@ -109,6 +114,8 @@ used).`,
 	f.IntVar(&cfg.MaxConnections, "max-connections", server.DefaultMaxConnections, "most connections served at once; more wait to be accepted (-1: no cap)")
 	f.IntVar(&cfg.MaxCallerRequests, "max-caller-requests", server.DefaultMaxCallerRequests, "most requests one caller (token name) may have in flight; more get 429 with Retry-After (-1: no cap)")
 	f.DurationVar(&cfg.RecheckInterval, "recheck-interval", 30*time.Second, "how often Pending members are checked again")
+	f.DurationVar(&cfg.LeaseTTL, "lease-ttl", engine.DefaultLeaseTTL, "with --db: how long a server's lease on a run lasts unless renewed; a killed server's runs are taken over within about lease-ttl + lease-interval")
+	f.DurationVar(&cfg.LeaseInterval, "lease-interval", engine.DefaultLeaseTTL/3, "with --db: how often a server renews its leases and looks for runs no server drives (shorter than --lease-ttl)")
 	f.BoolVar(&cfg.MetricsRequireToken, "metrics-require-token", false, "make /metrics need a bearer token (any role); Prometheus sends it with authorization credentials")
 	f.DurationVar(&cfg.EventRetention, "event-retention", 30*24*time.Hour, "how long the events of update runs are kept")
 	f.StringVar(&cfg.WebhookFile, "webhooks", "", "file (YAML or JSON) of webhook subscriptions to deliver events to (see docs/observability.md)")

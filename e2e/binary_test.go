@@ -11,6 +11,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/caravan-dev/caravan/store/postgres/pgtest"
 )
 
 // binary is the caravan binary built for these tests.
@@ -29,9 +31,8 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "cannot build caravan:", err)
 		os.Exit(1)
 	}
-	code := m.Run()
-	os.RemoveAll(dir)
-	os.Exit(code)
+	// Tests that need PostgreSQL start a throwaway server through pgtest.
+	pgtest.MainThen(m, func() { os.RemoveAll(dir) })
 }
 
 // freeAddr returns a loopback address with a port nothing listens on.

@@ -53,6 +53,9 @@ type Config struct {
 	// Feed, if set, is told every transition of a run's nodes after the
 	// write that made it (see package feed).
 	Feed Publisher
+	// Ownership, if set, shares the store's runs with other servers
+	// through leases (see Ownership); else this engine drives them all.
+	Ownership *Ownership
 }
 
 // Engine executes update runs. Create it with New, call Start to resume
@@ -67,6 +70,10 @@ type Engine struct {
 	mu      sync.Mutex
 	runners map[string]*runner
 	closed  bool
+	// own is the Config's Ownership, nil when the engine drives every
+	// run; presence is this server's presence lease under it.
+	own      *Ownership
+	presence atomic.Pointer[store.Lease]
 }
 
 // New returns an engine; nothing runs until Start.
@@ -89,8 +96,15 @@ func New(cfg Config) (*Engine, error) {
 	if cfg.CommandTimeout <= 0 {
 		cfg.CommandTimeout = DefaultCommandTimeout
 	}
+	if cfg.Ownership != nil {
+		own := *cfg.Ownership
+		if err := own.defaults(); err != nil {
+			return nil, err
+		}
+		cfg.Ownership = &own
+	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}}
+	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}, own: cfg.Ownership}
 	e.locks = newClusterLocks(e.poke)
 	return e, nil
 }
@@ -105,13 +119,25 @@ func randomID() string {
 // re-attaches to the upgrades they recorded as begun. A run whose stored
 // document does not decode is marked Failed with an error saying so (see
 // markUnreadable) and reported to Config.Damage. It first ends the gate
-// resources of runs that are not active whose gates the run ended.
+// resources of runs that are not active whose gates the run ended. Under
+// Ownership, it then starts sharing the runs with the other servers
+// instead of resuming them all itself.
 func (e *Engine) Start(ctx context.Context) error {
 	if err := e.settleGates(ctx); err != nil {
 		// A gate left Pending is written when its run is driven again.
 		e.log.Warn("cannot settle the gates of stopped runs", "error", err)
 	}
-	opts := store.ListOptions{Kind: store.Runs, States: []string{string(fleet.Running), string(fleet.Pending), string(fleet.Stopping)}, Limit: 500}
+	if e.own != nil {
+		e.mu.Lock()
+		defer e.mu.Unlock()
+		if e.closed {
+			return errShuttingDown()
+		}
+		e.wg.Add(1)
+		go e.ownLoop()
+		return nil
+	}
+	opts := store.ListOptions{Kind: store.Runs, States: activeStates, Limit: 500}
 	for {
 		page, err := e.cfg.Store.List(ctx, opts)
 		if err != nil {
@@ -136,6 +162,9 @@ func (e *Engine) Close() {
 	e.mu.Unlock()
 	e.cancel()
 	e.wg.Wait()
+	if e.own != nil {
+		e.releaseAll()
+	}
 }
 
 // StartRun starts or resumes a run. ifMatch, if set, must be the run's
@@ -178,10 +207,22 @@ func (e *Engine) Active(id string) bool {
 // finds the runner retrying a save, is given up and refused: such a
 // command is never applied. Once taken, the answer is awaited.
 func (e *Engine) command(ctx context.Context, id, ifMatch string, apply func(*runState) error) (*fleet.UpdateRun, error) {
+	var h *hold
+	if e.own != nil {
+		var run *fleet.UpdateRun
+		var err error
+		var done bool
+		if h, run, err, done = e.commandUnowned(ctx, id, ifMatch, apply); done {
+			return run, err
+		}
+	}
 	reply := make(chan commandResult, 1)
 	c := command{apply: apply, ifMatch: ifMatch, reply: reply, claim: new(atomic.Int32), caller: feed.CallerFrom(ctx)}
-	r, err := e.runnerFor(ctx, id, c)
+	r, err := e.runnerWith(ctx, id, h, c)
 	if err != nil {
+		if h != nil {
+			e.release(h.lease)
+		}
 		return nil, err
 	}
 	if p := r.saveErr.Load(); p != nil && c.abandon() {
@@ -223,6 +264,11 @@ func (e *Engine) command(ctx context.Context, id, ifMatch string, apply func(*ru
 // posts the events to it; posting under the engine's lock means a runner
 // never retires with an event unread.
 func (e *Engine) runnerFor(ctx context.Context, id string, events ...any) (*runner, error) {
+	return e.runnerWith(ctx, id, nil, events...)
+}
+
+// runnerWith is runnerFor that gives a runner it starts the lease h.
+func (e *Engine) runnerWith(ctx context.Context, id string, h *hold, events ...any) (*runner, error) {
 	key := store.CanonicalID(id)
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -236,6 +282,7 @@ func (e *Engine) runnerFor(ctx context.Context, id string, events ...any) (*runn
 			return nil, err
 		}
 		r = newRunner(e, rs)
+		r.hold.Store(h)
 		e.runners[key] = r
 		e.wg.Add(1)
 		go r.loop()
@@ -289,6 +336,9 @@ func (e *Engine) retire(r *runner) bool {
 		return false
 	}
 	delete(e.runners, r.id)
+	if h := r.hold.Load(); h != nil {
+		go e.release(h.lease)
+	}
 	return true
 }
 

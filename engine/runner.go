@@ -69,8 +69,10 @@ type runner struct {
 	saveErr atomic.Pointer[error]
 	// trouble holds the members a cloud that does not answer holds up.
 	trouble map[mkey]cloudTrouble
-	seen    feed.Snapshot // the run's states as last written
-	caller  feed.Caller   // whose command is being applied
+	// hold is the run's lease under Ownership (see ownership.go).
+	hold   atomic.Pointer[hold]
+	seen   feed.Snapshot // the run's states as last written
+	caller feed.Caller   // whose command is being applied
 }
 
 // storeFailed is the answer to a command the store did not let the runner
@@ -140,6 +142,9 @@ func (r *runner) handle(events []any) bool {
 		r.rs.now = r.e.cfg.Clock.Now()
 		switch ev := ev.(type) {
 		case tick:
+		case leaseLost:
+			r.refuseCommands(events[i:])
+			return false
 		case inspected:
 			effs = append(effs, r.rs.onInspected(ev, r.e.locks)...)
 			r.onInspectedTrouble(ev)
@@ -310,7 +315,7 @@ func (r *runner) persist() error {
 	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State), Body: body}
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
 		ctx, cancel := context.WithTimeout(r.e.ctx, saveTryTimeout)
-		err = r.e.cfg.Store.Put(ctx, rec, store.Precondition{IfMatch: r.rs.etag})
+		err = r.write(ctx, rec, store.Precondition{IfMatch: r.rs.etag})
 		cancel()
 		if err == nil || errors.Is(err, store.ErrPreconditionFailed) {
 			break
@@ -418,6 +423,13 @@ func (r *runner) perform(ef effect) {
 		k := ef.k
 		op.Report = func(err error) { r.mb.post(reported{k: k, opID: op.ID, err: err}) }
 		r.e.goEffect(func() {
+			// Only the run's owner begins an upgrade: one that lost
+			// its lease leaves it to the next owner, which finds it
+			// recorded as begun and begins or re-attaches to it.
+			if !r.held() {
+				r.mb.post(leaseLost{})
+				return
+			}
 			err := p.Upgrade(ctx, op, func(err error) {
 				r.mb.post(finished{k: k, opID: op.ID, err: err})
 				if r.e.cfg.Changed != nil {

@@ -76,6 +76,11 @@ type Config struct {
 	AutoUpgradeInterval time.Duration
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
+	// LeaseTTL and LeaseInterval are the run leases' time to live and
+	// how often they are renewed and the database scanned for runs
+	// without an owner, when several servers share one PostgreSQL
+	// database (defaults engine.DefaultLeaseTTL and a third of it).
+	LeaseTTL, LeaseInterval time.Duration
 
 	// MetricsRequireToken makes /metrics need a bearer token (any role);
 	// without it, /metrics is open like the health endpoints.

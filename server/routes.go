@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"time"
@@ -118,15 +119,30 @@ func (s *Server) ready(w http.ResponseWriter, r *http.Request, tokens *auth.Toke
 	if err == nil {
 		err = s.Damage.Err()
 	}
+	_, known := tokens.Check(auth.Bearer(r))
 	if err == nil {
-		writeHealth(w, http.StatusOK, "ready", "")
+		detail := ""
+		if known {
+			detail = s.readyDetail()
+		}
+		writeHealth(w, http.StatusOK, "ready", detail)
 		return
 	}
 	detail := ""
-	if _, known := tokens.Check(auth.Bearer(r)); known {
+	if known {
 		detail = "store: " + err.Error()
 	}
 	writeHealth(w, http.StatusServiceUnavailable, "not ready", detail)
+}
+
+// readyDetail says, to an authenticated caller of a ready server, that
+// its store answers and how many runs it drives.
+func (s *Server) readyDetail() string {
+	d := fmt.Sprintf("store answers; drives %d update runs", s.Engine.Driving())
+	if s.owner != "" {
+		d += "; shares the database's runs with other servers as " + s.owner
+	}
+	return d
 }
 
 func writeHealth(w http.ResponseWriter, status int, state, detail string) {

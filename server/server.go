@@ -73,6 +73,8 @@ type Server struct {
 	stopObservers context.CancelFunc
 	events        *events.Recorder
 	webhooks      *webhook.Dispatcher
+	// owner names the server among those sharing its database, if any.
+	owner string
 }
 
 // enginePrincipal is the caller name of the server's own engine when it
@@ -171,7 +173,12 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	// responses show where upgrades left them; the API exists by the
 	// time the engine starts.
 	var fleetAPI *api.API
+	ownership, err := s.ownership(cfg)
+	if err != nil {
+		return nil, err
+	}
 	s.Engine, err = engine.New(engine.Config{
+		Ownership:       ownership,
 		Store:           s.Store,
 		Provider:        provider,
 		Logger:          s.log,

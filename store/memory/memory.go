@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/caravan-dev/caravan/clock"
 	"github.com/caravan-dev/caravan/store"
 )
 
@@ -18,10 +19,19 @@ type Store struct {
 	records map[string]store.Record // by ID
 	ids     []string                // sorted
 	closed  bool
+	leases  store.LocalLeases
 }
 
 // New returns an empty store.
 func New() *Store { return &Store{records: map[string]store.Record{}} }
+
+// NewWithClock returns an empty store whose leases expire by c, so that
+// several engines on one fake clock can share it.
+func NewWithClock(c clock.Clock) *Store {
+	s := New()
+	s.leases.Now = c.Now
+	return s
+}
 
 func clone(r store.Record) store.Record {
 	r.Body = slices.Clone(r.Body)

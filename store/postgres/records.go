@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/caravan-dev/caravan/store"
 )
@@ -123,11 +124,22 @@ const (
 	parentRow = `SELECT 1 FROM caravan_records WHERE id = $1 AND kind = $2`
 )
 
+// querier is what a write runs on: the pool, or a transaction.
+type querier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+}
+
 // Put implements store.Store.
 func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Precondition) error {
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
+	return s.put(ctx, s.pool, rec, cond)
+}
+
+// put writes a record on q.
+func (s *Store) put(ctx context.Context, q querier, rec store.Record, cond store.Precondition) error {
 	if err := store.CheckRecord(rec); err != nil {
 		return err
 	}
@@ -138,7 +150,7 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 	}
 	args := []any{rec.ID, string(rec.Kind), rec.Parent, rec.ETag, rec.State, body}
 	exec := func(query string, more ...any) (bool, error) {
-		tag, err := s.pool.Exec(ctx, query, append(args, more...)...)
+		tag, err := q.Exec(ctx, query, append(args, more...)...)
 		if err != nil {
 			return false, s.fail(err, "writing %s %s", rec.Kind, rec.ID)
 		}
@@ -153,7 +165,7 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 		},
 		ParentExists: func() (bool, error) {
 			var one int
-			err := s.pool.QueryRow(ctx, parentRow, rec.Parent, parentKind).Scan(&one)
+			err := q.QueryRow(ctx, parentRow, rec.Parent, parentKind).Scan(&one)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				return false, nil
@@ -164,7 +176,7 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 		},
 		Current: func() (string, string, bool, error) {
 			var kind, etag string
-			err := s.pool.QueryRow(ctx, current, rec.ID).Scan(&kind, &etag)
+			err := q.QueryRow(ctx, current, rec.ID).Scan(&kind, &etag)
 			switch {
 			case errors.Is(err, pgx.ErrNoRows):
 				return "", "", false, nil

@@ -32,6 +32,7 @@ type Store struct {
 	closeErr  error
 
 	checkpoints checkpointer
+	leases      store.LocalLeases
 }
 
 var _ store.Store = (*Store)(nil)

@@ -334,6 +334,8 @@ func Run(t *testing.T, h Harness) {
 			}
 		})
 	}
+
+	t.Run("Leases", func(t *testing.T) { runLeases(t, open) })
 }
 
 // putFleets creates fleets for children to live in.

@@ -45,9 +45,16 @@ var errUnavailable = errors.New("PostgreSQL is not available")
 
 // Main runs the tests of a package and then stops the cluster Start
 // started, if any, and exits. Call it from TestMain.
-func Main(m *testing.M) {
+func Main(m *testing.M) { MainThen(m, nil) }
+
+// MainThen is Main that calls after, if set, once the tests ran and before
+// it exits, for a package's own clean-up.
+func MainThen(m *testing.M, after func()) {
 	mainCalled.Store(true)
 	code := m.Run()
+	if after != nil {
+		after()
+	}
 	if err := teardown(); err != nil {
 		fmt.Fprintln(os.Stderr, "pgtest:", err)
 		if code == 0 {
