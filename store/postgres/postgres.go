@@ -18,6 +18,9 @@ type Store struct {
 
 	closed    atomic.Bool
 	closeOnce sync.Once
+
+	// assembled keeps the documents of records kept in parts.
+	assembled store.AssembledCache
 }
 
 var _ store.Store = (*Store)(nil)

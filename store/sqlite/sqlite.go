@@ -32,6 +32,8 @@ type Store struct {
 	closeErr  error
 
 	checkpoints checkpointer
+	// assembled keeps the documents of records kept in parts.
+	assembled store.AssembledCache
 }
 
 var _ store.Store = (*Store)(nil)

@@ -305,6 +305,8 @@ func Run(t *testing.T, h Harness) {
 		}
 	})
 
+	runParts(t, h, open)
+
 	if h.Reopen != nil {
 		t.Run("SurvivesReopen", func(t *testing.T) {
 			s := h.New(t)
