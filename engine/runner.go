@@ -298,15 +298,31 @@ func onlyInspections(effs []effect) bool {
 func (r *runner) persist() error {
 	etag := r.e.cfg.NewID()
 	r.rs.run.ETag = etag
-	body, err := r.rs.encode()
+	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State)}
+	// A store that keeps records in parts gets the parts that changed;
+	// another gets the whole document.
+	ps, parted := r.e.cfg.Store.(store.PartStore)
+	var pw partedWrite
+	var err error
+	if parted {
+		pw, err = r.rs.encodeParts(rec)
+		if err == nil {
+			r.rs.checkParts(pw)
+		}
+	} else {
+		rec.Body, err = r.rs.encode()
+	}
 	if err != nil {
 		r.rs.run.ETag = r.rs.etag
 		return err
 	}
-	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State), Body: body}
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
 		ctx, cancel := context.WithTimeout(r.e.ctx, saveTryTimeout)
-		err = r.e.cfg.Store.Put(ctx, rec, store.Precondition{IfMatch: r.rs.etag})
+		if parted {
+			err = ps.PutParts(ctx, pw.w, store.Precondition{IfMatch: r.rs.etag})
+		} else {
+			err = r.e.cfg.Store.Put(ctx, rec, store.Precondition{IfMatch: r.rs.etag})
+		}
 		cancel()
 		if err == nil || errors.Is(err, store.ErrPreconditionFailed) {
 			break
@@ -325,6 +341,14 @@ func (r *runner) persist() error {
 	}
 	r.rs.etag = etag
 	r.rs.dirty = false
+	written := len(rec.Body)
+	if parted {
+		r.rs.wrote(pw)
+		written = pw.bytes
+		rec = pw.w.Record
+	}
+	r.e.written.Add(int64(written))
+	r.e.writes.Add(1)
 	r.published(etag, r.caller)
 	if r.e.cfg.Persisted != nil {
 		r.e.cfg.Persisted(rec)
