@@ -192,6 +192,14 @@ func newLossy(t *testing.T, faults faultproxy.Options, clusters int, upgradeSeco
 	t.Cleanup(func() { p.Close() })
 
 	h.front = front.URL
+	// Members and runs live in a stored fleet.
+	frec, err := store.NewRecord(store.Fleets, h.fleet.ID(), "/subscriptions/"+h.fleet.Subscription+"/resourceGroups/"+h.fleet.ResourceGroup, "f1", "", fleet.Fleet{ID: h.fleet.ID(), Name: h.fleet.Fleet, Type: fleet.TypeFleet, Location: simRegion})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := h.store.Put(context.Background(), frec, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 	for i := range clusters {
 		name := fmt.Sprintf("lossy-%02d", i)
 		id, err := h.sim.cloud.CreateCluster(simcloud.ClusterSpec{

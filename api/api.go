@@ -45,6 +45,9 @@ type Config struct {
 	BaseURL string
 	// Principal names the caller of a request, for systemData.
 	Principal func(*http.Request) string
+	// Damage, if set, is told of every stored record found corrupt, and
+	// of every record rewritten or deleted since.
+	Damage *store.Damage
 	// Feed, if set, is told of the runs requests create and delete.
 	Feed Publisher
 	// Events, if set, serves the events of runs.
@@ -104,6 +107,10 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 		return
 	}
 	if err := checkAPIVersion(r.URL.Query().Get("api-version")); err != nil {
+		a.writeErr(w, r, err)
+		return
+	}
+	if err := storable(r.URL.Path); err != nil {
 		a.writeErr(w, r, err)
 		return
 	}

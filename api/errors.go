@@ -31,10 +31,21 @@ func WriteError(w http.ResponseWriter, status int, code, message string) {
 // writeErr maps an error to its status: a fleet.Error by its kind, a
 // store's not-found or precondition error, and anything else as a 503
 // when the store or engine is unavailable. Handlers never answer 500: an
-// unexpected error is logged and reported as 503, saying to try again.
+// unexpected error is logged and reported as 503, saying to try again. A
+// stored record that does not decode is a 503 StoredResourceCorrupt
+// naming the record and the store.
 func (a *API) writeErr(w http.ResponseWriter, r *http.Request, err error) {
 	var fe *fleet.Error
+	var ce *store.CorruptError
 	switch {
+	case errors.As(store.Blame(err, a.cfg.Store), &ce):
+		a.cfg.Damage.Report(ce)
+		a.log.Error("stored resource does not decode", "method", r.Method, "path", r.URL.Path, "error", ce)
+		WriteError(w, http.StatusServiceUnavailable, "StoredResourceCorrupt", "caravan cannot serve "+r.URL.Path+": "+ce.Error())
+	case errors.Is(err, store.ErrParentNotFound):
+		WriteError(w, http.StatusNotFound, "ParentResourceNotFound", "the fleet of "+r.URL.Path+" does not exist (it was deleted, or never created); create the fleet first")
+	case errors.Is(err, store.ErrInvalidKey):
+		WriteError(w, http.StatusBadRequest, "InvalidResourceId", "the resource id in "+quotePath(r.URL.Path)+" cannot be stored: "+err.Error()+"; use names of printable UTF-8 characters, as ARM allows")
 	case errors.As(err, &fe):
 		status := map[fleet.ErrorKind]int{
 			fleet.KindInvalid:            http.StatusBadRequest,

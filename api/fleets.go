@@ -26,8 +26,7 @@ func (a *API) getFleet(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	respond(w, http.StatusOK, rec)
-	return nil
+	return respond(w, http.StatusOK, rec)
 }
 
 func (a *API) putFleet(w http.ResponseWriter, r *http.Request, rt route) error {
@@ -80,8 +79,7 @@ func (a *API) putFleet(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	respond(w, created(!exists), rec)
-	return nil
+	return respond(w, created(!exists), rec)
 }
 
 func (a *API) patchFleet(w http.ResponseWriter, r *http.Request, rt route) error {
@@ -120,8 +118,7 @@ func (a *API) patchFleet(w http.ResponseWriter, r *http.Request, rt route) error
 	if err != nil {
 		return err
 	}
-	respond(w, http.StatusOK, out)
-	return nil
+	return respond(w, http.StatusOK, out)
 }
 
 func (a *API) deleteFleet(w http.ResponseWriter, r *http.Request, rt route) error {

@@ -74,6 +74,9 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, opts store.ListOption
 	}
 	out := listPage{Value: make([]json.RawMessage, 0, len(page.Records))}
 	for _, rec := range page.Records {
+		if err := store.CheckBody(rec); err != nil {
+			return err
+		}
 		body := json.RawMessage(rec.Body)
 		if decorate != nil {
 			if body, err = decorate(rec); err != nil {

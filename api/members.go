@@ -156,6 +156,7 @@ func (a *API) deleteMember(w http.ResponseWriter, r *http.Request, rt route) err
 	for _, id := range runs {
 		run, _, err := store.Load[fleet.UpdateRun](r.Context(), a.cfg.Store, store.Runs, id)
 		if err != nil {
+			a.cfg.Damage.Report(err)
 			continue
 		}
 		if inRun(run, rt.name) {

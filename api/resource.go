@@ -46,11 +46,12 @@ func (a *API) save(ctx context.Context, kind store.Kind, id, parent, state strin
 		return rec, err
 	}
 	if err := a.cfg.Store.Put(ctx, rec, cond); err != nil {
-		if errors.Is(err, store.ErrPreconditionFailed) {
+		if errors.Is(err, store.ErrPreconditionFailed) && !errors.Is(err, store.ErrParentNotFound) {
 			return rec, preconditionError(cond)
 		}
 		return rec, err
 	}
+	a.cfg.Damage.Repaired(rec.ID)
 	return rec, nil
 }
 
@@ -81,6 +82,7 @@ func (a *API) remove(w http.ResponseWriter, r *http.Request, kind store.Kind, id
 	case err != nil:
 		return err
 	}
+	a.cfg.Damage.Repaired(store.CanonicalID(id))
 	w.WriteHeader(http.StatusOK)
 	return nil
 }
@@ -99,12 +101,17 @@ func (a *API) stamp(r *http.Request, old *fleet.SystemData) *fleet.SystemData {
 	return sd
 }
 
-// respond writes a stored resource: its body, with the ETag header.
-func respond(w http.ResponseWriter, status int, rec store.Record) {
+// respond writes a stored resource: its body, with the ETag header. A
+// body that is not JSON is a *store.CorruptError, never served.
+func respond(w http.ResponseWriter, status int, rec store.Record) error {
+	if err := store.CheckBody(rec); err != nil {
+		return err
+	}
 	setETag(w, rec.ETag)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)
 	w.Write(rec.Body)
+	return nil
 }
 
 // created is 201 for a new resource and 200 for a replaced one.

@@ -21,8 +21,7 @@ func (a *API) getRun(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	respond(w, http.StatusOK, rec)
-	return nil
+	return respond(w, http.StatusOK, rec)
 }
 
 // putRun creates a run (or changes one that has not started): it copies
@@ -65,8 +64,7 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 			if cond := precondition(r); !store.Check(cond, true, old.ETag) {
 				return preconditionError(cond)
 			}
-			respond(w, http.StatusOK, old)
-			return nil
+			return respond(w, http.StatusOK, old)
 		}
 		run.ID, prev = was.ID, was.SystemData
 	} else if p.UpdateStrategyID != "" && p.Strategy != nil {
@@ -122,8 +120,7 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 	} else {
 		a.wroteRun(run.ID, rec.ETag)
 	}
-	respond(w, created(!exists), rec)
-	return nil
+	return respond(w, created(!exists), rec)
 }
 
 // strategyFor copies the stages of the strategy a run names, which must be

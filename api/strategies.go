@@ -12,8 +12,7 @@ func (a *API) getStrategy(w http.ResponseWriter, r *http.Request, rt route) erro
 	if err != nil {
 		return err
 	}
-	respond(w, http.StatusOK, rec)
-	return nil
+	return respond(w, http.StatusOK, rec)
 }
 
 func (a *API) putStrategy(w http.ResponseWriter, r *http.Request, rt route) error {
@@ -61,8 +60,7 @@ func (a *API) putStrategy(w http.ResponseWriter, r *http.Request, rt route) erro
 	if err != nil {
 		return err
 	}
-	respond(w, created(!exists), rec)
-	return nil
+	return respond(w, created(!exists), rec)
 }
 
 // deleteStrategy deletes a strategy; runs made from it keep their copy of

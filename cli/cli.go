@@ -70,6 +70,8 @@ const (
 	ExitRunFailed  = 3
 	ExitRunStopped = 4
 	ExitTimeout    = 5
+	// ExitCheckFailed is caravan check finding problems in a store.
+	ExitCheckFailed = 6
 	// ExitInterrupted is Ctrl-C.
 	ExitInterrupted = 130
 )

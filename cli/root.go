@@ -44,6 +44,8 @@ Try it with nothing to set up:  caravan demo`,
 		a.simulateCmd(),
 		a.demoCmd(),
 		a.benchCmd(),
+		a.checkCmd(),
+		a.backupCmd(),
 		a.resetCmd(),
 		a.versionCmd(),
 	)

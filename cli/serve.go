@@ -26,6 +26,11 @@ one --arm-endpoint names, or with --simulate a simulated AKS cloud it hosts
 on the same address. A web dashboard is served at / (open the server's
 URL in a browser and sign in with a token).
 
+caravan creates its SQLite database only where there is no file; a file
+that is there must be a caravan database, and an empty (truncated) file or
+another application's is refused with what to do. caravan check verifies a
+store and caravan backup copies one while the server runs.
+
 Every request needs a bearer token: the admin token in $CARAVAN_TOKEN, the
 callers in --token-file, or else an admin token generated at the first
 start and kept in the data directory. What each role may do, how paths

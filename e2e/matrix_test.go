@@ -226,6 +226,14 @@ func createMatrixRun(t *testing.T, st store.Store, c matrixCase) string {
 	t.Helper()
 	ctx := context.Background()
 	ref := fleet.FleetRef{Subscription: "sub-matrix", ResourceGroup: "rg", Fleet: c.name()}
+	// Members and runs live in a stored fleet.
+	frec, err := store.NewRecord(store.Fleets, ref.ID(), "/subscriptions/"+ref.Subscription+"/resourceGroups/"+ref.ResourceGroup, "f1", "", fleet.Fleet{ID: ref.ID(), Name: ref.Fleet, Type: fleet.TypeFleet, Location: "eastus"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.Put(ctx, frec, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 	var members []fleet.Member
 	for _, r := range matrixRegions {
 		name := r.name

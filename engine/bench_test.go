@@ -94,6 +94,7 @@ func benchFleet(b *testing.B, n int) (store.Store, *fake.Provider, string) {
 	cloud.SetInstant(true)
 	cloud.SetRegion("eastus", fake.Region{Versions: []string{"1.30.4", "1.31.2"}, Images: map[string]string{ubuntu: ubuntu + "-202411.12.0"}})
 	ref := fleet.FleetRef{Subscription: "sub", ResourceGroup: "rg", Fleet: "bench"}
+	putFleet(b, s, ref)
 	strategy := &fleet.RunStrategy{}
 	for st := 0; st < 4; st++ {
 		stage := fleet.Stage{Name: fmt.Sprintf("stage-%d", st)}

@@ -49,6 +49,8 @@ type Config struct {
 	// operation ended (well or not), since its state has moved. It must
 	// not block.
 	Changed func(clusterID string)
+	// Damage, if set, is told of every stored run found not to decode.
+	Damage *store.Damage
 	// Feed, if set, is told every transition of a run's nodes after the
 	// write that made it (see package feed).
 	Feed Publisher
@@ -110,7 +112,9 @@ func randomID() string {
 }
 
 // Start resumes every run that was Running, Pending or Stopping, and
-// re-attaches to the upgrades they recorded as begun.
+// re-attaches to the upgrades they recorded as begun. A run whose stored
+// document does not decode is marked Failed with an error saying so (see
+// markUnreadable) and reported to Config.Damage.
 func (e *Engine) Start(ctx context.Context) error {
 	opts := store.ListOptions{Kind: store.Runs, States: []string{string(fleet.Running), string(fleet.Pending), string(fleet.Stopping)}, Limit: 500}
 	for {
@@ -119,9 +123,7 @@ func (e *Engine) Start(ctx context.Context) error {
 			return fmt.Errorf("error listing active update runs: %w", err)
 		}
 		for _, rec := range page.Records {
-			if _, err := e.runnerFor(ctx, rec.ID); err != nil {
-				e.log.Error("cannot resume update run", "run", rec.ID, "error", err)
-			}
+			e.resume(ctx, rec)
 		}
 		if page.Next == "" {
 			return nil
@@ -245,9 +247,22 @@ func (e *Engine) load(ctx context.Context, id string) (*runState, error) {
 		return nil, fleet.NotFound("update run %s not found", runName(id))
 	}
 	if err != nil {
+		e.cfg.Damage.Report(err)
 		return nil, fmt.Errorf("error reading update run %s: %w", id, err)
 	}
-	return newRunState(run, rec.ETag, e.cfg.NewID, e.cfg.RecheckInterval)
+	if st := run.Properties.Status; st != nil && st.Status.Error != nil && st.Status.Error.Code == CodeStoredRunUnreadable {
+		return nil, fleet.Conflict("update run %s was marked Failed because caravan could not read it from the store, and cannot be started, stopped or skipped; delete it and create a new update run", runName(id))
+	}
+	rs, err := newRunState(run, rec.ETag, e.cfg.NewID, e.cfg.RecheckInterval)
+	if err != nil {
+		// The document decodes but is not a run the engine can drive
+		// (no status tree, versions that do not parse): as unreadable as
+		// one that does not decode.
+		err = &store.CorruptError{Store: store.Name(e.cfg.Store), Kind: store.Runs, ID: rec.ID, Err: err}
+		e.cfg.Damage.Report(err)
+		return nil, fmt.Errorf("error reading update run %s: %w", id, err)
+	}
+	return rs, nil
 }
 
 // poke wakes a run's runner, if it has one.

@@ -50,6 +50,7 @@ func newEnv(t *testing.T) *env {
 		cloud: fake.New(),
 		fleet: fleet.FleetRef{Subscription: "sub-1", ResourceGroup: "rg-1", Fleet: "fleet-1"},
 	}
+	putFleet(t, e.store, e.fleet)
 	for _, r := range []struct {
 		name   string
 		images map[string]string
@@ -89,6 +90,18 @@ func (e *env) newEngine(s store.Store) *engine.Engine {
 		e.t.Fatal(err)
 	}
 	return eng
+}
+
+// putFleet stores a fleet for members and runs to live in.
+func putFleet(t testing.TB, s store.Store, ref fleet.FleetRef) {
+	t.Helper()
+	rec, err := store.NewRecord(store.Fleets, ref.ID(), "/subscriptions/"+ref.Subscription+"/resourceGroups/"+ref.ResourceGroup, "f1", "", fleet.Fleet{ID: ref.ID(), Name: ref.Fleet, Type: fleet.TypeFleet})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Put(context.Background(), rec, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 }
 
 func clusterID(name string) string {

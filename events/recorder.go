@@ -260,6 +260,13 @@ func (r *Recorder) reconcileAll(ctx context.Context) error {
 		}
 		for _, rec := range page.Records {
 			if err := r.reconcile(ctx, rec); err != nil {
+				if errors.Is(err, store.ErrCorrupt) {
+					// A run that does not decode has no events to
+					// read from it; the engine marks it Failed, and
+					// that write is recorded.
+					r.log.Error("cannot record the events of an update run that does not decode", "run", rec.ID, "error", err)
+					continue
+				}
 				return err
 			}
 		}

@@ -29,6 +29,10 @@ func run(state, member fleet.State) *fleet.UpdateRun {
 
 func put(t *testing.T, s store.Store, r *fleet.UpdateRun, etag string) {
 	t.Helper()
+	// The run lives in a stored fleet.
+	if err := s.Put(context.Background(), store.Record{Kind: store.Fleets, ID: "/f", ETag: "f", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 	rec, err := store.NewRecord(store.Runs, store.CanonicalID(r.ID), "/f", etag, string(r.Properties.Status.Status.State), r)
 	if err != nil {
 		t.Fatal(err)

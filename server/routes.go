@@ -103,14 +103,21 @@ func refusePath(w http.ResponseWriter, r *http.Request, err error) {
 	api.WritePathError(w, err)
 }
 
-// ready answers /readyz: whether the store answers. Anonymous callers
+// ready answers /readyz: whether the store answers, and holds no record
+// found corrupt (until it is deleted or rewritten). Anonymous callers
 // learn only "ready" or "not ready"; an authenticated caller also sees
 // why not.
 func (s *Server) ready(w http.ResponseWriter, r *http.Request, tokens *auth.Tokens) {
 	ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 	defer cancel()
 	_, err := s.Store.Get(ctx, store.Fleets, "/readyz")
-	if err == nil || err == store.ErrNotFound {
+	if err == store.ErrNotFound {
+		err = nil
+	}
+	if err == nil {
+		err = s.Damage.Err()
+	}
+	if err == nil {
 		writeHealth(w, http.StatusOK, "ready", "")
 		return
 	}

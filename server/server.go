@@ -46,6 +46,9 @@ type Server struct {
 	Engine    *engine.Engine
 	// Cloud is the hosted simulated cloud, or nil.
 	Cloud *simcloud.Cloud
+	// Damage holds the stored records found corrupt; while it holds any,
+	// /readyz answers not ready.
+	Damage *store.Damage
 	// Feed is the feed of every transition of the server's update runs
 	// (see package feed): the engine's and the API's.
 	Feed *feed.Feed
@@ -78,7 +81,7 @@ const enginePrincipal = "caravan-engine"
 // listens. Stop it with Shutdown.
 func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	cfg.defaults()
-	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Feed: feed.New(), Metrics: metrics.New()}
+	s := &Server{log: cfg.Logger, done: make(chan error, 1), timeout: cfg.ShutdownTimeout, Feed: feed.New(), Metrics: metrics.New(), Damage: &store.Damage{}}
 	var closers []func()
 	defer func() {
 		if err != nil {
@@ -173,6 +176,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		RecheckInterval: cfg.RecheckInterval,
 		Observed:        func(c *cluster.Cluster) { fleetAPI.ClusterObserved(c) },
 		Changed:         func(id string) { fleetAPI.ClusterChanged(id) },
+		Damage:          s.Damage,
 		Feed:            s.Feed,
 	})
 	if err != nil {
@@ -185,6 +189,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 		Runs:     s.Engine,
 		Clusters: provider,
 		Logger:   s.log,
+		Damage:   s.Damage,
 		BaseURL:  publicURL,
 		Principal: func(r *http.Request) string {
 			p, _ := auth.PrincipalFrom(r.Context())

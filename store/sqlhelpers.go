@@ -4,7 +4,10 @@ import "context"
 
 // Writes are the statements a database store builds a conditional Put
 // from. Each reports whether it changed a row; none checks a
-// precondition itself.
+// precondition itself. For a kind with a ParentKind, each changes a row
+// only while the record's parent exists, and is serialised with Delete
+// (a statement either runs before a delete of the parent, and the delete
+// removes what it wrote, or after it, and changes nothing).
 type Writes struct {
 	// Upsert creates or replaces the record.
 	Upsert func() (bool, error)
@@ -15,28 +18,60 @@ type Writes struct {
 	ReplaceIfUnchanged func(kind, etag string) (bool, error)
 	// Current reads the kind and ETag stored under the record's id.
 	Current func() (kind, etag string, found bool, err error)
+	// ParentExists reports whether the record's parent exists; called
+	// only for kinds with a ParentKind.
+	ParentExists func() (bool, error)
 }
 
 // PutIf writes a record if cond holds, through statements that each apply
 // only to the version checked: a write that loses a race to another
 // writer changes nothing and checks again. The common cases take one
 // statement: no precondition (upsert), If-Match an ETag (compare-and-set)
-// and If-None-Match * on a free id (insert).
+// and If-None-Match * on a free id (insert). When a statement changes
+// nothing because the record's parent is gone, PutIf returns
+// ErrParentNotFound.
 func PutIf(ctx context.Context, kind Kind, cond Precondition, w Writes) error {
+	// orphan reports ErrParentNotFound when a statement that changed
+	// nothing did so for want of a parent.
+	orphan := func() error {
+		if ParentKind(kind) == "" {
+			return nil
+		}
+		ok, err := w.ParentExists()
+		if err == nil && !ok {
+			err = ErrParentNotFound
+		}
+		return err
+	}
 	switch {
 	case cond == Precondition{}:
-		_, err := w.Upsert()
-		return err
+		for {
+			done, err := w.Upsert()
+			if done || err != nil {
+				return err
+			}
+			if err := orphan(); err != nil {
+				return err
+			}
+			if err := ctx.Err(); err != nil {
+				return err
+			}
+		}
 	case cond.IfNoneMatch == "" && cond.IfMatch != "*":
 		done, err := w.ReplaceIfUnchanged(string(kind), cond.IfMatch)
 		if err == nil && !done {
-			err = ErrPreconditionFailed
+			if err = orphan(); err == nil {
+				err = ErrPreconditionFailed
+			}
 		}
 		return err
 	case cond.IfNoneMatch == "*" && cond.IfMatch == "":
 		// Done unless the id is taken; if it is, the general case
 		// decides.
 		if done, err := w.InsertIfAbsent(); done || err != nil {
+			return err
+		}
+		if err := orphan(); err != nil {
 			return err
 		}
 	}
@@ -46,6 +81,9 @@ func PutIf(ctx context.Context, kind Kind, cond Precondition, w Writes) error {
 			return err
 		}
 		if !Check(cond, found && curKind == string(kind), etag) {
+			if err := orphan(); err != nil {
+				return err
+			}
 			return ErrPreconditionFailed
 		}
 		var done bool
@@ -55,6 +93,9 @@ func PutIf(ctx context.Context, kind Kind, cond Precondition, w Writes) error {
 			done, err = w.InsertIfAbsent()
 		}
 		if done || err != nil {
+			return err
+		}
+		if err := orphan(); err != nil {
 			return err
 		}
 		if err := ctx.Err(); err != nil {

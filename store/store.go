@@ -82,7 +82,10 @@ type Store interface {
 	// List returns records in ID order.
 	List(ctx context.Context, opts ListOptions) (Page, error)
 	// Put creates or replaces a record if the precondition holds, else
-	// returns ErrPreconditionFailed.
+	// returns ErrPreconditionFailed. A record whose kind has a ParentKind
+	// is written only while its parent record exists, else Put returns
+	// ErrParentNotFound. Keys a store cannot hold are refused with an
+	// *InvalidKeyError (see CheckKey).
 	Put(ctx context.Context, rec Record, cond Precondition) error
 	// Delete removes a record and the records in it if the precondition
 	// holds. It returns ErrNotFound when there is no such record.
@@ -97,6 +100,33 @@ var (
 	ErrPreconditionFailed = errors.New("precondition failed: the resource changed or does not match the given ETag")
 	ErrClosed             = errors.New("store is closed")
 )
+
+// ErrParentNotFound refuses to write a record whose parent record (see
+// ParentKind) does not exist: its fleet was deleted, or never created.
+// It is also an ErrPreconditionFailed (errors.Is holds for both): the
+// write's implied precondition, that its parent exists, failed, and a
+// writer that lets go of a record whose ETag moved (the engine) lets go
+// of one whose fleet is gone.
+var ErrParentNotFound error = parentNotFound{}
+
+type parentNotFound struct{}
+
+func (parentNotFound) Error() string { return "the resource's parent does not exist" }
+
+func (parentNotFound) Is(target error) bool { return target == ErrPreconditionFailed }
+
+// ParentKind is the kind of the record a record of kind k lives in, or ""
+// when k's parent is not a stored record (a fleet lives in a resource
+// group). A store refuses to write a record whose parent record does not
+// exist, and Delete removes a record's descendants with it, atomically:
+// no record outlives its parent.
+func ParentKind(k Kind) Kind {
+	switch k {
+	case Members, Strategies, Runs:
+		return Fleets
+	}
+	return ""
+}
 
 // Check reports whether cond holds for a record that exists (with the
 // given etag) or not; implementations share it so they agree.

@@ -11,21 +11,23 @@ import (
 // without a trailing slash.
 func CanonicalID(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
-// Load reads a record and decodes its body into a new T.
+// Load reads a record and decodes its body into a new T. A body that does
+// not decode is a *CorruptError naming the record and s.
 func Load[T any](ctx context.Context, s Store, kind Kind, id string) (*T, Record, error) {
 	rec, err := s.Get(ctx, kind, CanonicalID(id))
 	if err != nil {
 		return nil, Record{}, err
 	}
 	v, err := Decode[T](rec)
-	return v, rec, err
+	return v, rec, Blame(err, s)
 }
 
-// Decode decodes a record's body into a new T.
+// Decode decodes a record's body into a new T. A body that does not
+// decode is a *CorruptError naming the record (Blame names the store).
 func Decode[T any](rec Record) (*T, error) {
 	v := new(T)
 	if err := json.Unmarshal(rec.Body, v); err != nil {
-		return nil, fmt.Errorf("error decoding stored %s %s: %w", rec.Kind, rec.ID, err)
+		return nil, &CorruptError{Kind: rec.Kind, ID: rec.ID, Err: err}
 	}
 	return v, nil
 }

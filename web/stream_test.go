@@ -30,7 +30,12 @@ func putRun(t *testing.T, s store.Store, state fleet.State) {
 			{Name: "m1", Status: fleet.UpdateStatus{State: state}},
 		}}}}},
 	}}}
-	rec, err := store.NewRecord(store.Runs, runID, "", "e", string(state), run)
+	// The run lives in a stored fleet.
+	fleetID := runID[:strings.Index(runID, "/updateRuns/")]
+	if err := s.Put(context.Background(), store.Record{Kind: store.Fleets, ID: store.CanonicalID(fleetID), Parent: "/subscriptions/s/resourcegroups/rg", ETag: "f", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := store.NewRecord(store.Runs, runID, fleetID, "e", string(state), run)
 	if err != nil {
 		t.Fatal(err)
 	}

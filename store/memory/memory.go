@@ -4,6 +4,7 @@ package memory
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -37,6 +38,9 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 	if s.closed {
 		return store.Record{}, store.ErrClosed
 	}
+	if err := errors.Join(store.CheckKey("kind", string(kind)), store.CheckKey("id", id)); err != nil {
+		return store.Record{}, err
+	}
 	r, ok := s.records[id]
 	if !ok || r.Kind != kind {
 		return store.Record{}, store.ErrNotFound
@@ -50,6 +54,9 @@ func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, erro
 	defer s.mu.RUnlock()
 	if s.closed {
 		return store.Page{}, store.ErrClosed
+	}
+	if err := store.CheckList(o); err != nil {
+		return store.Page{}, err
 	}
 	start := 0
 	if o.After != "" {
@@ -87,9 +94,17 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 	if s.closed {
 		return store.ErrClosed
 	}
+	if err := store.CheckRecord(rec); err != nil {
+		return err
+	}
 	old, exists := s.records[rec.ID]
 	if exists && old.Kind != rec.Kind {
 		exists = false
+	}
+	if pk := store.ParentKind(rec.Kind); pk != "" {
+		if p, ok := s.records[rec.Parent]; !ok || p.Kind != pk {
+			return store.ErrParentNotFound
+		}
 	}
 	if !store.Check(cond, exists, old.ETag) {
 		return store.ErrPreconditionFailed
@@ -108,6 +123,9 @@ func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond sto
 	defer s.mu.Unlock()
 	if s.closed {
 		return store.ErrClosed
+	}
+	if err := errors.Join(store.CheckKey("kind", string(kind)), store.CheckKey("id", id)); err != nil {
+		return err
 	}
 	old, exists := s.records[id]
 	if !exists || old.Kind != kind {
@@ -145,3 +163,6 @@ func (s *Store) Close() error {
 	s.closed = true
 	return nil
 }
+
+// String names the store for messages.
+func (s *Store) String() string { return "the in-memory store" }

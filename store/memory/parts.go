@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 
@@ -53,7 +54,7 @@ func (s *Store) assembled(r store.Record) (store.Record, error) {
 	sort.Slice(parts, func(i, j int) bool { return parts[i].Key < parts[j].Key })
 	body, err := store.Assemble(r.Body, parts)
 	if err != nil {
-		return store.Record{}, err
+		return store.Record{}, &store.CorruptError{Kind: r.Kind, ID: r.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
 	}
 	r.Body = slices.Clone(body)
 	return r, nil

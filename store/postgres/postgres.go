@@ -68,3 +68,7 @@ func (s *Store) fail(err error, format string, args ...any) error {
 	}
 	return fmt.Errorf("error "+format+" in PostgreSQL database %s: %w", append(append(args, s.where), err)...)
 }
+
+// String names the store for messages: "PostgreSQL database
+// HOST:PORT/NAME", without the user or password.
+func (s *Store) String() string { return "PostgreSQL database " + s.where }

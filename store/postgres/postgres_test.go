@@ -17,6 +17,7 @@ import (
 	"github.com/caravan-dev/caravan/store/postgres"
 	"github.com/caravan-dev/caravan/store/postgres/pgtest"
 	"github.com/caravan-dev/caravan/store/storetest"
+	"github.com/caravan-dev/caravan/store/verify"
 )
 
 func TestMain(m *testing.M) { pgtest.Main(m) }
@@ -182,6 +183,9 @@ func TestBodiesRoundTripByteForByte(t *testing.T) {
 		nil,
 		bytes.Repeat([]byte(`{"member":"m-0000","state":"Completed"},`), 80000),
 	}
+	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: "/f", ETag: "e"}, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 	for i, body := range bodies {
 		rec := store.Record{Kind: store.Runs, ID: fmt.Sprintf("/f/updateruns/r%d", i), Parent: "/f", ETag: "e", Body: body}
 		if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
@@ -219,6 +223,40 @@ func connect(t *testing.T, dsn string) *pgx.Conn {
 	}
 	t.Cleanup(func() { conn.Close(context.Background()) })
 	return conn
+}
+
+// caravan check's verification reads a PostgreSQL store: its schema
+// version, and a member left without its fleet by a write from outside
+// caravan.
+func TestVerifyFindsOrphans(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgtest.Start(t)
+	s := open(t, dsn)
+	defer s.Close()
+	fleetID := "/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/fleets/f"
+	body := `{"id":"` + fleetID + `","name":"f","location":"eastus","properties":{}}`
+	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: fleetID, Parent: "/subscriptions/s/resourcegroups/g", ETag: "e", Body: []byte(body)}, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+	rep, err := verify.Store(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Known < 1 || rep.Schema != rep.Known || len(rep.Problems) != 0 || rep.Records[store.Fleets] != 1 {
+		t.Fatalf("a sound store reports %+v", rep)
+	}
+	orphan := "/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/fleets/gone/members/m"
+	if _, err := connect(t, dsn).Exec(ctx, `INSERT INTO caravan_records (id, kind, parent, etag, state, body) VALUES ($1, 'members', $2, 'e', '', $3)`,
+		orphan, "/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/fleets/gone", []byte(`{"id":"`+orphan+`","name":"m","properties":{"clusterResourceId":"/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/managedClusters/c"}}`)); err != nil {
+		t.Fatal(err)
+	}
+	rep, err = verify.Store(ctx, s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Problems) != 1 || rep.Problems[0].ID != orphan || !strings.Contains(rep.Problems[0].What, "fleets/gone does not exist") {
+		t.Fatalf("problems %v; want the orphan member named", rep.Problems)
+	}
 }
 
 func TestEventLogConformance(t *testing.T) {

@@ -18,6 +18,9 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 	if s.closed.Load() {
 		return store.Record{}, store.ErrClosed
 	}
+	if err := errors.Join(store.CheckKey("kind", string(kind)), store.CheckKey("id", id)); err != nil {
+		return store.Record{}, err
+	}
 	row := s.pool.QueryRow(ctx, `SELECT `+columns+` FROM caravan_records WHERE id = $1 AND kind = $2`, id, string(kind))
 	rec, err := scanRecord(row)
 	switch {
@@ -33,6 +36,9 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, error) {
 	if s.closed.Load() {
 		return store.Page{}, store.ErrClosed
+	}
+	if err := store.CheckList(o); err != nil {
+		return store.Page{}, err
 	}
 	query, args := listQuery(o)
 	rows, err := s.pool.Query(ctx, query, args...)
@@ -93,16 +99,28 @@ func scanRecord(row pgx.Row) (store.Record, error) {
 // The statements a write is made of. Each changes a row only if it is
 // still what the precondition was checked against, so that of several
 // servers writing at once each write either applies to the version it
-// checked or changes nothing and looks again.
+// checked or changes nothing and looks again. Each also changes a row
+// only while the record's parent exists ($7, or $9, is the parent's kind,
+// empty for a kind whose parent is not stored), and takes a key-share lock
+// on the parent's row to check it (the weakest lock: it holds up a delete
+// or FOR UPDATE, not an update of the parent). A Delete, which locks the
+// row it removes FOR UPDATE before removing its descendants, waits for
+// the statement to commit and then removes what it wrote, or the
+// statement waits for the Delete and finds no parent.
 const (
-	upsert = `INSERT INTO caravan_records (` + columns + `) VALUES ($1, $2, $3, $4, $5, $6)
+	parentExists7 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = $3::text AND p.kind = $7::text FOR KEY SHARE)`
+	parentExists9 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = $3::text AND p.kind = $9::text FOR KEY SHARE)`
+	upsert        = `INSERT INTO caravan_records (` + columns + `) SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::bytea
+		WHERE $7::text = '' OR ` + parentExists7 + `
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
 		etag = excluded.etag, state = excluded.state, body = excluded.body`
-	insertIfAbsent = `INSERT INTO caravan_records (` + columns + `) VALUES ($1, $2, $3, $4, $5, $6)
+	insertIfAbsent = `INSERT INTO caravan_records (` + columns + `) SELECT $1::text, $2::text, $3::text, $4::text, $5::text, $6::bytea
+		WHERE $7::text = '' OR ` + parentExists7 + `
 		ON CONFLICT (id) DO NOTHING`
 	replaceIfUnchanged = `UPDATE caravan_records SET kind = $2, parent = $3, etag = $4, state = $5, body = $6
-		WHERE id = $1 AND kind = $7 AND etag = $8`
-	current = `SELECT kind, etag FROM caravan_records WHERE id = $1`
+		WHERE id = $1 AND kind = $7 AND etag = $8 AND ($9::text = '' OR ` + parentExists9 + `)`
+	current   = `SELECT kind, etag FROM caravan_records WHERE id = $1`
+	parentRow = `SELECT 1 FROM caravan_records WHERE id = $1 AND kind = $2`
 )
 
 // Put implements store.Store.
@@ -110,6 +128,10 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
+	if err := store.CheckRecord(rec); err != nil {
+		return err
+	}
+	parentKind := string(store.ParentKind(rec.Kind))
 	body := rec.Body
 	if body == nil {
 		body = []byte{}
@@ -124,10 +146,21 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 	}
 
 	err := store.PutIf(ctx, rec.Kind, cond, store.Writes{
-		Upsert:         func() (bool, error) { return exec(upsert) },
-		InsertIfAbsent: func() (bool, error) { return exec(insertIfAbsent) },
+		Upsert:         func() (bool, error) { return exec(upsert, parentKind) },
+		InsertIfAbsent: func() (bool, error) { return exec(insertIfAbsent, parentKind) },
 		ReplaceIfUnchanged: func(kind, etag string) (bool, error) {
-			return exec(replaceIfUnchanged, kind, etag)
+			return exec(replaceIfUnchanged, kind, etag, parentKind)
+		},
+		ParentExists: func() (bool, error) {
+			var one int
+			err := s.pool.QueryRow(ctx, parentRow, rec.Parent, parentKind).Scan(&one)
+			switch {
+			case errors.Is(err, pgx.ErrNoRows):
+				return false, nil
+			case err != nil:
+				return false, s.fail(err, "reading the parent of %s %s", rec.Kind, rec.ID)
+			}
+			return true, nil
 		},
 		Current: func() (string, string, bool, error) {
 			var kind, etag string
@@ -153,6 +186,9 @@ func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond sto
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
+	if err := errors.Join(store.CheckKey("kind", string(kind)), store.CheckKey("id", id)); err != nil {
+		return err
+	}
 	tx, err := s.pool.Begin(ctx)
 	if err != nil {
 		return s.fail(err, "deleting %s %s", kind, id)
@@ -170,16 +206,23 @@ func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond sto
 	case !store.Check(cond, true, etag):
 		return store.ErrPreconditionFailed
 	}
-	const cascade = `WITH RECURSIVE doomed(id) AS (
+	const doomed = `WITH RECURSIVE doomed(id) AS (
 			SELECT $1::text COLLATE "C"
 			UNION
 			SELECT r.id FROM caravan_records r JOIN doomed d ON r.parent = d.id
-		)
-		DELETE FROM caravan_records WHERE id IN (SELECT id FROM doomed)`
-	if _, err := tx.Exec(ctx, deleteParts, id); err != nil {
+		)`
+	// Lock the descendants first: a write of a grandchild holds a
+	// key-share lock on its parent (a child) until it commits, so once
+	// every child is locked here, each such write has either committed,
+	// and the delete below (a new statement, seeing it) removes it, or
+	// waits for this transaction and then finds no parent.
+	if _, err := tx.Exec(ctx, doomed+` SELECT 1 FROM caravan_records r WHERE r.id IN (SELECT id FROM doomed) FOR UPDATE OF r`, id); err != nil {
 		return s.fail(err, "deleting %s %s", kind, id)
 	}
-	if _, err := tx.Exec(ctx, cascade, id); err != nil {
+	if _, err := tx.Exec(ctx, doomed+` DELETE FROM caravan_record_parts WHERE id IN (SELECT id FROM doomed)`, id); err != nil {
+		return s.fail(err, "deleting %s %s", kind, id)
+	}
+	if _, err := tx.Exec(ctx, doomed+` DELETE FROM caravan_records WHERE id IN (SELECT id FROM doomed)`, id); err != nil {
 		return s.fail(err, "deleting %s %s", kind, id)
 	}
 	if err := tx.Commit(ctx); err != nil {

@@ -67,3 +67,16 @@ func (m migrationTx) Run(ctx context.Context, step migrate.Migration) error {
 	_, err := m.tx.Exec(ctx, `INSERT INTO caravan_schema_versions (version, name) VALUES ($1, $2)`, step.Version, step.Name)
 	return err
 }
+
+// SchemaVersion returns the schema version the database records and the
+// newest this caravan knows.
+func (s *Store) SchemaVersion(ctx context.Context) (have, known int, err error) {
+	steps, err := migrate.Load(schemaFiles, "schema")
+	if err != nil {
+		return 0, 0, err
+	}
+	if err := s.pool.QueryRow(ctx, `SELECT COALESCE(MAX(version), 0) FROM caravan_schema_versions`).Scan(&have); err != nil {
+		return 0, 0, s.fail(err, "reading the schema version")
+	}
+	return have, len(steps), nil
+}

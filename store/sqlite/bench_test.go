@@ -18,6 +18,9 @@ func BenchmarkPutRun2MB(b *testing.B) {
 	ctx := context.Background()
 	s := open(b, filepath.Join(b.TempDir(), "caravan.db"))
 	defer s.Close()
+	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: benchFleet, Parent: "/subscriptions/s/resourcegroups/g", ETag: "1", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
+		b.Fatal(err)
+	}
 	rec := store.Record{Kind: store.Runs, ID: benchFleet + "/updateruns/r", Parent: benchFleet, ETag: "0", State: "Running",
 		Body: bytes.Repeat([]byte(`{"member":"m-0000","state":"Completed"},`), 2<<20/40)}
 	if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
@@ -39,6 +42,9 @@ func BenchmarkListMembersPage(b *testing.B) {
 	ctx := context.Background()
 	s := open(b, filepath.Join(b.TempDir(), "caravan.db"))
 	defer s.Close()
+	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: benchFleet, Parent: "/subscriptions/s/resourcegroups/g", ETag: "1", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
+		b.Fatal(err)
+	}
 	for i := range 10000 {
 		rec := store.Record{Kind: store.Members, ID: fmt.Sprintf("%s/members/m-%05d", benchFleet, i), Parent: benchFleet, ETag: "1", Body: []byte(`{"properties":{"clusterResourceId":"/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/managedclusters/c"}}`)}
 		if err := s.Put(ctx, rec, store.Precondition{}); err != nil {

@@ -18,7 +18,7 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
-	if err := store.CheckPartedWrite(w, cond); err != nil {
+	if err := errors.Join(store.CheckRecord(w.Record), store.CheckPartedWrite(w, cond)); err != nil {
 		return err
 	}
 	rec := w.Record
@@ -108,7 +108,7 @@ func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, e
 	}
 	body, err := store.Assemble(cur.Body, parts)
 	if err != nil {
-		return store.Record{}, fmt.Errorf("stored %s %s does not assemble from its parts (%w); restore the store from a backup or delete the resource", rec.Kind, rec.ID, err)
+		return store.Record{}, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
 	}
 	s.assembled.Put(cur.ID, cur.ETag, body)
 	cur.Body = slices.Clone(body)

@@ -16,6 +16,9 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 	if s.closed.Load() {
 		return store.Record{}, store.ErrClosed
 	}
+	if err := errors.Join(store.CheckKey("kind", string(kind)), store.CheckKey("id", id)); err != nil {
+		return store.Record{}, err
+	}
 	row := s.reader.QueryRowContext(ctx, `SELECT `+columns+` FROM caravan_records WHERE id = ?1 AND kind = ?2`, id, string(kind))
 	rec, err := scanRecord(row)
 	switch {
@@ -31,6 +34,9 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, error) {
 	if s.closed.Load() {
 		return store.Page{}, store.ErrClosed
+	}
+	if err := store.CheckList(o); err != nil {
+		return store.Page{}, err
 	}
 	query, args := listQuery(o)
 	rows, err := s.reader.QueryContext(ctx, query, args...)
@@ -102,16 +108,26 @@ func scanRecord(row scanner) (store.Record, error) {
 
 // The statements a write is made of. Each changes a row only if it is
 // still what the precondition was checked against, so a write that loses
-// a race changes nothing and looks again.
+// a race changes nothing and looks again; and only while the record's
+// parent exists (?7, or ?9, is the parent's kind, empty for a kind whose
+// parent is not stored). SQLite runs one writing statement or transaction
+// at a time, so a statement sees a parent either before a Delete's
+// transaction, which then removes what it wrote, or after, when the
+// parent is gone.
 const (
-	upsert = `INSERT INTO caravan_records (` + columns + `) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+	upsert = `INSERT INTO caravan_records (` + columns + `) SELECT ?1, ?2, ?3, ?4, ?5, ?6
+		WHERE ?7 = '' OR ` + parentExists7 + `
 		ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, parent = excluded.parent,
 		etag = excluded.etag, state = excluded.state, body = excluded.body`
-	insertIfAbsent = `INSERT INTO caravan_records (` + columns + `) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+	insertIfAbsent = `INSERT INTO caravan_records (` + columns + `) SELECT ?1, ?2, ?3, ?4, ?5, ?6
+		WHERE ?7 = '' OR ` + parentExists7 + `
 		ON CONFLICT (id) DO NOTHING`
 	replaceIfUnchanged = `UPDATE caravan_records SET kind = ?2, parent = ?3, etag = ?4, state = ?5, body = ?6
-		WHERE id = ?1 AND kind = ?7 AND etag = ?8`
-	current = `SELECT kind, etag FROM caravan_records WHERE id = ?1`
+		WHERE id = ?1 AND kind = ?7 AND etag = ?8 AND (?9 = '' OR ` + parentExists9 + `)`
+	current       = `SELECT kind, etag FROM caravan_records WHERE id = ?1`
+	parentExists7 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = ?3 AND p.kind = ?7)`
+	parentExists9 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = ?3 AND p.kind = ?9)`
+	parentRow     = `SELECT 1 FROM caravan_records WHERE id = ?1 AND kind = ?2`
 )
 
 // Put implements store.Store.
@@ -119,6 +135,10 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
+	if err := store.CheckRecord(rec); err != nil {
+		return err
+	}
+	parentKind := string(store.ParentKind(rec.Kind))
 	body := rec.Body
 	if body == nil {
 		body = []byte{}
@@ -138,10 +158,21 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 	}
 
 	err := store.PutIf(ctx, rec.Kind, cond, store.Writes{
-		Upsert:         func() (bool, error) { return exec(upsert) },
-		InsertIfAbsent: func() (bool, error) { return exec(insertIfAbsent) },
+		Upsert:         func() (bool, error) { return exec(upsert, parentKind) },
+		InsertIfAbsent: func() (bool, error) { return exec(insertIfAbsent, parentKind) },
 		ReplaceIfUnchanged: func(kind, etag string) (bool, error) {
-			return exec(replaceIfUnchanged, kind, etag)
+			return exec(replaceIfUnchanged, kind, etag, parentKind)
+		},
+		ParentExists: func() (bool, error) {
+			var one int
+			err := s.writer.QueryRowContext(ctx, parentRow, rec.Parent, parentKind).Scan(&one)
+			switch {
+			case errors.Is(err, sql.ErrNoRows):
+				return false, nil
+			case err != nil:
+				return false, s.fail(err, "reading the parent of %s %s", rec.Kind, rec.ID)
+			}
+			return true, nil
 		},
 		Current: func() (string, string, bool, error) {
 			var kind, etag string
@@ -166,6 +197,9 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond store.Precondition) error {
 	if s.closed.Load() {
 		return store.ErrClosed
+	}
+	if err := errors.Join(store.CheckKey("kind", string(kind)), store.CheckKey("id", id)); err != nil {
+		return err
 	}
 	tx, err := s.writer.BeginTx(ctx, nil)
 	if err != nil {

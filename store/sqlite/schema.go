@@ -12,8 +12,9 @@ import (
 //go:embed schema/*.sql
 var schemaFiles embed.FS
 
-// migrateSchema brings the database's schema up to date in one
-// transaction, which BEGIN IMMEDIATE makes the only writer.
+// migrateSchema brings the database's schema up to date, and sets its
+// application_id, in one transaction, which BEGIN IMMEDIATE makes the
+// only writer.
 func migrateSchema(ctx context.Context, db *sql.DB) error {
 	steps, err := migrate.Load(schemaFiles, "schema")
 	if err != nil {
@@ -26,6 +27,11 @@ func migrateSchema(ctx context.Context, db *sql.DB) error {
 	defer tx.Rollback()
 	if err := migrate.Apply(ctx, migrationTx{tx}, steps); err != nil {
 		return err
+	}
+	// The marker: new files get it, and files from before it get it on
+	// their first open.
+	if _, err := tx.ExecContext(ctx, fmt.Sprintf(`PRAGMA application_id = %d`, int32(ApplicationID))); err != nil {
+		return fmt.Errorf("error marking the database as caravan's: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("error committing the schema migration: %w", err)

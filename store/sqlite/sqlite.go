@@ -52,11 +52,24 @@ const (
 	walSizeLimit = 64 << 20
 )
 
-// Open opens the SQLite database at path, creating the file (mode 0600)
-// and its directory (mode 0700) if they are missing, and brings its schema
-// up to date. It refuses a database whose schema is newer than this
-// caravan knows (see migrate.TooNewError).
-func Open(ctx context.Context, path string) (*Store, error) {
+// Open opens the caravan database at path and brings its schema up to
+// date. When there is no file at path it creates one (mode 0600, and its
+// directory with mode 0700). A file that is there must be a caravan
+// database: Open refuses an empty file, one that is not SQLite, and
+// another application's database, with an error wrapping ErrNotCaravan
+// that says what to do, and never changes such a file. It also refuses a
+// database whose schema is newer than this caravan knows (see
+// migrate.TooNewError).
+func Open(ctx context.Context, path string) (*Store, error) { return open(ctx, path, true) }
+
+// OpenExisting is Open for a database that must already exist: where
+// there is no file it creates none and returns an error wrapping
+// fs.ErrNotExist.
+func OpenExisting(ctx context.Context, path string) (*Store, error) {
+	return open(ctx, path, false)
+}
+
+func open(ctx context.Context, path string, mayCreate bool) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("error opening SQLite database: no file path given")
 	}
@@ -64,7 +77,15 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error opening SQLite database %s: %w", path, err)
 	}
-	if err := createFile(abs); err != nil {
+	if _, err := os.Lstat(abs); errors.Is(err, fs.ErrNotExist) {
+		if !mayCreate {
+			return nil, fmt.Errorf("error opening SQLite database %s: %w: there is no such file; give the path of caravan's database (caravan.db in the --data directory)", abs, fs.ErrNotExist)
+		}
+		if err := create(ctx, abs); err != nil {
+			return nil, err
+		}
+	}
+	if err := checkMarker(ctx, abs); err != nil {
 		return nil, err
 	}
 	s := &Store{path: abs}
@@ -96,27 +117,6 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	s.reader.SetMaxIdleConns(readConns)
 	s.checkpoints.start(s.writer)
 	return s, nil
-}
-
-// createFile makes path's directory (mode 0700) and an empty database file
-// (mode 0600) when they are missing, so that SQLite's own files inherit
-// owner-only permissions.
-func createFile(path string) error {
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("error creating the directory %s for the SQLite database: %w", dir, err)
-	}
-	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
-	switch {
-	case errors.Is(err, fs.ErrExist):
-		return nil
-	case err != nil:
-		return fmt.Errorf("error creating SQLite database %s: %w", path, err)
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("error creating SQLite database %s: %w", path, err)
-	}
-	return nil
 }
 
 // dsn is a file: URI for the driver: every connection gets the busy
@@ -156,3 +156,6 @@ func (s *Store) fail(err error, format string, args ...any) error {
 	}
 	return fmt.Errorf("error "+format+": %w", append(args, err)...)
 }
+
+// String names the store for messages: "SQLite database PATH".
+func (s *Store) String() string { return "SQLite database " + s.path }

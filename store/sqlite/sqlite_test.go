@@ -131,6 +131,9 @@ func TestLargeRunAndTenThousandMembers(t *testing.T) {
 	defer s.Close()
 
 	fleet := "/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/fleets/f"
+	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: fleet, Parent: "/subscriptions/s/resourcegroups/g", ETag: "1", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 	run := store.Record{Kind: store.Runs, ID: fleet + "/updateruns/r", Parent: fleet, ETag: "1", State: "Running"}
 	run.Body = bytes.Repeat([]byte("0123456789abcdef"), 2<<20/16)
 	if err := s.Put(ctx, run, store.Precondition{IfNoneMatch: "*"}); err != nil {
@@ -179,9 +182,6 @@ func TestLargeRunAndTenThousandMembers(t *testing.T) {
 	}
 
 	// Deleting the fleet takes its members and its run with it.
-	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: fleet, Parent: "/subscriptions/s/resourcegroups/g", ETag: "1", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
-		t.Fatal(err)
-	}
 	if err := s.Delete(ctx, store.Fleets, fleet, store.Precondition{IfMatch: "1"}); err != nil {
 		t.Fatal(err)
 	}
@@ -209,6 +209,9 @@ func TestEmptyBody(t *testing.T) {
 	ctx := context.Background()
 	s := open(t, filepath.Join(t.TempDir(), "caravan.db"))
 	defer s.Close()
+	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: "/f", ETag: "e"}, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
 	for i, body := range [][]byte{nil, {}, {0xff, 0x00}} {
 		rec := store.Record{Kind: store.Runs, ID: fmt.Sprintf("/f/updateruns/r%d", i), Parent: "/f", ETag: "e", Body: body}
 		if err := s.Put(ctx, rec, store.Precondition{}); err != nil {

@@ -46,6 +46,7 @@ func Run(t *testing.T, h Harness) {
 
 	t.Run("PutGetRoundTrip", func(t *testing.T) {
 		s := open(t)
+		putFleets(t, s, "f1")
 		rec := childRec(store.Runs, "f1", "run-1", "e1")
 		rec.State = "Running"
 		rec.Body = []byte(`{"name":"run-1","properties":{"x":"ü ✓ \u0000"}}`)
@@ -129,6 +130,7 @@ func Run(t *testing.T, h Harness) {
 
 	t.Run("ListByParentInOrder", func(t *testing.T) {
 		s := open(t)
+		putFleets(t, s, "f1", "f2")
 		names := []string{"m-10", "m-02", "m-01", "z", "a"}
 		for _, n := range names {
 			must(t, s.Put(ctx, childRec(store.Members, "f1", n, "e"), store.Precondition{}))
@@ -155,6 +157,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("ListPagesCoverEverythingOnce", func(t *testing.T) {
 		s := open(t)
 		const n = 57
+		putFleets(t, s, "f1")
 		for i := 0; i < n; i++ {
 			must(t, s.Put(ctx, childRec(store.Members, "f1", fmt.Sprintf("m-%03d", i), "e"), store.Precondition{}))
 		}
@@ -211,6 +214,7 @@ func Run(t *testing.T, h Harness) {
 
 	t.Run("ListByState", func(t *testing.T) {
 		s := open(t)
+		putFleets(t, s, "f0", "f1")
 		for i, st := range []string{"Running", "Completed", "Stopping", "NotStarted", "Running"} {
 			rec := childRec(store.Runs, fmt.Sprintf("f%d", i%2), fmt.Sprintf("r%d", i), "e")
 			rec.State = st
@@ -239,6 +243,7 @@ func Run(t *testing.T, h Harness) {
 
 	t.Run("LargeBody", func(t *testing.T) {
 		s := open(t)
+		putFleets(t, s, "f1")
 		rec := childRec(store.Runs, "f1", "big", "e")
 		body := bytes.Repeat([]byte(`{"member":"m-0000","state":"Completed"},`), 60000)
 		rec.Body = append(append([]byte(`[`), body[:len(body)-1]...), ']')
@@ -305,6 +310,10 @@ func Run(t *testing.T, h Harness) {
 		}
 	})
 
+	t.Run("ChildNeedsParent", func(t *testing.T) { childNeedsParent(t, open(t)) })
+	t.Run("DeleteRacingChildWritesLeavesNoOrphans", func(t *testing.T) { deleteRacesChildWrites(t, open(t)) })
+	t.Run("BadKeysRefusedAlike", func(t *testing.T) { badKeys(t, open(t)) })
+	t.Run("HugeBody", func(t *testing.T) { hugeBody(t, open(t)) })
 	runParts(t, h, open)
 
 	if h.Reopen != nil {
@@ -325,6 +334,14 @@ func Run(t *testing.T, h Harness) {
 				t.Fatalf("after reopening, %d running runs, want 1", len(page.Records))
 			}
 		})
+	}
+}
+
+// putFleets creates fleets for children to live in.
+func putFleets(t *testing.T, s store.Store, names ...string) {
+	t.Helper()
+	for _, n := range names {
+		must(t, s.Put(context.Background(), fleetRec(n, "e"), store.Precondition{}))
 	}
 }
 
