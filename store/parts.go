@@ -125,10 +125,12 @@ func expand(b *bytes.Buffer, body []byte, parts []Part, depth int) error {
 
 // AssembledCache keeps the assembled documents of the records read last,
 // by ID and ETag, so that reading a large record that did not change does
-// not assemble it again. It is safe for concurrent use.
+// not assemble it again. It holds at most assembledCacheBytes of bodies.
+// It is safe for concurrent use.
 type AssembledCache struct {
 	mu      sync.Mutex
 	entries map[string]assembled
+	size    int
 }
 
 type assembled struct {
@@ -136,8 +138,9 @@ type assembled struct {
 	body []byte
 }
 
-// assembledCacheSize bounds the records kept.
-const assembledCacheSize = 256
+// assembledCacheBytes bounds the bodies kept: a few documents of the
+// largest runs (a 10,000-member run's is 3.5 MB), many of smaller ones.
+const assembledCacheBytes = 64 << 20
 
 // Get returns the assembled body of a record at an ETag, if kept. The
 // caller must not change it.
@@ -151,18 +154,27 @@ func (c *AssembledCache) Get(id, etag string) ([]byte, bool) {
 	return e.body, true
 }
 
-// Put keeps an assembled body.
+// Put keeps an assembled body, dropping others at random to make room.
 func (c *AssembledCache) Put(id, etag string, body []byte) {
+	if len(body) > assembledCacheBytes/4 {
+		return
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil {
 		c.entries = map[string]assembled{}
 	}
-	if _, ok := c.entries[id]; !ok && len(c.entries) >= assembledCacheSize {
-		for k := range c.entries { // drop one at random
-			delete(c.entries, k)
+	if old, ok := c.entries[id]; ok {
+		c.size -= len(old.body)
+		delete(c.entries, id)
+	}
+	for k, e := range c.entries {
+		if c.size+len(body) <= assembledCacheBytes {
 			break
 		}
+		c.size -= len(e.body)
+		delete(c.entries, k)
 	}
 	c.entries[id] = assembled{etag: etag, body: body}
+	c.size += len(body)
 }
