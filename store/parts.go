@@ -178,3 +178,95 @@ func (c *AssembledCache) Put(id, etag string, body []byte) {
 	c.entries[id] = assembled{etag: etag, body: body}
 	c.size += len(body)
 }
+
+// PartsCache keeps, for the records a store last wrote in parts, their
+// parts as of their ETag, so that reading a record another write just
+// changed assembles it from memory rather than reading every part from
+// the database. A write updates the parts kept only if they are those of
+// the ETag it replaced; otherwise it drops them. It holds at most
+// assembledCacheBytes of parts. It is safe for concurrent use.
+type PartsCache struct {
+	mu      sync.Mutex
+	entries map[string]*keptParts
+	size    int
+}
+
+type keptParts struct {
+	etag  string
+	parts []Part // in key order
+	size  int
+}
+
+// Wrote records a committed write in parts that replaced ETag from.
+func (c *PartsCache) Wrote(w PartedWrite, from string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil {
+		c.entries = map[string]*keptParts{}
+	}
+	id := w.Record.ID
+	e := c.entries[id]
+	switch {
+	case w.Reset:
+		c.dropLocked(id)
+		e = &keptParts{}
+	case e == nil || e.etag != from:
+		c.dropLocked(id)
+		return
+	}
+	c.size -= e.size
+	for _, p := range w.Parts {
+		i := sort.Search(len(e.parts), func(k int) bool { return e.parts[k].Key >= p.Key })
+		if i < len(e.parts) && e.parts[i].Key == p.Key {
+			e.size += len(p.Body) - len(e.parts[i].Body)
+			e.parts[i].Body = bytes.Clone(p.Body)
+			continue
+		}
+		e.parts = append(e.parts, Part{})
+		copy(e.parts[i+1:], e.parts[i:])
+		e.parts[i] = Part{Key: p.Key, Body: bytes.Clone(p.Body)}
+		e.size += len(p.Key) + len(p.Body)
+	}
+	e.etag = w.Record.ETag
+	if e.size > assembledCacheBytes/4 {
+		delete(c.entries, id)
+		return
+	}
+	for k := range c.entries {
+		if c.size+e.size <= assembledCacheBytes {
+			break
+		}
+		if k != id {
+			c.dropLocked(k)
+		}
+	}
+	c.entries[id] = e
+	c.size += e.size
+}
+
+// Assemble assembles body, the record's at etag, from the parts kept, and
+// reports whether they were those of that ETag.
+func (c *PartsCache) Assemble(id, etag string, body []byte) ([]byte, bool, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[id]
+	if !ok || e.etag != etag {
+		return nil, false, nil
+	}
+	out, err := Assemble(body, e.parts)
+	return out, true, err
+}
+
+// Drop forgets a record's parts.
+func (c *PartsCache) Drop(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.dropLocked(id)
+}
+
+func (c *PartsCache) dropLocked(id string) {
+	if e, ok := c.entries[id]; ok {
+		c.size -= e.size
+		delete(c.entries, id)
+	}
+}

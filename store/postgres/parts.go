@@ -56,8 +56,10 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 		}
 	}
 	if err := tx.Commit(ctx); err != nil {
+		s.parts.Drop(rec.ID)
 		return fail(err)
 	}
+	s.parts.Wrote(w, cond.IfMatch)
 	return nil
 }
 
@@ -69,6 +71,14 @@ func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, e
 		return rec, nil
 	}
 	if body, ok := s.assembled.Get(rec.ID, rec.ETag); ok {
+		rec.Body = slices.Clone(body)
+		return rec, nil
+	}
+	if body, ok, err := s.parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
+		if err != nil {
+			return store.Record{}, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+		}
+		s.assembled.Put(rec.ID, rec.ETag, body)
 		rec.Body = slices.Clone(body)
 		return rec, nil
 	}
