@@ -14,14 +14,23 @@ import (
 // carries many requests and the limit does not matter.
 const maxIdleConnsPerHost = 256
 
+// maxConnsPerHost caps the connections to the endpoint, idle or not: past
+// it, requests wait for a connection to come free rather than open more,
+// so a burst of upgrades cannot open a connection per request (and leave
+// hundreds behind). It matches the idle connections kept, so that every
+// connection that may be open may also be kept for reuse.
+const maxConnsPerHost = maxIdleConnsPerHost
+
 // newTransport is the provider's own HTTP transport, used when
 // Config.Transport is nil: the settings of the SDK's default transport,
-// with room for as many idle connections as upgrades in flight need.
+// with room for as many idle connections as upgrades in flight need and a
+// cap on the connections open to one host.
 // Owning it lets Close release the connections.
 func newTransport() *http.Transport {
 	t := http.DefaultTransport.(*http.Transport).Clone()
 	t.MaxIdleConns = 0 // no limit across hosts; per host below
 	t.MaxIdleConnsPerHost = maxIdleConnsPerHost
+	t.MaxConnsPerHost = maxConnsPerHost
 	t.IdleConnTimeout = 90 * time.Second
 	t.TLSClientConfig = &tls.Config{MinVersion: tls.VersionTLS12}
 	t.ForceAttemptHTTP2 = true

@@ -31,7 +31,8 @@ func TestSmallestScenarioReportsEveryField(t *testing.T) {
 		t.Fatalf("stdout is not a JSON object: %v\n%s", err, lines[0])
 	}
 	for _, k := range []string{"scenario", "store", "members", "runs", "wall_p50_s", "wall_p90_s", "wall_max_s",
-		"critical_path_s", "overhead_ratio", "cpu_s", "peak_rss_bytes", "overhead_per_transition_ms", "transitions"} {
+		"critical_path_s", "overhead_ratio", "cpu_s", "peak_rss_bytes", "overhead_per_transition_ms", "transitions",
+		"exercises", "run_writes", "bytes_written_per_transition", "cores", "go_version", "date", "calibration_sha256_4k_ns"} {
 		if _, ok := fields[k]; !ok {
 			t.Errorf("the result has no %q: %s", k, lines[0])
 		}
@@ -51,6 +52,14 @@ func TestSmallestScenarioReportsEveryField(t *testing.T) {
 	}
 	if r.OverheadPerTransitionMS <= 0 || r.CPU <= 0 || r.PeakRSSBytes < 1<<20 {
 		t.Errorf("overhead %vms per transition, CPU %vs, peak RSS %d bytes: want all positive", r.OverheadPerTransitionMS, r.CPU, r.PeakRSSBytes)
+	}
+	// Every write of the run is a summary and the parts that changed:
+	// far less than the run's document (tens of kilobytes) per transition.
+	if r.RunWrites <= 0 || r.BytesWrittenPerTransition <= 0 || r.BytesWrittenPerTransition > 8<<10 {
+		t.Errorf("%d writes of runs, %v bytes written per transition: want writes, and under 8 KiB per transition", r.RunWrites, r.BytesWrittenPerTransition)
+	}
+	if r.CalibrationSHA4KB <= 0 || r.GoVersion == "" || r.Date == "" || r.Cores <= 0 || r.Exercises == "" {
+		t.Errorf("the result does not say where and when it was measured: %s", lines[0])
 	}
 	if !strings.Contains(stderr.String(), "WALL P90") || !strings.Contains(stderr.String(), "kubefleet-1run") {
 		t.Errorf("stderr has no table:\n%s", stderr.String())
@@ -139,7 +148,7 @@ func TestScenariosAreListed(t *testing.T) {
 		}
 		names = append(names, s.Name)
 	}
-	if got := strings.Join(names, " "); got != "kubefleet-1run kubefleet-100runs scale-10k overhead-realistic" {
+	if got := strings.Join(names, " "); got != "kubefleet-1run kubefleet-100runs scale-10k scaling overhead-realistic" {
 		t.Errorf("scenarios %s", got)
 	}
 }

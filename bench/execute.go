@@ -26,6 +26,10 @@ type measurement struct {
 	cpu   time.Duration
 	peak  int64
 	probe *probe
+	// writes and written are the engine's writes of runs and the bytes
+	// they handed the store; calibration is calibrate's figure.
+	writes, written int64
+	calibration     float64
 }
 
 // finishPoll is how often the benchmark looks whether the engine still
@@ -36,7 +40,7 @@ const finishPoll = 5 * time.Millisecond
 // execute starts the plan's runs (together, or one after another) and
 // waits until each has completed.
 func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement, error) {
-	m := &measurement{runs: make([]runTiming, len(p.runs))}
+	m := &measurement{runs: make([]runTiming, len(p.runs)), calibration: calibrate()}
 	for i, r := range p.runs {
 		m.runs[i].critical = criticalPath(r, func(member int) time.Duration { return p.timing(r.fleet, member).total })
 	}
@@ -46,6 +50,7 @@ func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement
 	}
 	defer prof.stop()
 	before := cpuTime()
+	writes, written := e.srv.Engine.Writes()
 	probeCtx, stopProbe := context.WithCancel(ctx)
 	defer stopProbe()
 	probed := make(chan *probe, 1)
@@ -73,6 +78,8 @@ func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement
 		return nil, err
 	}
 	m.cpu = cpuTime() - before
+	w, b := e.srv.Engine.Writes()
+	m.writes, m.written = w-writes, b-written
 	m.peak = peakRSS()
 	if err := prof.stop(); err != nil {
 		return nil, err

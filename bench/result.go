@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"runtime"
 	"slices"
 	"strings"
 	"time"
@@ -14,7 +13,9 @@ import (
 // Times are in seconds unless their name says otherwise.
 type Result struct {
 	Scenario string `json:"scenario"`
-	Store    string `json:"store"`
+	// Exercises says what the scenario measures.
+	Exercises string `json:"exercises"`
+	Store     string `json:"store"`
 	// Members is the size of each fleet; Fleets how many there are.
 	Members int `json:"members"`
 	Runs    int `json:"runs"`
@@ -60,12 +61,19 @@ type Result struct {
 	CPUPerTransitionMS float64 `json:"cpu_per_transition_ms"`
 	PeakRSSBytes       int64   `json:"peak_rss_bytes"`
 	Setup              float64 `json:"setup_s"`
-	Cores              int     `json:"cores"`
-	GetRunP50MS        float64 `json:"get_run_p50_ms,omitempty"`
-	GetRunP99MS        float64 `json:"get_run_p99_ms,omitempty"`
-	ListMembersP50MS   float64 `json:"list_members_p50_ms,omitempty"`
-	ListMembersP99MS   float64 `json:"list_members_p99_ms,omitempty"`
-	ProbeRequests      int     `json:"probe_requests,omitempty"`
+	// RunWrites counts the engine's writes of runs while measuring;
+	// BytesWrittenPerTransition is the bytes they handed the store (run
+	// documents, or summaries and changed parts) per member transition.
+	RunWrites                 int64   `json:"run_writes"`
+	BytesWrittenPerTransition float64 `json:"bytes_written_per_transition"`
+	// The machine: cores, Go version, the date, and a calibration figure
+	// measured in the same process just before the scenario.
+	machine
+	GetRunP50MS      float64 `json:"get_run_p50_ms,omitempty"`
+	GetRunP99MS      float64 `json:"get_run_p99_ms,omitempty"`
+	ListMembersP50MS float64 `json:"list_members_p50_ms,omitempty"`
+	ListMembersP99MS float64 `json:"list_members_p99_ms,omitempty"`
+	ProbeRequests    int     `json:"probe_requests,omitempty"`
 }
 
 // newResult turns a measurement into a Result.
@@ -80,8 +88,10 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 		LatencyMS: ms(p.latency),
 		Jitter:    p.jitter,
 		Together:  p.together,
+		Exercises: s.Description,
 		Setup:     secs(setup),
-		Cores:     runtime.NumCPU(),
+		machine:   thisMachine(m.calibration),
+		RunWrites: m.writes,
 	}
 	if len(p.runs) > 0 {
 		res.MembersPerRun = p.runs[0].size()
@@ -117,6 +127,7 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 	if res.Transitions > 0 {
 		res.OverheadPerTransitionMS = round(ms(m.span-critSpan)/float64(res.Transitions), 4)
 		res.CPUPerTransitionMS = round(ms(m.cpu)/float64(res.Transitions), 4)
+		res.BytesWrittenPerTransition = round(float64(m.written)/float64(res.Transitions), 1)
 	}
 	res.CPU = secs(m.cpu)
 	res.PeakRSSBytes = m.peak

@@ -35,18 +35,26 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 			cpuPath:  profilePath(opts.CPUProfile, s.Name, len(chosen) > 1),
 			heapPath: profilePath(opts.HeapProfile, s.Name, len(chosen) > 1),
 		}
-		res, err := runScenario(ctx, s, opts, prof, stderr)
-		if err != nil {
-			return fmt.Errorf("scenario %s: %w", s.Name, err)
+		sizes := []int{opts.Members}
+		if len(s.sizes) > 0 && opts.Members == 0 {
+			sizes = s.sizes
 		}
-		line, err := json.Marshal(res)
-		if err != nil {
-			return fmt.Errorf("error encoding the result of scenario %s: %w", s.Name, err)
+		for _, size := range sizes {
+			o := opts
+			o.Members = size
+			res, err := runScenario(ctx, s, o, prof, stderr)
+			if err != nil {
+				return fmt.Errorf("scenario %s: %w", s.Name, err)
+			}
+			line, err := json.Marshal(res)
+			if err != nil {
+				return fmt.Errorf("error encoding the result of scenario %s: %w", s.Name, err)
+			}
+			if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
+				return fmt.Errorf("error writing the result of scenario %s: %w", s.Name, err)
+			}
+			results = append(results, res)
 		}
-		if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
-			return fmt.Errorf("error writing the result of scenario %s: %w", s.Name, err)
-		}
-		results = append(results, res)
 	}
 	fmt.Fprintln(stderr)
 	tableHeader(stderr)

@@ -20,6 +20,9 @@ type scenario struct {
 	members func(runs int) int // default fleet size for a number of runs
 	runs    func(members int) int
 	latency time.Duration
+	// sizes, when set, are the fleet sizes the scenario is measured at,
+	// a result for each, unless --members names one.
+	sizes []int
 }
 
 // Scenarios lists the scenarios Run knows, in the order "all" runs them.
@@ -112,6 +115,28 @@ var scenarios = []scenario{
 				return plan{}, fmt.Errorf("scale-10k spreads the fleet over %d groups: --members must be at least %d, not %d", stages*groups, stages*groups, members)
 			}
 			p := plan{latency: latency, probe: true}
+			for i := range runs {
+				f := fleetPlan{name: fmt.Sprintf("fleet-%03d", i+1), groups: make([]string, members)}
+				p.runs = append(p.runs, wideRun(&f, i, "run", stages, groups))
+				p.fleets = append(p.fleets, f)
+			}
+			return p, nil
+		},
+	},
+	{
+		Scenario: Scenario{
+			Name:        "scaling",
+			Description: "how cost grows with the fleet: one run over 100, 1,000 and 10,000 members in 4 stages of 5 groups, instant upgrades; compare cpu_per_transition_ms and bytes_written_per_transition across the sizes (flat is the goal)",
+		},
+		members: func(int) int { return 1000 },
+		runs:    func(int) int { return 1 },
+		sizes:   []int{100, 1000, 10000},
+		build: func(members, runs int, latency time.Duration) (plan, error) {
+			const stages, groups = 4, 5
+			if members < stages*groups {
+				return plan{}, fmt.Errorf("scaling spreads the fleet over %d groups: --members must be at least %d, not %d", stages*groups, stages*groups, members)
+			}
+			p := plan{latency: latency}
 			for i := range runs {
 				f := fleetPlan{name: fmt.Sprintf("fleet-%03d", i+1), groups: make([]string, members)}
 				p.runs = append(p.runs, wideRun(&f, i, "run", stages, groups))

@@ -27,10 +27,20 @@ func (rs *runState) touchGroup(si, gi int) {
 	if si < len(rs.groupJSON) && gi < len(rs.groupJSON[si]) {
 		rs.groupJSON[si][gi] = nil
 	}
+	rs.parts.markGroup(si, gi)
+}
+
+// touchMember marks member k as changed, and its group with it.
+func (rs *runState) touchMember(k mkey) {
+	rs.touchGroup(k.s, k.g)
+	rs.parts.markMember(k)
 }
 
 // touchAll marks every group as changed.
-func (rs *runState) touchAll() { rs.groupJSON = nil }
+func (rs *runState) touchAll() {
+	rs.groupJSON = nil
+	rs.parts.all = true
+}
 
 // encode returns the run document as JSON.
 func (rs *runState) encode() ([]byte, error) {

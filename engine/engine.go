@@ -39,7 +39,8 @@ type Config struct {
 	// NewID makes operation ids and ETags (default: random).
 	NewID func() string
 	// Persisted, if set, is called after every write of a run, with the
-	// record written. It must not block.
+	// record written (on a store.PartStore, its Body is the summary the
+	// store assembles with the run's parts). It must not block.
 	Persisted func(store.Record)
 	// Observed, if set, is told what the engine reads of each cluster it
 	// checks. It must not block.
@@ -74,7 +75,16 @@ type Engine struct {
 	// run; presence is this server's presence lease under it.
 	own      *Ownership
 	presence atomic.Pointer[store.Lease]
+
+	// writes and written count the writes of runs and the bytes they
+	// handed to the store.
+	writes, written atomic.Int64
 }
+
+// Writes returns how many writes of runs the engine made and how many
+// bytes they handed to the store (documents, or summaries and the parts
+// that changed).
+func (e *Engine) Writes() (writes, bytes int64) { return e.writes.Load(), e.written.Load() }
 
 // New returns an engine; nothing runs until Start.
 func New(cfg Config) (*Engine, error) {

@@ -57,7 +57,7 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	}
 	delete(rs.inspecting, k)
 	m := rs.member(k)
-	rs.touchGroup(k.s, k.g)
+	rs.touchMember(k)
 	defer rs.deriveStage(k.s)
 	if rs.verifying[k] {
 		rs.onVerified(k, ev, locks)
@@ -120,7 +120,7 @@ func (rs *runState) onBeginFailed(ev beginFailed, locks locker) {
 		return
 	}
 	locks.release(m.ClusterResourceID, rs.id)
-	rs.touchGroup(ev.k.s, ev.k.g)
+	rs.touchMember(ev.k)
 	defer rs.deriveStage(ev.k.s)
 	switch cluster.ReasonOf(ev.err) {
 	case cluster.Busy, cluster.Unavailable, cluster.Transient:
@@ -139,7 +139,7 @@ func (rs *runState) onFinished(ev finished, locks locker) {
 	if m.Status.State != fleet.Running || m.OperationID != ev.opID {
 		return
 	}
-	rs.touchGroup(ev.k.s, ev.k.g)
+	rs.touchMember(ev.k)
 	defer rs.deriveStage(ev.k.s)
 	if ev.err != nil {
 		locks.release(m.ClusterResourceID, rs.id)
@@ -216,7 +216,7 @@ func (rs *runState) finishMember(m *fleet.MemberStatus, s fleet.State, msg strin
 // hold makes a member Pending; it is checked again after the recheck
 // interval.
 func (rs *runState) hold(k mkey, msg string) {
-	rs.touchGroup(k.s, k.g)
+	rs.touchMember(k)
 	m := rs.member(k)
 	rs.setState(&m.Status, fleet.Pending)
 	rs.setStart(&m.Status, rs.now)
@@ -237,7 +237,7 @@ func (rs *runState) failMember(k mkey, err error) {
 
 // failWith fails a member with an error and a message, and fails the run.
 func (rs *runState) failWith(k mkey, detail *fleet.ErrorDetail, msg string) {
-	rs.touchGroup(k.s, k.g)
+	rs.touchMember(k)
 	m := rs.member(k)
 	m.Status.State = fleet.Failed
 	rs.setStart(&m.Status, rs.now)

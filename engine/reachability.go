@@ -41,7 +41,7 @@ func (r *runner) onReported(ev reported) {
 	}
 	t, had := r.trouble[ev.k]
 	had = had && t.following
-	r.rs.touchGroup(ev.k.s, ev.k.g)
+	r.rs.touchMember(ev.k)
 	if ev.err == nil {
 		if had {
 			delete(r.trouble, ev.k)

@@ -307,15 +307,33 @@ func onlyInspections(effs []effect) bool {
 func (r *runner) persist() error {
 	etag := r.e.cfg.NewID()
 	r.rs.run.ETag = etag
-	body, err := r.rs.encode()
+	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State)}
+	// A store that keeps records in parts gets the parts that changed;
+	// another gets the whole document, and so does every write fenced by
+	// a run lease (servers sharing runs write them whole).
+	ps, parted := r.e.cfg.Store.(store.PartStore)
+	parted = parted && r.e.own == nil
+	var pw partedWrite
+	var err error
+	if parted {
+		pw, err = r.rs.encodeParts(rec)
+		if err == nil {
+			r.rs.checkParts(pw)
+		}
+	} else {
+		rec.Body, err = r.rs.encode()
+	}
 	if err != nil {
 		r.rs.run.ETag = r.rs.etag
 		return err
 	}
-	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State), Body: body}
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
 		ctx, cancel := context.WithTimeout(r.e.ctx, saveTryTimeout)
-		err = r.write(ctx, rec, store.Precondition{IfMatch: r.rs.etag})
+		if parted {
+			err = ps.PutParts(ctx, pw.w, store.Precondition{IfMatch: r.rs.etag})
+		} else {
+			err = r.write(ctx, rec, store.Precondition{IfMatch: r.rs.etag})
+		}
 		cancel()
 		if err == nil || errors.Is(err, store.ErrPreconditionFailed) {
 			break
@@ -334,6 +352,14 @@ func (r *runner) persist() error {
 	}
 	r.rs.etag = etag
 	r.rs.dirty = false
+	written := len(rec.Body)
+	if parted {
+		r.rs.wrote(pw)
+		written = pw.bytes
+		rec = pw.w.Record
+	}
+	r.e.written.Add(int64(written))
+	r.e.writes.Add(1)
 	r.published(etag, r.caller)
 	if r.e.cfg.Persisted != nil {
 		r.e.cfg.Persisted(rec)

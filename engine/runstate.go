@@ -55,6 +55,8 @@ type runState struct {
 	// groupJSON holds each group's encoding since its last change (see
 	// encode), by stage and group; nil for a group to encode again.
 	groupJSON [][][]byte
+	// parts is what is stored of the run in parts (see encodeParts).
+	parts partsState
 	// lastSize is the size of the last encoding.
 	lastSize int
 	// now is the time of the event, command or step being applied.

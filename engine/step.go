@@ -283,7 +283,7 @@ func (rs *runState) schedule(si int, locks locker, open []bool) (effs []effect, 
 				next[gi]++
 				m := rs.member(k)
 				if holder, ok := locks.acquire(m.ClusterResourceID, rs.id); !ok {
-					rs.touchGroup(k.s, k.g)
+					rs.touchMember(k)
 					rs.setState(&m.Status, fleet.Pending)
 					rs.setStart(&m.Status, rs.now)
 					rs.setMessage(m, fmt.Sprintf("waiting for update run %s, which is upgrading this cluster", runName(holder)))

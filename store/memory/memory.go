@@ -20,6 +20,9 @@ type Store struct {
 	ids     []string                // sorted
 	closed  bool
 	leases  store.LocalLeases
+	// parts holds, by record ID and key, the parts of records kept in
+	// parts; Get and List assemble them.
+	parts map[string]map[string][]byte
 }
 
 // New returns an empty store.
@@ -52,7 +55,7 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 	if !ok || r.Kind != kind {
 		return store.Record{}, store.ErrNotFound
 	}
-	return clone(r), nil
+	return s.assembled(r)
 }
 
 // List implements store.Store.
@@ -85,7 +88,11 @@ func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, erro
 			page.Next = page.Records[len(page.Records)-1].ID
 			break
 		}
-		page.Records = append(page.Records, clone(r))
+		r, err := s.assembled(r)
+		if err != nil {
+			return store.Page{}, err
+		}
+		page.Records = append(page.Records, r)
 	}
 	return page, nil
 }
@@ -153,6 +160,7 @@ func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond sto
 
 func (s *Store) remove(id string) {
 	delete(s.records, id)
+	delete(s.parts, id)
 	if i, found := slices.BinarySearch(s.ids, id); found {
 		s.ids = slices.Delete(s.ids, i, i+1)
 	}

@@ -18,6 +18,12 @@ type Store struct {
 
 	closed    atomic.Bool
 	closeOnce sync.Once
+
+	// assembled keeps the documents of records kept in parts.
+	assembled store.AssembledCache
+	// parts keeps the parts of the records this store last wrote in
+	// parts.
+	parts store.PartsCache
 }
 
 var _ store.Store = (*Store)(nil)

@@ -30,7 +30,7 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 	case err != nil:
 		return store.Record{}, s.fail(err, "reading %s %s", kind, id)
 	}
-	return rec, nil
+	return s.assemble(ctx, rec)
 }
 
 // List implements store.Store.
@@ -55,7 +55,7 @@ func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, erro
 	if err := rows.Err(); err != nil {
 		return store.Page{}, s.fail(err, "listing %s", o.Kind)
 	}
-	return page, nil
+	return s.assemblePage(ctx, page)
 }
 
 // listQuery selects o's records in id order, one more than the limit so
@@ -229,6 +229,9 @@ func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond sto
 	// and the delete below (a new statement, seeing it) removes it, or
 	// waits for this transaction and then finds no parent.
 	if _, err := tx.Exec(ctx, doomed+` SELECT 1 FROM caravan_records r WHERE r.id IN (SELECT id FROM doomed) FOR UPDATE OF r`, id); err != nil {
+		return s.fail(err, "deleting %s %s", kind, id)
+	}
+	if _, err := tx.Exec(ctx, doomed+` DELETE FROM caravan_record_parts WHERE id IN (SELECT id FROM doomed)`, id); err != nil {
 		return s.fail(err, "deleting %s %s", kind, id)
 	}
 	if _, err := tx.Exec(ctx, doomed+` DELETE FROM caravan_records WHERE id IN (SELECT id FROM doomed)`, id); err != nil {

@@ -14,7 +14,9 @@ var checkpointInterval = time.Second
 func (c *checkpointer) interval() time.Duration { return checkpointInterval }
 
 // checkpointer checkpoints the write-ahead log once a second while there
-// are new writes. In WAL mode with synchronous=NORMAL, a checkpoint is
+// are new writes, on a connection of its own: a PASSIVE checkpoint copies
+// what no reader needs without taking the write lock, so the store's
+// single writer goes on committing meanwhile. In WAL mode with synchronous=NORMAL, a checkpoint is
 // what syncs committed writes to disk, so this bounds by time what an
 // operating-system crash or power loss can take. Left to SQLite, a
 // checkpoint follows the writes at a given size of log: small writes

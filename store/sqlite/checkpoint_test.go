@@ -25,7 +25,7 @@ func TestWritesAreCheckpointed(t *testing.T) {
 	done := make(chan struct{}, 16)
 	s.checkpoints.stop()
 	s.checkpoints.checkpointed = func() { done <- struct{}{} }
-	s.checkpoints.start(s.writer)
+	s.checkpoints.start(s.checkpointDB)
 	rec := store.Record{Kind: store.Fleets, ID: "/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/fleets/f", Parent: "/subscriptions/s/resourcegroups/g", ETag: "1", Body: []byte(`{}`)}
 	if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
 		t.Fatal(err)

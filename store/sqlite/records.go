@@ -27,7 +27,7 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 	case err != nil:
 		return store.Record{}, s.fail(err, "reading %s %s", kind, id)
 	}
-	return rec, nil
+	return s.assemble(ctx, rec)
 }
 
 // List implements store.Store.
@@ -51,7 +51,8 @@ func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, erro
 	if err := rows.Err(); err != nil {
 		return store.Page{}, s.fail(err, "listing %s", o.Kind)
 	}
-	return page, nil
+	rows.Close()
+	return s.assemblePage(ctx, page)
 }
 
 // listQuery selects o's records in id order, one more than the limit so
@@ -223,6 +224,9 @@ func (s *Store) Delete(ctx context.Context, kind store.Kind, id string, cond sto
 			SELECT r.id FROM caravan_records r JOIN doomed d ON r.parent = d.id
 		)
 		DELETE FROM caravan_records WHERE id IN (SELECT id FROM doomed)`
+	if _, err := tx.ExecContext(ctx, deleteParts, id); err != nil {
+		return s.fail(err, "deleting %s %s", kind, id)
+	}
 	if _, err := tx.ExecContext(ctx, cascade, id); err != nil {
 		return s.fail(err, "deleting %s %s", kind, id)
 	}

@@ -26,6 +26,9 @@ type Store struct {
 	path   string
 	writer *sql.DB // one connection: SQLite has one writer at a time
 	reader *sql.DB // a few query-only connections
+	// checkpointDB is the connection the checkpoints run on, so that
+	// they never hold the writer's.
+	checkpointDB *sql.DB
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -33,6 +36,11 @@ type Store struct {
 
 	checkpoints checkpointer
 	leases      store.LocalLeases
+	// assembled keeps the documents of records kept in parts.
+	assembled store.AssembledCache
+	// parts keeps the parts of the records this store last wrote in
+	// parts.
+	parts store.PartsCache
 }
 
 var _ store.Store = (*Store)(nil)
@@ -114,7 +122,15 @@ func open(ctx context.Context, path string, mayCreate bool) (*Store, error) {
 	}
 	s.reader.SetMaxOpenConns(readConns)
 	s.reader.SetMaxIdleConns(readConns)
-	s.checkpoints.start(s.writer)
+	s.checkpointDB, err = sql.Open("sqlite", dsn(abs, url.Values{}))
+	if err != nil {
+		s.writer.Close()
+		s.reader.Close()
+		return nil, fmt.Errorf("error opening SQLite database %s: %w", abs, err)
+	}
+	s.checkpointDB.SetMaxOpenConns(1)
+	s.checkpointDB.SetMaxIdleConns(1)
+	s.checkpoints.start(s.checkpointDB)
 	return s, nil
 }
 
@@ -139,7 +155,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
 		s.checkpoints.stop()
-		s.closeErr = errors.Join(s.reader.Close(), s.writer.Close())
+		s.closeErr = errors.Join(s.checkpointDB.Close(), s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("error closing SQLite database %s: %w", s.path, s.closeErr)
 		}

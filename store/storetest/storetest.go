@@ -314,6 +314,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("DeleteRacingChildWritesLeavesNoOrphans", func(t *testing.T) { deleteRacesChildWrites(t, open(t)) })
 	t.Run("BadKeysRefusedAlike", func(t *testing.T) { badKeys(t, open(t)) })
 	t.Run("HugeBody", func(t *testing.T) { hugeBody(t, open(t)) })
+	runParts(t, h, open)
 
 	if h.Reopen != nil {
 		t.Run("SurvivesReopen", func(t *testing.T) {

@@ -1,0 +1,148 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+
+	"github.com/caravan-dev/caravan/store"
+)
+
+var _ store.PartStore = (*Store)(nil)
+
+// PutParts implements store.PartStore: the record's row and its changed
+// parts in one transaction, the record's ETag checked by the update.
+func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Precondition) error {
+	if s.closed.Load() {
+		return store.ErrClosed
+	}
+	if err := errors.Join(store.CheckRecord(w.Record), store.CheckPartedWrite(w, cond)); err != nil {
+		return err
+	}
+	rec := w.Record
+	fail := func(err error) error { return s.fail(err, "writing %s %s", rec.Kind, rec.ID) }
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback()
+	body := rec.Body
+	if body == nil {
+		body = []byte{}
+	}
+	res, err := tx.ExecContext(ctx, `UPDATE caravan_records SET parent = ?2, etag = ?3, state = ?4, body = ?5
+		WHERE id = ?1 AND kind = ?6 AND etag = ?7`, rec.ID, rec.Parent, rec.ETag, rec.State, body, string(rec.Kind), cond.IfMatch)
+	if err != nil {
+		return fail(err)
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return fail(err)
+	} else if n != 1 {
+		return store.ErrPreconditionFailed
+	}
+	if w.Reset {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM caravan_record_parts WHERE id = ?1`, rec.ID); err != nil {
+			return fail(err)
+		}
+	}
+	if len(w.Parts) > 0 {
+		stmt, err := tx.PrepareContext(ctx, `INSERT INTO caravan_record_parts (id, key, body) VALUES (?1, ?2, ?3)
+			ON CONFLICT (id, key) DO UPDATE SET body = excluded.body`)
+		if err != nil {
+			return fail(err)
+		}
+		defer stmt.Close()
+		for _, p := range w.Parts {
+			if _, err := stmt.ExecContext(ctx, rec.ID, p.Key, p.Body); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		s.parts.Drop(rec.ID)
+		return fail(err)
+	}
+	s.checkpoints.wrote()
+	s.parts.Wrote(w, cond.IfMatch)
+	return nil
+}
+
+// assemble returns rec with its parts in its body, when it has any: from
+// the cache when its ETag is the one cached, else read with its parts in
+// one read transaction (which may find a newer version of the record).
+func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, error) {
+	if !store.HasParts(rec.Body) {
+		return rec, nil
+	}
+	if body, ok := s.assembled.Get(rec.ID, rec.ETag); ok {
+		rec.Body = slices.Clone(body)
+		return rec, nil
+	}
+	if body, ok, err := s.parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
+		if err != nil {
+			return store.Record{}, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+		}
+		s.assembled.Put(rec.ID, rec.ETag, body)
+		rec.Body = slices.Clone(body)
+		return rec, nil
+	}
+	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return store.Record{}, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
+	}
+	defer tx.Rollback()
+	cur, err := scanRecord(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM caravan_records WHERE id = ?1 AND kind = ?2`, rec.ID, string(rec.Kind)))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return store.Record{}, store.ErrNotFound
+	case err != nil:
+		return store.Record{}, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT key, body FROM caravan_record_parts WHERE id = ?1 ORDER BY key`, rec.ID)
+	if err != nil {
+		return store.Record{}, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
+	}
+	defer rows.Close()
+	var parts []store.Part
+	for rows.Next() {
+		var p store.Part
+		if err := rows.Scan(&p.Key, &p.Body); err != nil {
+			return store.Record{}, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
+		}
+		parts = append(parts, p)
+	}
+	if err := rows.Err(); err != nil {
+		return store.Record{}, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
+	}
+	body, err := store.Assemble(cur.Body, parts)
+	if err != nil {
+		return store.Record{}, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+	}
+	s.assembled.Put(cur.ID, cur.ETag, body)
+	cur.Body = slices.Clone(body)
+	return cur, nil
+}
+
+// assemblePage assembles the records of a page kept in parts.
+func (s *Store) assemblePage(ctx context.Context, page store.Page) (store.Page, error) {
+	for i, rec := range page.Records {
+		got, err := s.assemble(ctx, rec)
+		if err != nil {
+			return store.Page{}, err
+		}
+		page.Records[i] = got
+	}
+	return page, nil
+}
+
+// deleteParts removes the parts of the records a Delete removes (the
+// records with the given id or below it); it runs in the Delete's
+// transaction before the records go.
+const deleteParts = `WITH RECURSIVE doomed(id) AS (
+		SELECT ?1
+		UNION
+		SELECT r.id FROM caravan_records r JOIN doomed d ON r.parent = d.id
+	)
+	DELETE FROM caravan_record_parts WHERE id IN (SELECT id FROM doomed)`
