@@ -514,6 +514,28 @@ func TestDashboardInChromiumApprovesAGate(t *testing.T) {
 		t.Fatalf("after the approval canary-1 is %s", st)
 	}
 
+	// A scheduled-start gate says when it opens, and offers no Approve.
+	_, err = c.PutRun(context.Background(), ref, "scheduled", fleet.UpdateRunProperties{
+		Strategy: &fleet.RunStrategy{Stages: []fleet.Stage{{Name: "canary", Groups: []fleet.Group{{Name: "canary",
+			BeforeGates: []fleet.GateConfiguration{{DisplayName: "night window", Type: fleet.GateScheduledStart,
+				ScheduledStartConfiguration: &fleet.ScheduledStart{StartDay: time.Now().UTC().Add(-24 * time.Hour).Weekday().String(), StartTime: "00:00", UTCOffset: "+00:00"}}}}}}}},
+		ManagedClusterUpdate: fleet.ManagedClusterUpdate{Upgrade: fleet.UpgradeSpec{Type: fleet.UpgradeFull, KubernetesVersion: "1.32"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StartRun(context.Background(), ref, "scheduled"); err != nil {
+		t.Fatal(err)
+	}
+	const scheduled = `.gate[data-gate="canary/canary/beforeGates/0"]`
+	run(t, ctx, "open the scheduled run",
+		chromedp.Navigate(runURL("scheduled")),
+		chromedp.WaitVisible(chromedp.CSS(scheduled+`[data-state="Pending"]`)),
+	)
+	if got := text(t, ctx, scheduled); !strings.Contains(got, "Before group canary: night window") || !strings.Contains(got, "opens at ") || strings.Contains(got, "Approve") {
+		t.Errorf("the pending scheduled gate shows %q, want its name, place and when it opens, and no Approve button", got)
+	}
+
 	// A reader may not approve: the API's 403 shows, and the gate stays.
 	run(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`#signout`)), chromedp.WaitVisible(chromedp.CSS(`#token`)))
 	signIn(t, ctx, s.URL, readerTok)
