@@ -514,6 +514,31 @@ func TestDashboardInChromiumApprovesAGate(t *testing.T) {
 		t.Fatalf("after the approval canary-1 is %s", st)
 	}
 
+	// The event log has the gate's transitions, naming its resource.
+	var seen []string
+	after := int64(0)
+	evctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
+	defer cancel()
+	for !slices.Contains(seen, "dev.caravan.updaterun.gate.completed") {
+		evs, err := c.RunEvents(evctx, ref, "gated", after, 100, 5*time.Second)
+		if err != nil {
+			t.Fatalf("the run's events, having seen %q: %v", seen, err)
+		}
+		for _, e := range evs {
+			after = e.Seq()
+			if e.Data.Kind != "gate" {
+				continue
+			}
+			if e.Subject != "stages/canary/beforeGates/0" || e.Data.GateID != g.GateID || e.Data.Name != "change board" {
+				t.Fatalf("gate event %s names subject %q, gate %q, name %q", e.Type, e.Subject, e.Data.GateID, e.Data.Name)
+			}
+			seen = append(seen, e.Type)
+		}
+	}
+	if want := []string{"dev.caravan.updaterun.gate.pending", "dev.caravan.updaterun.gate.completed"}; !slices.Equal(seen, want) {
+		t.Fatalf("the gate's events are %q, want %q", seen, want)
+	}
+
 	// A scheduled-start gate says when it opens, and offers no Approve.
 	_, err = c.PutRun(context.Background(), ref, "scheduled", fleet.UpdateRunProperties{
 		Strategy: &fleet.RunStrategy{Stages: []fleet.Stage{{Name: "canary", Groups: []fleet.Group{{Name: "canary",
