@@ -40,11 +40,13 @@ type Data struct {
 	Kind string `json:"kind"`
 	Name string `json:"name"`
 	// Path is the node's stage/group/member path; empty for the run.
-	Path          string      `json:"path,omitempty"`
-	PreviousState string      `json:"previousState,omitempty"`
-	State         string      `json:"state"`
-	Message       string      `json:"message,omitempty"`
-	Caller        feed.Caller `json:"caller"`
+	Path          string `json:"path,omitempty"`
+	PreviousState string `json:"previousState,omitempty"`
+	State         string `json:"state"`
+	Message       string `json:"message,omitempty"`
+	// GateID is a gate's resource id, to approve it by; only for gates.
+	GateID string      `json:"gateId,omitempty"`
+	Caller feed.Caller `json:"caller"`
 	// ETag is the run's ETag after the transition.
 	ETag string `json:"etag,omitempty"`
 	// Reconciled marks a transition found by comparing the run with its
@@ -78,7 +80,13 @@ func subject(c feed.Change) string {
 			return "stages/" + parts[0] + "/groups/" + parts[1] + "/members/" + parts[2]
 		}
 	case feed.KindGate:
-		return "gates/" + c.Path
+		// stage/{timing}Gates/i or stage/group/{timing}Gates/i
+		switch len(parts) {
+		case 3:
+			return "stages/" + parts[0] + "/" + parts[1] + "/" + parts[2]
+		case 4:
+			return "stages/" + parts[0] + "/groups/" + parts[1] + "/" + parts[2] + "/" + parts[3]
+		}
 	}
 	return ""
 }
@@ -96,7 +104,7 @@ func FromChange(id string, c feed.Change, reconciled bool) CloudEvent {
 		Data: Data{
 			RunID: c.RunID, RunName: c.RunName(), FleetID: c.FleetID, FleetName: c.FleetName(),
 			Kind: string(c.Kind), Name: c.Name, Path: c.Path,
-			PreviousState: string(c.Old), State: string(c.New), Message: c.Message,
+			PreviousState: string(c.Old), State: string(c.New), Message: c.Message, GateID: c.GateID,
 			Caller: c.Caller, ETag: c.ETag, Reconciled: reconciled,
 		},
 	}

@@ -217,3 +217,18 @@ func TestTheRecorderCompletesAWriteRecordedInPart(t *testing.T) {
 		t.Fatalf("events:\n got %+v\nwant %+v", got, want)
 	}
 }
+
+func TestAGateEventNamesItsPlaceAndResource(t *testing.T) {
+	gate := "/subscriptions/s/resourceGroups/g/providers/Microsoft.ContainerService/fleets/f/gates/6f1c0c1e-0000-5000-8000-000000000001"
+	for _, tc := range []struct{ path, subject string }{
+		{"canary/beforeGates/0", "stages/canary/beforeGates/0"},
+		{"canary/west/afterGates/1", "stages/canary/groups/west/afterGates/1"},
+	} {
+		c := feed.Change{RunID: runID, Kind: feed.KindGate, Name: "change board", Path: tc.path, Old: fleet.NotStarted, New: fleet.Pending, GateID: gate}
+		ev := events.FromChange("id", c, false)
+		if ev.Type != "dev.caravan.updaterun.gate.pending" || ev.Subject != tc.subject || ev.Data.GateID != gate || ev.Data.Name != "change board" {
+			t.Errorf("gate %s: type %q, subject %q, gateId %q, name %q; want dev.caravan.updaterun.gate.pending, %s, the gate's id and its name",
+				tc.path, ev.Type, ev.Subject, ev.Data.GateID, ev.Data.Name, tc.subject)
+		}
+	}
+}

@@ -38,7 +38,8 @@ type Change struct {
 	// Kind is the kind of node; Name its name (the run's name for a run,
 	// "afterStageWait" for a wait); Path locates it in the run's tree:
 	// "" for the run, "stage", "stage/afterStageWait", "stage/group",
-	// "stage/group/member".
+	// "stage/group/member", and for a gate its place and index:
+	// "stage/beforeGates/0", "stage/group/afterGates/1".
 	Kind Kind
 	Name string
 	Path string
@@ -47,6 +48,9 @@ type Change struct {
 	// Message is the node's error or member message after the change,
 	// if any.
 	Message string
+	// GateID is a gate's resource id (…/fleets/{f}/gates/{guid}), once
+	// the run reached it; empty for other kinds.
+	GateID string
 	// Time is when the change was made, by the engine's or API's clock.
 	Time time.Time
 	// Caller is who caused the change: the token behind a command or an

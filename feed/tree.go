@@ -1,6 +1,9 @@
 package feed
 
 import (
+	"fmt"
+	"strings"
+
 	"github.com/caravan-dev/caravan/fleet"
 )
 
@@ -19,6 +22,9 @@ type node struct {
 	st         *fleet.RunStatus
 	runName    string
 	si, gi, mi int
+	// For a gate: gi is -1 for a stage's gate, and gate is the gate.
+	gate   *fleet.GateStatus
+	timing fleet.Timing
 }
 
 func (n node) stage() *fleet.StageStatus   { return &n.st.Stages[n.si] }
@@ -27,6 +33,11 @@ func (n node) member() *fleet.MemberStatus { return &n.group().Members[n.mi] }
 
 func (n node) name() string {
 	switch n.kind {
+	case KindGate:
+		if n.gate.DisplayName != "" {
+			return n.gate.DisplayName
+		}
+		return strings.ToLower(string(n.timing)) + "Gate"
 	case KindStage:
 		return n.stage().Name
 	case KindWait:
@@ -41,6 +52,12 @@ func (n node) name() string {
 
 func (n node) path() string {
 	switch n.kind {
+	case KindGate:
+		p := n.stage().Name
+		if n.gi >= 0 {
+			p += "/" + n.group().Name
+		}
+		return fmt.Sprintf("%s/%sGates/%d", p, strings.ToLower(string(n.timing)), n.mi)
 	case KindStage:
 		return n.stage().Name
 	case KindWait:
@@ -61,13 +78,20 @@ func (n node) message() string {
 }
 
 // walk visits a run's nodes: pre before a node's children, post after.
-// Their indexes are the same in every walk of a tree of one shape.
+// Their indexes are the same in every walk of a tree of one shape. A
+// stage's or group's gates are leaves of it: its before-gates come
+// before its groups or members, its after-gates after them.
 func walk(runName string, st *fleet.RunStatus, pre, post func(i int, n node)) {
 	i := 0
 	leaf := func(n node) {
 		pre(i, n)
 		post(i, n)
 		i++
+	}
+	gates := func(gs []fleet.GateStatus, timing fleet.Timing, si, gi int) {
+		for k := range gs {
+			leaf(node{kind: KindGate, status: &gs[k].Status, st: st, si: si, gi: gi, mi: k, gate: &gs[k], timing: timing})
+		}
 	}
 	root := i
 	i++
@@ -79,17 +103,21 @@ func walk(runName string, st *fleet.RunStatus, pre, post func(i int, n node)) {
 		me := i
 		i++
 		pre(me, sn)
+		gates(s.BeforeGates, fleet.Before, si, -1)
 		for gi := range s.Groups {
 			g := &s.Groups[gi]
 			gn := node{kind: KindGroup, status: &g.Status, st: st, si: si, gi: gi}
 			gme := i
 			i++
 			pre(gme, gn)
+			gates(g.BeforeGates, fleet.Before, si, gi)
 			for mi := range g.Members {
 				leaf(node{kind: KindMember, status: &g.Members[mi].Status, st: st, si: si, gi: gi, mi: mi})
 			}
+			gates(g.AfterGates, fleet.After, si, gi)
 			post(gme, gn)
 		}
+		gates(s.AfterGates, fleet.After, si, -1)
 		if w := s.AfterStageWaitStatus; w != nil {
 			leaf(node{kind: KindWait, status: &w.Status, st: st, si: si})
 		}
@@ -142,6 +170,9 @@ func Diff(before Snapshot, run *fleet.UpdateRun, base Change) ([]Change, Snapsho
 		c := base
 		c.Kind, c.Name, c.Path = n.kind, n.name(), n.path()
 		c.Old, c.New, c.Message = old, n.status.State, n.message()
+		if n.gate != nil {
+			c.GateID = n.gate.GateID
+		}
 		out = append(out, c)
 	}
 	// One walk reads the old states and writes the new ones into the
@@ -181,12 +212,12 @@ func Diff(before Snapshot, run *fleet.UpdateRun, base Change) ([]Change, Snapsho
 func size(st *fleet.RunStatus) int {
 	n := 1
 	for _, s := range st.Stages {
-		n++
+		n += 1 + len(s.BeforeGates) + len(s.AfterGates)
 		if s.AfterStageWaitStatus != nil {
 			n++
 		}
 		for _, g := range s.Groups {
-			n += 1 + len(g.Members)
+			n += 1 + len(g.Members) + len(g.BeforeGates) + len(g.AfterGates)
 		}
 	}
 	return n

@@ -66,3 +66,45 @@ func TestDiffWithoutASnapshotReadsNodesAsNotStarted(t *testing.T) {
 		t.Fatalf("a run without status made changes %q", describe(got))
 	}
 }
+
+func gated(stage, before, group, groupAfter, m fleet.State) *fleet.UpdateRun {
+	id := fleetA + "/gates/6f1c0c1e-0000-5000-8000-000000000001"
+	return &fleet.UpdateRun{ID: fleetA + "/updateRuns/r", Name: "r", Properties: fleet.UpdateRunProperties{Status: &fleet.RunStatus{
+		Status: fleet.UpdateStatus{State: fleet.Running},
+		Stages: []fleet.StageStatus{{
+			Name: "s", Status: fleet.UpdateStatus{State: stage},
+			BeforeGates: []fleet.GateStatus{{DisplayName: "change board", GateID: id, Status: fleet.UpdateStatus{State: before}}},
+			Groups: []fleet.GroupStatus{{
+				Name: "g", Status: fleet.UpdateStatus{State: group},
+				Members:    []fleet.MemberStatus{{Name: "m", Status: fleet.UpdateStatus{State: m}}},
+				AfterGates: []fleet.GateStatus{{Status: fleet.UpdateStatus{State: groupAfter}}},
+			}},
+		}},
+	}}}
+}
+
+func TestDiffSeesGates(t *testing.T) {
+	ns := fleet.NotStarted
+	snap := feed.Take(gated(ns, ns, ns, ns, ns))
+	got, snap := feed.Diff(snap, gated(fleet.Pending, fleet.Pending, ns, ns, ns), feed.Change{})
+	want := []string{"stage s NotStarted>Pending", "gate s/beforeGates/0 NotStarted>Pending"}
+	if fmt.Sprint(describe(got)) != fmt.Sprint(want) {
+		t.Fatalf("reached:\n got %q\nwant %q", describe(got), want)
+	}
+	if g := got[1]; g.Name != "change board" || g.GateID != fleetA+"/gates/6f1c0c1e-0000-5000-8000-000000000001" {
+		t.Fatalf("the gate's change names %q, gate %q", g.Name, g.GateID)
+	}
+	got, snap = feed.Diff(snap, gated(fleet.Running, fleet.Completed, fleet.Running, ns, fleet.Running), feed.Change{})
+	want = []string{"stage s Pending>Running", "gate s/beforeGates/0 Pending>Completed", "group s/g NotStarted>Running", "member s/g/m NotStarted>Running"}
+	if fmt.Sprint(describe(got)) != fmt.Sprint(want) {
+		t.Fatalf("approved:\n got %q\nwant %q", describe(got), want)
+	}
+	got, _ = feed.Diff(snap, gated(fleet.Running, fleet.Completed, fleet.Pending, fleet.Pending, fleet.Completed), feed.Change{})
+	want = []string{"group s/g Running>Pending", "member s/g/m Running>Completed", "gate s/g/afterGates/0 NotStarted>Pending"}
+	if fmt.Sprint(describe(got)) != fmt.Sprint(want) {
+		t.Fatalf("group's after-gate:\n got %q\nwant %q", describe(got), want)
+	}
+	if got[2].Name != "afterGate" || got[2].GateID != "" {
+		t.Fatalf("an unnamed gate's change is named %q, gate %q", got[2].Name, got[2].GateID)
+	}
+}

@@ -419,3 +419,162 @@ func TestDashboardInChromiumShowsAFailureLive(t *testing.T) {
 	}
 	shoot(t, ctx, "run-failed.png", true)
 }
+
+// putGatedRun creates a run through canary then production whose canary
+// stage waits for an approval gate, and starts it.
+func putGatedRun(t *testing.T, c *client.Client, ref fleet.FleetRef, name string) {
+	t.Helper()
+	ctx := context.Background()
+	_, err := c.PutRun(ctx, ref, name, fleet.UpdateRunProperties{
+		Strategy: &fleet.RunStrategy{Stages: []fleet.Stage{
+			{Name: "canary", Groups: []fleet.Group{{Name: "canary"}},
+				BeforeGates: []fleet.GateConfiguration{{DisplayName: "change board", Type: fleet.GateApproval}}},
+			{Name: "production", Groups: []fleet.Group{{Name: "prod-west"}, {Name: "prod-east"}}},
+		}},
+		ManagedClusterUpdate: fleet.ManagedClusterUpdate{Upgrade: fleet.UpgradeSpec{Type: fleet.UpgradeFull, KubernetesVersion: "1.32"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StartRun(ctx, ref, name); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// gateOf returns the run's gate before its canary stage, as the API has
+// the run.
+func gateOf(t *testing.T, c *client.Client, ref fleet.FleetRef, run string) (*fleet.UpdateRun, fleet.GateStatus) {
+	t.Helper()
+	r, err := c.GetRun(context.Background(), ref, run)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r, r.Properties.Status.Stages[0].BeforeGates[0]
+}
+
+// TestDashboardInChromiumApprovesAGate opens a run waiting on an approval
+// gate before its first stage, sees it Pending with no member started,
+// approves it as an operator and sees the member start without a reload;
+// a reader approving another run's gate sees the API's refusal.
+func TestDashboardInChromiumApprovesAGate(t *testing.T) {
+	s := startServer(t)
+	c, ref := seedFleet(t, s, "0.5")
+	putGatedRun(t, c, ref, "gated")
+	putGatedRun(t, c, ref, "gated-too")
+	ctx := browser(t, 1280, 800)
+	signIn(t, ctx, s.URL, operatorTok)
+
+	runURL := func(name string) string {
+		return s.URL + "/#/run?id=" + url.QueryEscape(ref.ID()+"/updateRuns/"+name)
+	}
+	const gate = `.gate[data-gate="canary/beforeGates/0"]`
+	run(t, ctx, "open the gated run",
+		chromedp.Navigate(runURL("gated")),
+		chromedp.WaitVisible(chromedp.CSS(gate+`[data-state="Pending"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#run[data-state="Pending"]`)),
+		setMark,
+	)
+	if got := text(t, ctx, gate); !strings.Contains(got, "Before stage canary: change board") || !strings.Contains(got, "waiting for approval") || !strings.Contains(got, "Approve") {
+		t.Errorf("the pending gate shows %q, want its name, place, that it waits for approval and an Approve button", got)
+	}
+	if got := text(t, ctx, `#waiting`); !strings.Contains(got, "change board before stage canary (waiting for approval)") {
+		t.Errorf("the run's head says it waits on %q", got)
+	}
+	for _, m := range []string{"canary-1", "prod-west-1", "prod-east-1"} {
+		if st, err := chromedp.Run(ctx, chromedp.AttributeValue(chromedp.CSS(`li[data-member="`+m+`"]`), "data-state")); err != nil || st.Value != "NotStarted" {
+			t.Fatalf("before the gate is approved member %s shows %q (%v), want NotStarted", m, st.Value, err)
+		}
+	}
+	if r, g := gateOf(t, c, ref, "gated"); g.Status.State != fleet.Pending || r.Properties.Status.Stages[0].Groups[0].Members[0].Status.State != fleet.NotStarted {
+		t.Fatalf("the API has the gate %s and canary-1 %s; want Pending and NotStarted", g.Status.State, r.Properties.Status.Stages[0].Groups[0].Members[0].Status.State)
+	}
+	shoot(t, ctx, "run-gate.png", true)
+
+	run(t, ctx, "approve the gate",
+		chromedp.Click(chromedp.CSS(gate+` button.approve`)),
+		chromedp.WaitVisible(chromedp.CSS(gate+`[data-state="Completed"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`li[data-member="canary-1"]:not([data-state="NotStarted"])`)),
+	)
+	checkMark(t, ctx, "the run page")
+	if n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll('button.approve').length`)); err != nil || n != 0 {
+		t.Errorf("a completed gate still offers %d Approve buttons (%v)", n, err)
+	}
+	r, g := gateOf(t, c, ref, "gated")
+	if g.Status.State != fleet.Completed {
+		t.Fatalf("after the dashboard approved it the run has the gate %s", g.Status.State)
+	}
+	resource, err := c.GetGate(context.Background(), ref, g.GateID[strings.LastIndex(g.GateID, "/")+1:])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if resource.Properties.State != fleet.Completed {
+		t.Fatalf("after the dashboard approved it the gate resource is %s", resource.Properties.State)
+	}
+	if st := r.Properties.Status.Stages[0].Groups[0].Members[0].Status.State; st == fleet.NotStarted {
+		t.Fatalf("after the approval canary-1 is %s", st)
+	}
+
+	// The event log has the gate's transitions, naming its resource.
+	var seen []string
+	after := int64(0)
+	evctx, cancel := context.WithTimeout(context.Background(), stepTimeout)
+	defer cancel()
+	for !slices.Contains(seen, "dev.caravan.updaterun.gate.completed") {
+		evs, err := c.RunEvents(evctx, ref, "gated", after, 100, 5*time.Second)
+		if err != nil {
+			t.Fatalf("the run's events, having seen %q: %v", seen, err)
+		}
+		for _, e := range evs {
+			after = e.Seq()
+			if e.Data.Kind != "gate" {
+				continue
+			}
+			if e.Subject != "stages/canary/beforeGates/0" || e.Data.GateID != g.GateID || e.Data.Name != "change board" {
+				t.Fatalf("gate event %s names subject %q, gate %q, name %q", e.Type, e.Subject, e.Data.GateID, e.Data.Name)
+			}
+			seen = append(seen, e.Type)
+		}
+	}
+	if want := []string{"dev.caravan.updaterun.gate.pending", "dev.caravan.updaterun.gate.completed"}; !slices.Equal(seen, want) {
+		t.Fatalf("the gate's events are %q, want %q", seen, want)
+	}
+
+	// A scheduled-start gate says when it opens, and offers no Approve.
+	_, err = c.PutRun(context.Background(), ref, "scheduled", fleet.UpdateRunProperties{
+		Strategy: &fleet.RunStrategy{Stages: []fleet.Stage{{Name: "canary", Groups: []fleet.Group{{Name: "canary",
+			BeforeGates: []fleet.GateConfiguration{{DisplayName: "night window", Type: fleet.GateScheduledStart,
+				ScheduledStartConfiguration: &fleet.ScheduledStart{StartDay: time.Now().UTC().Add(-24 * time.Hour).Weekday().String(), StartTime: "00:00", UTCOffset: "+00:00"}}}}}}}},
+		ManagedClusterUpdate: fleet.ManagedClusterUpdate{Upgrade: fleet.UpgradeSpec{Type: fleet.UpgradeFull, KubernetesVersion: "1.32"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.StartRun(context.Background(), ref, "scheduled"); err != nil {
+		t.Fatal(err)
+	}
+	const scheduled = `.gate[data-gate="canary/canary/beforeGates/0"]`
+	run(t, ctx, "open the scheduled run",
+		chromedp.Navigate(runURL("scheduled")),
+		chromedp.WaitVisible(chromedp.CSS(scheduled+`[data-state="Pending"]`)),
+	)
+	if got := text(t, ctx, scheduled); !strings.Contains(got, "Before group canary: night window") || !strings.Contains(got, "opens at ") || strings.Contains(got, "Approve") {
+		t.Errorf("the pending scheduled gate shows %q, want its name, place and when it opens, and no Approve button", got)
+	}
+
+	// A reader may not approve: the API's 403 shows, and the gate stays.
+	run(t, ctx, "sign out", chromedp.Click(chromedp.CSS(`#signout`)), chromedp.WaitVisible(chromedp.CSS(`#token`)))
+	signIn(t, ctx, s.URL, readerTok)
+	run(t, ctx, "approve as a reader",
+		chromedp.Navigate(runURL("gated-too")),
+		chromedp.WaitVisible(chromedp.CSS(gate+`[data-state="Pending"]`)),
+		chromedp.Click(chromedp.CSS(gate+` button.approve`)),
+		chromedp.WaitVisible(chromedp.CSS(`#flash[data-kind="error"]`)),
+	)
+	msg := text(t, ctx, `#flash`)
+	if !strings.Contains(msg, "403 AuthorizationFailed") || !strings.Contains(msg, "caller rita has role reader") || !strings.Contains(msg, "needs role operator") {
+		t.Fatalf("a reader approving a gate sees %q, want the API's 403 message", msg)
+	}
+	if _, g := gateOf(t, c, ref, "gated-too"); g.Status.State != fleet.Pending {
+		t.Fatalf("a reader's approval left the gate %s", g.Status.State)
+	}
+}

@@ -470,6 +470,40 @@ async function renderRun(id) {
       flash("info", what + " requested for update run " + name + ".");
     } catch (err) { failed(err); } finally { if (button) button.disabled = false; }
   };
+  // approve completes an approval gate through its Gate resource.
+  const approve = (g, label) => async (e) => {
+    const button = e.currentTarget;
+    button.disabled = true;
+    try {
+      await call("PATCH", g.gateId, { properties: { state: "Completed" } });
+      flash("info", "Approved " + label + " of update run " + name + ".");
+    } catch (err) { failed(err); } finally { button.disabled = false; }
+  };
+  // gateRows shows a stage's or group's gates of one timing; place is
+  // the stage, or stage/group, and what names it for people.
+  const gateRows = (gates, timing, place, what) => (gates || []).map((g, i) => {
+    const label = (g.name ? "gate " + g.name : "the " + timing.toLowerCase() + " gate") + " " + timing.toLowerCase() + " " + what;
+    let note = "";
+    if (g.state === "Pending") note = g.scheduledTime ? "opens at " + fmtWhen(g.scheduledTime) : "waiting for approval";
+    else if (g.state === "NotStarted") note = g.scheduledTime ? "opens at " + fmtWhen(g.scheduledTime) : "";
+    const approvable = g.state === "Pending" && !g.scheduledTime && g.gateId;
+    return h("div", { class: "gate", "data-gate": place + "/" + timing.toLowerCase() + "Gates/" + i, "data-state": g.state, "data-gate-id": g.gateId || null },
+      h("span", {}, (timing === "Before" ? "Before " : "After ") + what + ": ", h("strong", {}, g.name || "gate " + (i + 1))),
+      stateBadge(g.state),
+      g.startTime ? h("span", { class: "meta" }, "reached " + fmtClock(g.startTime)) : "",
+      note ? h("span", { class: "meta note" }, note) : "",
+      approvable ? h("button", { class: "small primary approve", type: "button", onclick: approve(g, label) }, "Approve") : "");
+  });
+  const pendingGates = (v) => {
+    const out = [];
+    for (const s of v.stages) {
+      const of = (gates, timing, what) => (gates || []).forEach((g) => { if (g.state === "Pending") out.push((g.name || "a gate") + " " + timing.toLowerCase() + " " + what + (g.scheduledTime ? " (opens at " + fmtWhen(g.scheduledTime) + ")" : " (waiting for approval)")); });
+      of(s.beforeGates, "Before", "stage " + s.name);
+      for (const g of s.groups) { of(g.beforeGates, "Before", "group " + g.name); of(g.afterGates, "After", "group " + g.name); }
+      of(s.afterGates, "After", "stage " + s.name);
+    }
+    return out;
+  };
   const skip = (type, target) => (e) => act("Skipping " + type.replace("AfterStageWait", "the after-stage wait of") + " " + target, "skip", { targets: [{ type, name: target }] }, e.currentTarget);
 
   // elapsed shows a node's time, growing while it runs.
@@ -497,6 +531,7 @@ async function renderRun(id) {
           h("dt", {}, "Progress"), h("dd", { id: "progress" }, progressBar(counts.completed + counts.skipped, counts.total, true),
             `${counts.completed + counts.skipped} of ${counts.total} members done`,
             counts.running ? `, ${counts.running} upgrading` : "", counts.pending ? `, ${counts.pending} pending` : "", counts.failed ? `, ${counts.failed} failed` : ""),
+          pendingGates(v).length ? [h("dt", {}, "Waiting on"), h("dd", { id: "waiting" }, pendingGates(v).map((t) => h("div", {}, t)))] : [],
           v.error ? [h("dt", {}, "Error"), h("dd", { class: "error-text", id: "run-error" }, v.error)] : [])),
       h("div", { class: "actions" },
         h("button", { class: "primary", id: "start", type: "button", onclick: (e) => act("Start", "start", undefined, e.currentTarget) }, "Start"),
@@ -507,15 +542,19 @@ async function renderRun(id) {
         h("h3", {}, "Stage " + s.name), stateBadge(s.state), progressBar(s.done, s.total), h("span", { class: "meta" }, `${s.done}/${s.total}`), timeSpan(s),
         h("button", { class: "small", type: "button", onclick: skip("Stage", s.name) }, "Skip stage")),
       s.message ? h("div", { class: "error-text" }, s.message) : "",
+      gateRows(s.beforeGates, "Before", s.name, "stage " + s.name),
       h("div", { class: "groups" }, s.groups.map((g) => h("div", { class: "group", "data-group": g.name, "data-state": g.state },
         h("div", { class: "head" }, h("strong", {}, g.name), stateBadge(g.state), h("span", { class: "meta" }, `${g.done}/${g.total}`), timeSpan(g),
           h("button", { class: "small", type: "button", onclick: skip("Group", g.name) }, "Skip")),
         g.message ? h("div", { class: "error-text" }, g.message) : "",
+        gateRows(g.beforeGates, "Before", s.name + "/" + g.name, "group " + g.name),
         h("ul", { class: "members" }, g.members.map((m) => h("li", { class: "member", "data-member": m.name, "data-state": m.state },
           h("span", { class: "name" }, m.name),
           h("span", { class: "right" }, stateBadge(m.state), " ",
             m.state === "Completed" || m.state === "Skipped" ? "" : h("button", { class: "small", type: "button", onclick: skip("Member", m.name) }, "Skip")),
-          h("span", { class: "msg" + (m.failed ? " failed" : "") }, timeSpan(m), m.message ? " · " + m.message : ""))))))),
+          h("span", { class: "msg" + (m.failed ? " failed" : "") }, timeSpan(m), m.message ? " · " + m.message : "")))),
+        gateRows(g.afterGates, "After", s.name + "/" + g.name, "group " + g.name)))),
+      gateRows(s.afterGates, "After", s.name, "stage " + s.name),
       s.wait ? h("div", { class: "wait", "data-wait": s.name, "data-state": s.wait.state },
         h("span", {}, "After-stage wait " + fmtDuration(s.wait.seconds * 1000).replace(/\.0s$/, "s")), stateBadge(s.wait.state), timeSpan(s.wait),
         s.wait.message ? h("span", { class: "meta" }, s.wait.message) : "",
