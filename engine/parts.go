@@ -86,86 +86,47 @@ func (rs *runState) encodeParts(rec store.Record) (partedWrite, error) {
 		size += len(key) + len(body)
 	}
 
-	// The summary, laid out as encode lays out the whole run.
+	// The summary: the run as json.Marshal lays it out (its status last),
+	// with a reference to the stages' parts where the stages go.
 	bare := *rs.run
 	bare.Properties.Status = nil
 	head, err := json.Marshal(&bare)
 	if err != nil {
 		return fail(err)
 	}
-	var b bytes.Buffer
-	b.Write(head[:len(head)-2])
-	b.WriteString(`,"status":{"status":`)
-	if err := writeJSON(&b, &status.Status); err != nil {
+	summary := *status
+	summary.Stages = nil
+	sj, err := withRef(&summary, status.Stages != nil, `"stages":null`, "s")
+	if err != nil {
 		return fail(err)
 	}
-	if status.Message != "" {
-		b.WriteString(`,"message":`)
-		if err := writeJSON(&b, status.Message); err != nil {
-			return fail(err)
-		}
-	}
-	b.WriteString(`,"stages":`)
-	if status.Stages == nil {
-		b.WriteString("null")
-	} else {
-		b.Write(store.PartsRef("s"))
-	}
-	if status.NodeImageSelection != nil {
-		b.WriteString(`,"nodeImageSelection":`)
-		if err := writeJSON(&b, status.NodeImageSelection); err != nil {
-			return fail(err)
-		}
-	}
-	b.WriteString("}}}")
+	var b bytes.Buffer
+	b.Write(head[:len(head)-2])
+	b.WriteString(`,"status":`)
+	b.Write(sj)
+	b.WriteString("}}")
 
 	for si := range status.Stages {
 		st := rs.stage(si)
-		var sb bytes.Buffer
-		sb.WriteString(`{"name":`)
-		if err := writeJSON(&sb, st.Name); err != nil {
+		bareStage := *st
+		bareStage.Groups = nil
+		sb, err := withRef(&bareStage, st.Groups != nil, `"groups":null`, stageKey(si)+"/g")
+		if err != nil {
 			return fail(err)
 		}
-		sb.WriteString(`,"status":`)
-		if err := writeJSON(&sb, &st.Status); err != nil {
-			return fail(err)
-		}
-		sb.WriteString(`,"groups":`)
-		if st.Groups == nil {
-			sb.WriteString("null")
-		} else {
-			sb.Write(store.PartsRef(stageKey(si) + "/g"))
-		}
-		if st.AfterStageWaitStatus != nil {
-			sb.WriteString(`,"afterStageWaitStatus":`)
-			if err := writeJSON(&sb, st.AfterStageWaitStatus); err != nil {
-				return fail(err)
-			}
-		}
-		sb.WriteByte('}')
-		emit(stageKey(si), sb.Bytes())
+		emit(stageKey(si), sb)
 		for gi := range st.Groups {
 			if !reset && !p.all && !p.dirty[[2]int{si, gi}] {
 				continue
 			}
 			g := &st.Groups[gi]
-			var gb bytes.Buffer
-			gb.WriteString(`{"name":`)
-			if err := writeJSON(&gb, g.Name); err != nil {
+			bareGroup := *g
+			bareGroup.Members = nil
+			gb, err := withRef(&bareGroup, g.Members != nil, `"members":null`, groupKey(si, gi)+"/m")
+			if err != nil {
 				return fail(err)
 			}
-			gb.WriteString(`,"status":`)
-			if err := writeJSON(&gb, &g.Status); err != nil {
-				return fail(err)
-			}
-			gb.WriteString(`,"members":`)
-			if g.Members == nil {
-				gb.WriteString("null")
-			} else {
-				gb.Write(store.PartsRef(groupKey(si, gi) + "/m"))
-			}
-			gb.WriteByte('}')
-			emit(groupKey(si, gi), gb.Bytes())
+			emit(groupKey(si, gi), gb)
 			if reset || p.all {
 				for mi := range g.Members {
 					m, err := json.Marshal(&g.Members[mi])
@@ -189,6 +150,29 @@ func (rs *runState) encodeParts(rec store.Record) (partedWrite, error) {
 	rec.Body = b.Bytes()
 	size += len(rec.Body)
 	return partedWrite{w: store.PartedWrite{Record: rec, Parts: parts, Reset: reset}, bytes: size}, nil
+}
+
+// withRef encodes v, a node of the run's status whose children were left
+// out (encoded as null under key), and, when the node has children, puts a
+// reference to their parts in their place. A JSON string never holds an
+// unescaped quote, so key matches only the key itself; the node's type
+// has one such key.
+func withRef(v any, children bool, key, prefix string) ([]byte, error) {
+	out, err := json.Marshal(v)
+	if err != nil || !children {
+		return out, err
+	}
+	i := bytes.Index(out, []byte(key))
+	if i < 0 {
+		return nil, fmt.Errorf("no %s in %s", key, out)
+	}
+	name := key[:len(key)-len("null")]
+	var b bytes.Buffer
+	b.Write(out[:i])
+	b.WriteString(name)
+	b.Write(store.PartsRef(prefix))
+	b.Write(out[i+len(key):])
+	return b.Bytes(), nil
 }
 
 // encodePartsReset writes every part, dropping those stored.
