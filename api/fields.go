@@ -49,6 +49,9 @@ var fieldVersions = []fieldVersion{
 	{Model: "UpdateStageStatus", Field: "maxConcurrency", Since: "2026-02-01-preview", ReadOnly: true},
 	{Model: "UpdateGroupStatus", Field: "maxConcurrency", Since: "2026-02-01-preview", ReadOnly: true},
 	{Model: "MemberUpdateStatus", Field: "message", Since: "2023-06-15-preview", ReadOnly: true},
+	{Model: "AutoUpgradeProfileProperties", Field: "channel", Value: string(fleet.ChannelTargetKubernetesVersion), Since: "2025-04-01-preview"},
+	{Model: "AutoUpgradeProfileProperties", Field: "targetKubernetesVersion", Since: "2025-04-01-preview"},
+	{Model: "AutoUpgradeProfileProperties", Field: "longTermSupport", Since: "2025-04-01-preview"},
 }
 
 // modelPath is where a model sits in a resource's JSON: a dotted path in
@@ -75,10 +78,11 @@ var modelPaths = map[string][]modelPath{
 		{fleet.TypeUpdateStrategy, "properties.strategy.stages[].groups[]"},
 		{fleet.TypeUpdateRun, "properties.strategy.stages[].groups[]"},
 	},
-	"UpdateRunStatus":    {{fleet.TypeUpdateRun, "properties.status"}},
-	"UpdateStageStatus":  {{fleet.TypeUpdateRun, "properties.status.stages[]"}},
-	"UpdateGroupStatus":  {{fleet.TypeUpdateRun, "properties.status.stages[].groups[]"}},
-	"MemberUpdateStatus": {{fleet.TypeUpdateRun, "properties.status.stages[].groups[].members[]"}},
+	"UpdateRunStatus":              {{fleet.TypeUpdateRun, "properties.status"}},
+	"AutoUpgradeProfileProperties": {{fleet.TypeAutoUpgradeProfile, "properties"}},
+	"UpdateStageStatus":            {{fleet.TypeUpdateRun, "properties.status.stages[]"}},
+	"UpdateGroupStatus":            {{fleet.TypeUpdateRun, "properties.status.stages[].groups[]"}},
+	"MemberUpdateStatus":           {{fleet.TypeUpdateRun, "properties.status.stages[].groups[].members[]"}},
 }
 
 // routeSince is, for kinds of path whose resource type or action came
@@ -89,6 +93,8 @@ var routeSince = map[string]string{
 	routeKey(kindStrategies, ""):    "2023-08-15-preview",
 	routeKey(kindStrategy, ""):      "2023-08-15-preview",
 	routeKey(kindRunAction, "skip"): "2024-02-02-preview",
+	routeKey(kindGates, ""):         "2025-04-01-preview",
+	routeKey(kindGate, ""):          "2025-04-01-preview",
 }
 
 func routeKey(k kind, action string) string { return fmt.Sprint(int(k), "/", action) }
@@ -115,6 +121,7 @@ var bodyResource = map[kind]string{
 	kindMember:   fleet.TypeMember,
 	kindStrategy: fleet.TypeUpdateStrategy,
 	kindRun:      fleet.TypeUpdateRun,
+	kindProfile:  fleet.TypeAutoUpgradeProfile,
 }
 
 // span reports whether v lies in the row's versions.

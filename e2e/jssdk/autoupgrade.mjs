@@ -78,7 +78,20 @@ await expectError("GET of a deleted profile", () => c.autoUpgradeProfiles.get(rg
 
 step("bad input");
 await expectError("an unknown channel", () => c.autoUpgradeProfiles.createOrUpdate(rg, fleetName, "bad", { properties: { channel: "Fast" } }), 400, "properties.channel");
-await expectError("TargetKubernetesVersion without a target", () => c.autoUpgradeProfiles.createOrUpdate(rg, fleetName, "bad", { properties: { channel: "TargetKubernetesVersion" } }), 400, "properties.targetKubernetesVersion");
+// 2025-03-01, the SDK's version, has no TargetKubernetesVersion channel:
+// the 400 names the field and the version that brings it.
+await expectError("TargetKubernetesVersion at 2025-03-01", () => c.autoUpgradeProfiles.createOrUpdate(rg, fleetName, "bad", { properties: { channel: "TargetKubernetesVersion", targetKubernetesVersion: "1.32" } }), 400, "2025-04-01-preview");
+{
+  const path = `/subscriptions/${subscription}/resourceGroups/${rg}/providers/Microsoft.ContainerService/fleets/${fleetName}/autoUpgradeProfiles/bad`;
+  const resp = await fetch(`${url}${path}?api-version=2025-04-01-preview`, {
+    method: "PUT",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: JSON.stringify({ properties: { channel: "TargetKubernetesVersion" } }),
+  });
+  const text = await resp.text();
+  if (resp.status !== 400 || !text.includes("properties.targetKubernetesVersion")) fail(`TargetKubernetesVersion without a target: ${resp.status} ${text}, want 400 naming properties.targetKubernetesVersion`);
+  console.log(`   TargetKubernetesVersion without a target: 400 naming properties.targetKubernetesVersion`);
+}
 const otherFleet = `/subscriptions/${subscription}/resourceGroups/${rg}/providers/Microsoft.ContainerService/fleets/other/updateStrategies/s1`;
 await expectError("a strategy of another fleet", () => c.autoUpgradeProfiles.createOrUpdate(rg, fleetName, "bad", { properties: { channel: "Stable", updateStrategyId: otherFleet } }), 400, "properties.updateStrategyId");
 
