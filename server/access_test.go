@@ -112,12 +112,17 @@ func sendAs(t testing.TB, addr, host, method, target, token, body string) answer
 		fmt.Fprintf(&req, "Content-Type: application/json\r\nContent-Length: %d\r\n", len(body))
 	}
 	req.WriteString("\r\n" + body)
-	if _, err := io.WriteString(conn, req.String()); err != nil {
-		t.Fatal(err)
-	}
+	// The request is written while the answer is read: a server may
+	// answer (413, or a refusal before the body) and close the
+	// connection before a large body is all sent, which is no failure.
+	wrote := make(chan error, 1)
+	go func() {
+		_, err := io.WriteString(conn, req.String())
+		wrote <- err
+	}()
 	resp, err := http.ReadResponse(bufio.NewReader(conn), &http.Request{Method: method})
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, target, err)
+		t.Fatalf("%s %s: %v (writing the request: %v)", method, target, err, <-wrote)
 	}
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
