@@ -240,7 +240,39 @@ func (a *API) deleteRun(w http.ResponseWriter, r *http.Request, rt route) error 
 		return err
 	}
 	a.publishRun(r, rt.childID(), rt.fleetID(), fleet.State(rec.State), feed.Deleted, "")
+	if err := a.removeGatesOf(r.Context(), rt); err != nil {
+		// The run is gone; its gates go with the fleet at the latest.
+		a.log.Warn("cannot remove the gates of a deleted update run", "run", rt.childID(), "error", err)
+	}
 	return nil
+}
+
+// removeGatesOf deletes the gates a deleted run had created.
+func (a *API) removeGatesOf(ctx context.Context, rt route) error {
+	runID := store.CanonicalID(rt.childID())
+	opts := store.ListOptions{Kind: store.Gates, Parent: store.CanonicalID(rt.fleetID()), Limit: 500}
+	for {
+		page, err := a.cfg.Store.List(ctx, opts)
+		if err != nil {
+			return err
+		}
+		for _, rec := range page.Records {
+			var g fleet.Gate
+			if err := json.Unmarshal(rec.Body, &g); err != nil {
+				continue
+			}
+			if store.CanonicalID(g.Properties.Target.ID) != runID {
+				continue
+			}
+			if err := a.cfg.Store.Delete(ctx, store.Gates, rec.ID, store.Precondition{}); err != nil && !errors.Is(err, store.ErrNotFound) {
+				return err
+			}
+		}
+		if page.Next == "" {
+			return nil
+		}
+		opts.After = page.Next
+	}
 }
 
 // runAction handles start, stop and skip.

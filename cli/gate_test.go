@@ -48,4 +48,9 @@ func TestGateApproveMovesARunOn(t *testing.T) {
 	if !strings.Contains(gs.stdout, "Completed") || !strings.Contains(gs.stdout, "before stage canary") {
 		t.Errorf("gate show:\n%s", gs.stdout)
 	}
+	// Deleting the run deletes the gates it created.
+	ts.run("updaterun", "delete", "-g", "rg", "-f", "f1", "-n", "r1").ok(t)
+	if r := ts.run("gate", "show", "-g", "rg", "-f", "f1", "-n", name); r.code == 0 {
+		t.Errorf("the gate of a deleted run is still there:\n%s", r.stdout)
+	}
 }
