@@ -9,8 +9,9 @@ import (
 )
 
 // LocalLeases are leases kept in process memory, by the process's clock:
-// what a store that only one server uses needs to implement Leaser. The
-// zero value is ready.
+// what a store that only one server uses needs to implement Leaser. A
+// store embeds it for the lease methods and adds PutLeased, a Put inside
+// Fenced. The zero value is ready.
 type LocalLeases struct {
 	mu     sync.Mutex
 	leases map[string]Lease
@@ -25,8 +26,8 @@ func (l *LocalLeases) now() time.Time {
 	return time.Now()
 }
 
-// Acquire implements Leaser.AcquireLease.
-func (l *LocalLeases) Acquire(name, owner string, ttl time.Duration) (Lease, error) {
+// AcquireLease implements Leaser.
+func (l *LocalLeases) AcquireLease(ctx context.Context, name, owner string, ttl time.Duration) (Lease, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.leases == nil {
@@ -52,8 +53,8 @@ func (l *LocalLeases) held(le Lease) bool {
 	return ok && cur.Owner == le.Owner && cur.Epoch == le.Epoch && l.now().Before(cur.Expires)
 }
 
-// Renew implements Leaser.RenewLease.
-func (l *LocalLeases) Renew(le Lease, ttl time.Duration) (Lease, error) {
+// RenewLease implements Leaser.
+func (l *LocalLeases) RenewLease(ctx context.Context, le Lease, ttl time.Duration) (Lease, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if !l.held(le) {
@@ -64,9 +65,9 @@ func (l *LocalLeases) Renew(le Lease, ttl time.Duration) (Lease, error) {
 	return le, nil
 }
 
-// Release implements Leaser.ReleaseLease: the lease is kept, expired, so
-// that its epoch goes on growing.
-func (l *LocalLeases) Release(le Lease) {
+// ReleaseLease implements Leaser: the lease is kept, expired, so that its
+// epoch goes on growing.
+func (l *LocalLeases) ReleaseLease(ctx context.Context, le Lease) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if cur, ok := l.leases[le.Name]; ok && cur.Owner == le.Owner && cur.Epoch == le.Epoch {
@@ -74,10 +75,11 @@ func (l *LocalLeases) Release(le Lease) {
 		cur.Owner = ""
 		l.leases[le.Name] = cur
 	}
+	return nil
 }
 
-// List implements Leaser.Leases.
-func (l *LocalLeases) List(prefix string) ([]Lease, time.Time) {
+// Leases implements Leaser.
+func (l *LocalLeases) Leases(ctx context.Context, prefix string) ([]Lease, time.Time, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
@@ -88,7 +90,7 @@ func (l *LocalLeases) List(prefix string) ([]Lease, time.Time) {
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, now
+	return out, now, nil
 }
 
 // Fenced runs put, a write, if the lease is held, with no lease changing

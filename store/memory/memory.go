@@ -19,7 +19,7 @@ type Store struct {
 	records map[string]store.Record // by ID
 	ids     []string                // sorted
 	closed  bool
-	leases  store.LocalLeases
+	store.LocalLeases
 	// parts holds, by record ID and key, the parts of records kept in
 	// parts; Get and List assemble them.
 	parts map[string]map[string][]byte
@@ -32,7 +32,7 @@ func New() *Store { return &Store{records: map[string]store.Record{}} }
 // several engines on one fake clock can share it.
 func NewWithClock(c clock.Clock) *Store {
 	s := New()
-	s.leases.Now = c.Now
+	s.LocalLeases.Now = c.Now
 	return s
 }
 

@@ -35,7 +35,7 @@ type Store struct {
 	closeErr  error
 
 	checkpoints checkpointer
-	leases      store.LocalLeases
+	store.LocalLeases
 	// assembled keeps the documents of records kept in parts.
 	assembled store.AssembledCache
 	// parts keeps the parts of the records this store last wrote in
