@@ -1,16 +1,7 @@
 package e2e
 
 import (
-	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
-	"io"
-	"log/slog"
-	"net/http"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -26,27 +17,8 @@ import (
 // cluster on that image. Needs node and `npm ci` in e2e/jssdk, as
 // TestJavaScriptSDKFullRun does.
 func TestJavaScriptSDKAutoUpgrade(t *testing.T) {
-	node, err := exec.LookPath("node")
-	modules := filepath.Join("jssdk", "node_modules", "@azure", "arm-containerservicefleet")
-	if _, serr := os.Stat(modules); err != nil || serr != nil {
-		if os.Getenv("CARAVAN_REQUIRE_NODE") == "1" {
-			t.Fatalf("node (%v) and the SDK installed by `npm ci` in e2e/jssdk (%v) are required", err, serr)
-		}
-		t.Skip("node or e2e/jssdk/node_modules missing; run `npm ci` in e2e/jssdk (CARAVAN_REQUIRE_NODE=1 makes this an error)")
-	}
-	dir := t.TempDir()
-	cert, key := throwawayCert(t, dir)
-	const token = "js-sdk-autoupgrade-token"
-	srv, err := server.Start(context.Background(), server.Config{
-		Addr: "127.0.0.1:0", DataDir: dir, TLSCert: cert, TLSKey: key, Token: token,
-		Simulate: true, SimSpeed: 100000, RecheckInterval: 200 * time.Millisecond,
-		AutoUpgradeInterval: 300 * time.Millisecond,
-		Logger:              slog.New(slog.NewTextHandler(io.Discard, nil)),
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { srv.Shutdown() })
+	node := nodeWithSDK(t)
+	srv := startTLSServer(t, "js-sdk-autoupgrade-token", server.Config{AutoUpgradeInterval: 300 * time.Millisecond})
 
 	var ids []string
 	for _, name := range []string{"au-a", "au-b"} {
@@ -60,18 +32,12 @@ func TestJavaScriptSDKAutoUpgrade(t *testing.T) {
 	// 1.33.2); the one before it is 1.32 (1.32.6).
 	expect, _ := json.Marshal(map[string]string{"Stable": "1.32.6", "Rapid": "1.33.2", "TargetMinor": "1.33", "TargetKubernetesVersion": "1.33.2"})
 	image := simcloud.FamilyUbuntu2204 + "-202506.20.0"
-	cmd := exec.Command(node, "autoupgrade.mjs")
-	cmd.Dir = "jssdk"
-	cmd.Env = append(os.Environ(),
-		"NODE_EXTRA_CA_CERTS="+cert,
-		"CARAVAN_URL="+srv.URL,
-		"CARAVAN_TOKEN="+token,
+	out, err := srv.node(t, node, []string{"autoupgrade.mjs"},
 		"CARAVAN_SUBSCRIPTION=00000000-0000-0000-0000-0000000000a7",
 		"CARAVAN_CLUSTERS="+strings.Join(ids, ","),
 		"CARAVAN_EXPECT="+string(expect),
 		"CARAVAN_PUBLISH="+image,
 	)
-	out, err := cmd.CombinedOutput()
 	if err != nil || !strings.Contains(string(out), "OK autoupgrade:") {
 		t.Fatalf("node autoupgrade.mjs: %v\n%s", err, out)
 	}
@@ -79,12 +45,6 @@ func TestJavaScriptSDKAutoUpgrade(t *testing.T) {
 
 	// The cloud agrees: every pool of every cluster runs the published
 	// image.
-	pool := x509.NewCertPool()
-	certPEM, err := os.ReadFile(cert)
-	if err != nil || !pool.AppendCertsFromPEM(certPEM) {
-		t.Fatalf("reading the certificate: %v", err)
-	}
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}
 	for _, id := range ids {
 		var mc struct {
 			Properties struct {
@@ -94,16 +54,9 @@ func TestJavaScriptSDKAutoUpgrade(t *testing.T) {
 				} `json:"agentPoolProfiles"`
 			} `json:"properties"`
 		}
-		req, _ := http.NewRequest(http.MethodGet, srv.URL+id+"?api-version=2025-02-01", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := client.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = json.NewDecoder(resp.Body).Decode(&mc)
-		resp.Body.Close()
-		if err != nil || resp.StatusCode != http.StatusOK || len(mc.Properties.AgentPoolProfiles) == 0 {
-			t.Fatalf("GET %s: %d %v", id, resp.StatusCode, err)
+		srv.cloudCluster(t, id, &mc)
+		if len(mc.Properties.AgentPoolProfiles) == 0 {
+			t.Fatalf("the cloud shows no pools of %s", id)
 		}
 		for _, p := range mc.Properties.AgentPoolProfiles {
 			if p.NodeImageVersion != image {
