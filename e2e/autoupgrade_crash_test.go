@@ -30,13 +30,8 @@ func TestKillNineAroundAutoUpgradeTriggers(t *testing.T) {
 	rng := rand.New(rand.NewPCG(uint64(seed), 14))
 	t.Logf("random seed %d", seed)
 	ctx := context.Background()
-	simAddr, srvAddr, data := freeAddr(t), freeAddr(t), t.TempDir()
-	start(t, simAddr, []string{"CARAVAN_TOKEN=sim-secret"}, "simulate", "--addr", simAddr)
-	serve := func() *process {
-		return start(t, srvAddr, []string{"CARAVAN_TOKEN=secret", "CARAVAN_ARM_TOKEN=sim-secret"},
-			"serve", "--addr", srvAddr, "--data", data, "--arm-endpoint", "http://"+simAddr,
-			"--recheck-interval", "200ms", "--auto-upgrade-interval", "100ms")
-	}
+	data := t.TempDir()
+	simAddr, srvAddr, serve := simulatedPair(t, data, "--recheck-interval", "200ms", "--auto-upgrade-interval", "100ms")
 	srv := serve()
 
 	mc, err := aks.NewManagedClustersClient(sub, bearer("sim-secret"), armOptions(simAddr))

@@ -87,6 +87,21 @@ func start(t *testing.T, addr string, env []string, args ...string) *process {
 	}
 }
 
+// simulatedPair starts a `caravan simulate` and returns its address, the
+// address a `caravan serve` against it listens on, and serve, which
+// starts that server (again, after a kill) on the data directory data
+// with the given extra flags.
+func simulatedPair(t *testing.T, data string, flags ...string) (simAddr, srvAddr string, serve func() *process) {
+	t.Helper()
+	simAddr, srvAddr = freeAddr(t), freeAddr(t)
+	start(t, simAddr, []string{"CARAVAN_TOKEN=sim-secret"}, "simulate", "--addr", simAddr)
+	serve = func() *process {
+		args := append([]string{"serve", "--addr", srvAddr, "--data", data, "--arm-endpoint", "http://" + simAddr}, flags...)
+		return start(t, srvAddr, []string{"CARAVAN_TOKEN=secret", "CARAVAN_ARM_TOKEN=sim-secret"}, args...)
+	}
+	return simAddr, srvAddr, serve
+}
+
 // kill ends the process with SIGKILL and waits for it.
 func (p *process) kill() {
 	if p.cmd.ProcessState != nil {

@@ -79,12 +79,7 @@ func TestWebhooksGetEveryEventOnceThroughKills(t *testing.T) {
 	if err := os.WriteFile(hooks, []byte("webhooks:\n- name: e2e\n  url: "+hook.URL+"\n  secret: "+rc.secret+"\n  fleets: [gamma]\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	simAddr, srvAddr := freeAddr(t), freeAddr(t)
-	start(t, simAddr, []string{"CARAVAN_TOKEN=sim-secret"}, "simulate", "--addr", simAddr)
-	serve := func() *process {
-		return start(t, srvAddr, []string{"CARAVAN_TOKEN=secret", "CARAVAN_ARM_TOKEN=sim-secret"},
-			"serve", "--addr", srvAddr, "--data", data, "--arm-endpoint", "http://"+simAddr, "--recheck-interval", "1s", "--webhooks", hooks)
-	}
+	simAddr, srvAddr, serve := simulatedPair(t, data, "--recheck-interval", "1s", "--webhooks", hooks)
 	srv := serve()
 
 	mc, err := aks.NewManagedClustersClient(sub, bearer("sim-secret"), armOptions(simAddr))
