@@ -128,7 +128,7 @@ func (a *app) profileShowCmd() *cobra.Command {
 			return a.emit(cmd.OutOrStdout(), p, func(w io.Writer) error { return renderProfile(w, p) })
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the auto-upgrade profile")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the auto-upgrade profile: 1 to 50 lower-case letters, digits and dashes")
 	return c
 }
 
@@ -194,7 +194,7 @@ with caravan updaterun plan, then start it with caravan updaterun start.`,
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the auto-upgrade profile")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the auto-upgrade profile: 1 to 50 lower-case letters, digits and dashes")
 	return c
 }
 

@@ -35,7 +35,7 @@ The server keeps events for its --event-retention (30 days by default).`,
   caravan updaterun events -g prod -f fleet-1 -n to-1-32 -o json | jq .data.state`,
 		Args: noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			if a.output == "yaml" {
@@ -89,7 +89,7 @@ The server keeps events for its --event-retention (30 days by default).`,
 			}
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run: 1 to 50 lower-case letters, digits and dashes")
 	c.Flags().BoolVar(&follow, "follow", false, "keep printing new events until the run completes, fails, stops or is deleted")
 	return c
 }

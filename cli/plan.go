@@ -26,7 +26,7 @@ does not start until it is skipped.`,
   caravan updaterun plan -g prod -f fleet-1 -n to-1-32 -o json`,
 		Args: noArgs("name the run with --name (-n)"),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if err := need(cmd, "name", name, "name the update run"); err != nil {
+			if err := needName(cmd, "name", name, "update run"); err != nil {
 				return err
 			}
 			cl, ref, err := a.fleetClient(a.fleet)
@@ -53,7 +53,7 @@ does not start until it is skipped.`,
 			})
 		},
 	}
-	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run")
+	c.Flags().StringVarP(&name, "name", "n", "", "name of the update run: 1 to 50 lower-case letters, digits and dashes")
 	return c
 }
 
