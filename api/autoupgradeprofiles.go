@@ -73,9 +73,6 @@ func (a *API) putProfile(w http.ResponseWriter, r *http.Request, rt route) error
 		return err
 	}
 	ctx := r.Context()
-	if err := a.requireFleet(ctx, rt); err != nil {
-		return err
-	}
 	if p.UpdateStrategyID != "" {
 		if _, err := a.strategyFor(ctx, rt, p.UpdateStrategyID); err != nil {
 			var fe *fleet.Error
@@ -140,9 +137,6 @@ func (a *API) generateUpdateRun(w http.ResponseWriter, r *http.Request, rt route
 		return err
 	}
 	ctx := r.Context()
-	if err := a.requireFleet(ctx, rt); err != nil {
-		return err
-	}
 	p, _, err := store.Load[fleet.AutoUpgradeProfile](ctx, a.cfg.Store, store.AutoUpgradeProfiles, rt.childID())
 	if errors.Is(err, store.ErrNotFound) {
 		return fleet.NotFound("auto-upgrade profile %s of fleet %s not found", rt.name, rt.fleet)

@@ -43,9 +43,6 @@ func (a *API) putMember(w http.ResponseWriter, r *http.Request, rt route) error 
 		return fleet.Invalid("properties.clusterResourceId", "%v", err)
 	}
 	ctx := r.Context()
-	if err := a.requireFleet(ctx, rt); err != nil {
-		return err
-	}
 	old, exists, err := a.exists(ctx, store.Members, rt.childID())
 	if err != nil {
 		return err

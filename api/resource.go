@@ -27,7 +27,8 @@ func (a *API) exists(ctx context.Context, kind store.Kind, id string) (store.Rec
 	return rec, err == nil, err
 }
 
-// requireFleet checks that the fleet a child lives in exists.
+// requireFleet checks that the fleet a child lives in exists. Serve calls
+// it for every request under a fleet's collections, before the handler.
 func (a *API) requireFleet(ctx context.Context, rt route) error {
 	_, err := a.cfg.Store.Get(ctx, store.Fleets, store.CanonicalID(rt.fleetID()))
 	if errors.Is(err, store.ErrNotFound) {

@@ -40,9 +40,6 @@ func (a *API) putRun(w http.ResponseWriter, r *http.Request, rt route) error {
 		return err
 	}
 	ctx := r.Context()
-	if err := a.requireFleet(ctx, rt); err != nil {
-		return err
-	}
 	old, exists, err := a.exists(ctx, store.Runs, rt.childID())
 	if err != nil {
 		return err

@@ -31,9 +31,6 @@ func (a *API) putStrategy(w http.ResponseWriter, r *http.Request, rt route) erro
 		return err
 	}
 	ctx := r.Context()
-	if err := a.requireFleet(ctx, rt); err != nil {
-		return err
-	}
 	old, exists, err := a.exists(ctx, store.Strategies, rt.childID())
 	if err != nil {
 		return err
