@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"strconv"
 
 	"github.com/caravan-dev/caravan/fleet"
 )
@@ -63,41 +62,26 @@ func (rs *runState) encode() ([]byte, error) {
 	}
 	b.Grow(len(head) + rs.lastSize)
 	b.Write(head[:len(head)-2])
-	b.WriteString(`,"status":{"status":`)
-	if err := writeJSON(&b, &status.Status); err != nil {
-		return fail(err)
-	}
-	if status.FailureCount != 0 {
-		fmt.Fprintf(&b, `,"failureCount":%d`, status.FailureCount)
-	}
-	if status.Message != "" {
-		b.WriteString(`,"message":`)
-		if err := writeJSON(&b, status.Message); err != nil {
-			return fail(err)
-		}
-	}
-	b.WriteString(`,"stages":`)
-	if status.Stages == nil {
-		b.WriteString("null")
-	} else {
+	b.WriteString(`,"status":`)
+	summary := *status
+	summary.Stages = nil
+	err = spliceChildren(&b, &summary, `"stages":null`, status.Stages != nil, func(b *bytes.Buffer) error {
 		b.WriteByte('[')
 		for si := range status.Stages {
 			if si > 0 {
 				b.WriteByte(',')
 			}
-			if err := rs.encodeStage(&b, si); err != nil {
-				return fail(err)
+			if err := rs.encodeStage(b, si); err != nil {
+				return err
 			}
 		}
 		b.WriteByte(']')
+		return nil
+	})
+	if err != nil {
+		return fail(err)
 	}
-	if status.NodeImageSelection != nil {
-		b.WriteString(`,"nodeImageSelection":`)
-		if err := writeJSON(&b, status.NodeImageSelection); err != nil {
-			return fail(err)
-		}
-	}
-	b.WriteString("}}}")
+	b.WriteString("}}")
 	out := b.Bytes()
 	rs.lastSize = len(out)
 	if checkEncoding {
@@ -109,8 +93,8 @@ func (rs *runState) encode() ([]byte, error) {
 	return out, nil
 }
 
-// encodeStage writes stage si as json.Marshal does (the fields of
-// fleet.StageStatus in order), with its groups from the cache.
+// encodeStage writes stage si as json.Marshal does, with its groups from
+// the cache.
 func (rs *runState) encodeStage(b *bytes.Buffer, si int) error {
 	st := rs.stage(si)
 	cache := rs.groupJSON[si]
@@ -118,24 +102,9 @@ func (rs *runState) encodeStage(b *bytes.Buffer, si int) error {
 		cache = make([][]byte, len(st.Groups))
 		rs.groupJSON[si] = cache
 	}
-	b.WriteString(`{"name":`)
-	if err := writeJSON(b, st.Name); err != nil {
-		return err
-	}
-	b.WriteString(`,"status":`)
-	if err := writeJSON(b, &st.Status); err != nil {
-		return err
-	}
-	if st.FailureCount != 0 {
-		fmt.Fprintf(b, `,"failureCount":%d`, st.FailureCount)
-	}
-	if st.MaxConcurrency != 0 {
-		b.WriteString(`,"maxConcurrency":` + strconv.Itoa(st.MaxConcurrency))
-	}
-	b.WriteString(`,"groups":`)
-	if st.Groups == nil {
-		b.WriteString("null")
-	} else {
+	bare := *st
+	bare.Groups = nil
+	return spliceChildren(b, &bare, `"groups":null`, st.Groups != nil, func(b *bytes.Buffer) error {
 		b.WriteByte('[')
 		for gi := range st.Groups {
 			if gi > 0 {
@@ -151,26 +120,35 @@ func (rs *runState) encodeStage(b *bytes.Buffer, si int) error {
 			b.Write(cache[gi])
 		}
 		b.WriteByte(']')
+		return nil
+	})
+}
+
+// spliceChildren writes v, a node of a run's status encoded with its
+// children left out (so null under key), to b; when the node has
+// children, children writes them in that place. A JSON string never
+// holds an unescaped quote, so key matches only the key itself, and each
+// node type has one such key. Every other field comes from json.Marshal,
+// so a field added to a node needs no change here.
+func spliceChildren(b *bytes.Buffer, v any, key string, has bool, children func(*bytes.Buffer) error) error {
+	out, err := json.Marshal(v)
+	if err != nil {
+		return err
 	}
-	if len(st.BeforeGates) > 0 {
-		b.WriteString(`,"beforeGates":`)
-		if err := writeJSON(b, st.BeforeGates); err != nil {
-			return err
-		}
+	if !has {
+		b.Write(out)
+		return nil
 	}
-	if len(st.AfterGates) > 0 {
-		b.WriteString(`,"afterGates":`)
-		if err := writeJSON(b, st.AfterGates); err != nil {
-			return err
-		}
+	i := bytes.Index(out, []byte(key))
+	if i < 0 {
+		return fmt.Errorf("no %s in %s", key, out)
 	}
-	if st.AfterStageWaitStatus != nil {
-		b.WriteString(`,"afterStageWaitStatus":`)
-		if err := writeJSON(b, st.AfterStageWaitStatus); err != nil {
-			return err
-		}
+	b.Write(out[:i])
+	b.WriteString(key[:len(key)-len("null")])
+	if err := children(b); err != nil {
+		return err
 	}
-	b.WriteByte('}')
+	b.Write(out[i+len(key):])
 	return nil
 }
 

@@ -152,27 +152,16 @@ func (rs *runState) encodeParts(rec store.Record) (partedWrite, error) {
 	return partedWrite{w: store.PartedWrite{Record: rec, Parts: parts, Reset: reset}, bytes: size}, nil
 }
 
-// withRef encodes v, a node of the run's status whose children were left
-// out (encoded as null under key), and, when the node has children, puts a
-// reference to their parts in their place. A JSON string never holds an
-// unescaped quote, so key matches only the key itself; the node's type
-// has one such key.
+// withRef encodes v, a node of the run's status with its children left
+// out, with a reference to the children's parts (under prefix) in their
+// place when it has children.
 func withRef(v any, children bool, key, prefix string) ([]byte, error) {
-	out, err := json.Marshal(v)
-	if err != nil || !children {
-		return out, err
-	}
-	i := bytes.Index(out, []byte(key))
-	if i < 0 {
-		return nil, fmt.Errorf("no %s in %s", key, out)
-	}
-	name := key[:len(key)-len("null")]
 	var b bytes.Buffer
-	b.Write(out[:i])
-	b.WriteString(name)
-	b.Write(store.PartsRef(prefix))
-	b.Write(out[i+len(key):])
-	return b.Bytes(), nil
+	err := spliceChildren(&b, v, key, children, func(b *bytes.Buffer) error {
+		b.Write(store.PartsRef(prefix))
+		return nil
+	})
+	return b.Bytes(), err
 }
 
 // encodePartsReset writes every part, dropping those stored.
