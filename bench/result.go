@@ -32,11 +32,16 @@ type Result struct {
 	// another).
 	Together bool `json:"together"`
 
-	// Wall times, per run: from its start request to its completion.
+	// Wall times, per run: from the commit of the write that accepted
+	// its start to the commit of its completion.
 	WallP50 float64 `json:"wall_p50_s"`
 	WallP90 float64 `json:"wall_p90_s"`
 	WallMax float64 `json:"wall_max_s"`
 	WallMin float64 `json:"wall_min_s"`
+	// StartAcceptMaxMS is the longest a start request took, from its
+	// sending to the commit of the write that accepted it: the part of a
+	// caller's wait that comes before the wall time.
+	StartAcceptMaxMS float64 `json:"start_accept_max_ms"`
 	// CriticalPath is the shortest time a run can take (the median run's
 	// when they differ); 0 with instant upgrades.
 	CriticalPath float64 `json:"critical_path_s"`
@@ -98,12 +103,13 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 	}
 	var walls, crits []time.Duration
 	var ratios []float64
-	var critSpan time.Duration
+	var critSpan, accept time.Duration
 	for i, r := range m.runs {
-		walls = append(walls, r.wall)
+		walls = append(walls, r.wall())
 		crits = append(crits, r.critical)
+		accept = max(accept, r.accept())
 		if r.critical > 0 {
-			ratios = append(ratios, float64(r.wall)/float64(r.critical))
+			ratios = append(ratios, float64(r.wall())/float64(r.critical))
 		}
 		res.Transitions += 2 * p.runs[i].size()
 		if p.together {
@@ -116,6 +122,7 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 	res.WallP90 = secs(percentile(walls, 0.9))
 	res.WallMax = secs(slices.Max(walls))
 	res.WallMin = secs(slices.Min(walls))
+	res.StartAcceptMaxMS = round(ms(accept), 3)
 	res.CriticalPath = secs(percentile(crits, 0.5))
 	if len(ratios) == len(m.runs) {
 		slices.Sort(ratios)
