@@ -36,15 +36,24 @@ type measurement struct {
 	peak  int64
 	probe *probe
 	// writes and written are the engine's writes of runs and the bytes
-	// they handed the store; calibration is calibrate's figure.
-	writes, written int64
-	calibration     float64
+	// they handed the store; calibration what calibrate and
+	// calibrateEngine measured just before; load the load average
+	// before and after.
+	writes, written       int64
+	calibration           calibration
+	loadBefore, loadAfter float64
 }
 
 // execute starts the plan's runs (together, or one after another) and
 // waits until each has completed.
 func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement, error) {
-	m := &measurement{runs: make([]runTiming, len(p.runs)), calibration: calibrate()}
+	m := &measurement{runs: make([]runTiming, len(p.runs))}
+	m.calibration.sha256 = calibrate()
+	var err error
+	if m.calibration.engine, err = calibrateEngine(ctx); err != nil {
+		return nil, err
+	}
+	m.loadBefore = loadAverage()
 	for i, r := range p.runs {
 		m.runs[i].critical = criticalPath(r, func(member int) time.Duration { return p.timing(r.fleet, member).total })
 	}
@@ -71,7 +80,6 @@ func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement
 			probed <- runProbe(probeCtx, e.api, e.runPath(p, r), e.fleetPath(p.fleets[r.fleet].name)+"/members")
 		}()
 	}
-	var err error
 	if p.together {
 		err = e.startAll(ctx, p, m, watch, allRuns(len(p.runs)))
 	} else {
@@ -89,6 +97,7 @@ func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement
 		return nil, err
 	}
 	m.cpu = cpuTime() - before
+	m.loadAfter = loadAverage()
 	w, b := e.srv.Engine.Writes()
 	m.writes, m.written = w-writes, b-written
 	m.peak = peakRSS()

@@ -95,7 +95,7 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 		Together:  p.together,
 		Exercises: s.Description,
 		Setup:     secs(setup),
-		machine:   thisMachine(m.calibration),
+		machine:   thisMachine(m.calibration, m.loadBefore, m.loadAfter),
 		RunWrites: m.writes,
 	}
 	if len(p.runs) > 0 {
