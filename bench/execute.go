@@ -40,6 +40,7 @@ type measurement struct {
 	// calibrateEngine measured just before; load the load average
 	// before and after.
 	writes, written       int64
+	requests              cloudRequests
 	calibration           calibration
 	loadBefore, loadAfter float64
 }
@@ -71,6 +72,7 @@ func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement
 	defer prof.stop()
 	before := cpuTime()
 	writes, written := e.srv.Engine.Writes()
+	requests := countCloudRequests(e.srv.Metrics.Handler())
 	probeCtx, stopProbe := context.WithCancel(ctx)
 	defer stopProbe()
 	probed := make(chan *probe, 1)
@@ -100,6 +102,7 @@ func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement
 	m.loadAfter = loadAverage()
 	w, b := e.srv.Engine.Writes()
 	m.writes, m.written = w-writes, b-written
+	m.requests = countCloudRequests(e.srv.Metrics.Handler()).since(requests)
 	m.peak = peakRSS()
 	if err := prof.stop(); err != nil {
 		return nil, err
