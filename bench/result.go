@@ -149,7 +149,7 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 		res.CloudRequestsPerUpgrade = round(all/upgrades, 3)
 		res.PollsPerUpgrade = round(polls/upgrades, 3)
 	}
-	res.Exercises += "; " + pollingNote(res.CloudRequestsPerUpgrade, res.PollsPerUpgrade)
+	res.Exercises += "; " + s.upgrades + "; " + pollingNote(res.CloudRequestsPerUpgrade, res.PollsPerUpgrade)
 	res.CPU = secs(m.cpu)
 	res.PeakRSSBytes = m.peak
 	if pr := m.probe; pr != nil {
