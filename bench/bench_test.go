@@ -48,6 +48,11 @@ func TestSmallestScenarioReportsEveryField(t *testing.T) {
 	if !(r.WallMin > 0 && r.WallMin <= r.WallP50 && r.WallP50 <= r.WallP90 && r.WallP90 <= r.WallMax && r.WallMax < 30) {
 		t.Errorf("wall times out of order or out of range: min %v p50 %v p90 %v max %v", r.WallMin, r.WallP50, r.WallP90, r.WallMax)
 	}
+	// The start request's own time is before the wall time, not in it,
+	// and the span, from the requests, holds both.
+	if r.StartAcceptMaxMS <= 0 || r.Span < r.WallMin+r.WallMax {
+		t.Errorf("longest start %vms, span %vs, walls %vs and %vs: want a start that took time, and a span that holds both runs", r.StartAcceptMaxMS, r.Span, r.WallMin, r.WallMax)
+	}
 	if r.CriticalPath != 0 || r.OverheadRatio != nil {
 		t.Errorf("instant upgrades: critical path %v and ratio %v, want 0 and null", r.CriticalPath, r.OverheadRatio)
 	}
