@@ -18,12 +18,16 @@ import (
 const commitBuffer = 1 << 22
 
 // commitWatch follows the server's feed and notes, for each run it was
-// given, the moment the write that accepted its start and the write that
-// ended it were committed. The engine publishes a write's changes right
-// after the store commits it, so the time a change arrives is the
-// commit's, late by the hand-over from the feed to this goroutine and
-// never early; nothing is polled, so no polling interval is added to or
-// hidden from a run's wall time.
+// given, when the write that accepted its start and the write that ended
+// it were committed. The engine stamps a write's changes with the time it
+// made them, just before the store commits the write, and publishes them
+// right after the commit. A run's start is the stamp of the change that
+// took it out of NotStarted (at or before that write's commit); its end
+// is the moment the change that ended it arrives here (at or after that
+// write's commit, late by the hand-over from the feed to this goroutine).
+// So a wall time is never shorter than the time between the two commits,
+// and nothing is polled: no polling interval is added to or hidden from
+// it.
 type commitWatch struct {
 	clock clock.Clock
 	mu    sync.Mutex
@@ -37,8 +41,9 @@ type runCommits struct {
 	// accepted is closed once the run left NotStarted (its start was
 	// committed); done once it reached a state it stays in.
 	accepted, done chan struct{}
-	// started and ended are when those writes arrived; state is the
-	// state it ended in, etag the ETag that write gave it.
+	// started is when the engine accepted the start, ended when the
+	// write that ended it arrived; state is the state it ended in, etag
+	// the ETag that write gave it.
 	started, ended time.Time
 	state          fleet.State
 	etag           string
@@ -89,6 +94,9 @@ func (w *commitWatch) see(c feed.Change) {
 	}
 	if r.started.IsZero() && c.Old == fleet.NotStarted && c.New != fleet.NotStarted {
 		r.started = at
+		if !c.Time.IsZero() && !c.Time.After(at) {
+			r.started = c.Time
+		}
 		close(r.accepted)
 	}
 	if r.ended.IsZero() && !r.started.IsZero() && ended(c.New) {

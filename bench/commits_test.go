@@ -37,13 +37,16 @@ func TestWallTimeIsBetweenTheCommits(t *testing.T) {
 	r := w.runs[strings.ToLower(watchedRun)]
 
 	clk.Advance(time.Second) // before the start: not counted
-	f.Wrote(watchedRun, "e1", feed.Change{RunID: watchedRun, Kind: feed.KindMember, Path: "s/g/m", Old: fleet.NotStarted, New: fleet.Running})
-	f.Wrote(watchedRun, "e1", feed.Change{RunID: watchedRun, Kind: feed.KindRun, Old: fleet.NotStarted, New: fleet.Running, ETag: "e1"})
+	accepted := clk.Now()
+	f.Wrote(watchedRun, "e1", feed.Change{RunID: watchedRun, Kind: feed.KindMember, Path: "s/g/m", Old: fleet.NotStarted, New: fleet.Running, Time: accepted})
+	f.Wrote(watchedRun, "e1", feed.Change{RunID: watchedRun, Kind: feed.KindRun, Old: fleet.NotStarted, New: fleet.Running, ETag: "e1", Time: accepted})
 	waitClosed(t, r.accepted, "the start")
 	clk.Advance(3 * time.Millisecond)
 	// A member's completion is not the run's.
 	f.Wrote(watchedRun, "e2", feed.Change{RunID: watchedRun, Kind: feed.KindMember, Path: "s/g/m", Old: fleet.Running, New: fleet.Completed, ETag: "e2"})
-	f.Wrote(watchedRun, "e3", feed.Change{RunID: watchedRun, Kind: feed.KindRun, Old: fleet.Running, New: fleet.Completed, ETag: "e3"})
+	// Stamped when the engine decided, before the commit: the end is
+	// when the committed write arrives, not the stamp.
+	f.Wrote(watchedRun, "e3", feed.Change{RunID: watchedRun, Kind: feed.KindRun, Old: fleet.Running, New: fleet.Completed, ETag: "e3", Time: accepted.Add(time.Millisecond)})
 	waitClosed(t, r.done, "the completion")
 	clk.Advance(time.Hour) // after the end: not counted
 
@@ -57,6 +60,33 @@ func TestWallTimeIsBetweenTheCommits(t *testing.T) {
 	}
 	if got.state != fleet.Completed || got.etag != "e3" {
 		t.Errorf("ended %s with ETag %q, want Completed with e3", got.state, got.etag)
+	}
+}
+
+// TestWallTimeIsNeverShorterThanBetweenTheCommits: a start whose change
+// reaches the benchmark late (a busy machine) still counts from when the
+// engine accepted it, before its write was committed, so the delay is
+// not taken out of the wall time.
+func TestWallTimeIsNeverShorterThanBetweenTheCommits(t *testing.T) {
+	clk := clock.NewFake(time.Unix(100, 0))
+	w := &commitWatch{clock: clk, runs: map[string]*runCommits{strings.ToLower(watchedRun): {accepted: make(chan struct{}), done: make(chan struct{})}}}
+	accepted := clk.Now()
+	clk.Advance(2 * time.Millisecond) // the hand-over is slow
+	w.see(feed.Change{RunID: watchedRun, Kind: feed.KindRun, Old: fleet.NotStarted, New: fleet.Running, Time: accepted})
+	clk.Advance(5 * time.Millisecond)
+	w.see(feed.Change{RunID: watchedRun, Kind: feed.KindRun, Old: fleet.Running, New: fleet.Completed, Time: clk.Now().Add(-4 * time.Millisecond)})
+	got, err := w.wait(context.Background(), watchedRun)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if wall := (runTiming{started: got.started, ended: got.ended}).wall(); wall != 7*time.Millisecond {
+		t.Errorf("wall time %v, want 7ms: from the engine's acceptance of the start to the arrival of the committed completion", wall)
+	}
+	// A stamp from another clock, after the arrival, is not trusted.
+	w2 := &commitWatch{clock: clk, runs: map[string]*runCommits{strings.ToLower(watchedRun): {accepted: make(chan struct{}), done: make(chan struct{})}}}
+	w2.see(feed.Change{RunID: watchedRun, Kind: feed.KindRun, Old: fleet.NotStarted, New: fleet.Running, Time: clk.Now().Add(time.Hour)})
+	if got := w2.runs[strings.ToLower(watchedRun)].started; !got.Equal(clk.Now()) {
+		t.Errorf("a start stamped in the future counted from %v, want its arrival %v", got, clk.Now())
 	}
 }
 

@@ -9,8 +9,9 @@
 // and Azure's SDK over loopback HTTP to the simulated cloud, as it would
 // against Azure. Clusters are seeded straight into the simulated cloud;
 // fleets, members and runs are created through the Fleet API. Only the
-// runs are measured: each from the commit of the write that accepted its
-// start to the commit of its completion, as the server's feed tells.
+// runs are measured: each from the engine's acceptance of its start to
+// the arrival, through the server's feed, of the committed write of its
+// completion.
 //
 // Run executes scenarios and prints one JSON object per scenario on
 // stdout and a table on stderr; Scenarios lists them. WriteMarkdown

@@ -16,16 +16,16 @@ import (
 // runTiming is what one measured run took.
 type runTiming struct {
 	sent time.Time // when its start request was sent
-	// started and ended are when the write that accepted the start and
-	// the write of the run's completion were committed; the run's wall
-	// time is between the two.
+	// started is when the engine accepted the start, ended when the
+	// committed write of the run's completion arrived (see
+	// commitWatch); the run's wall time is between the two.
 	started, ended time.Time
 	critical       time.Duration
 }
 
 func (r runTiming) wall() time.Duration { return r.ended.Sub(r.started) }
 
-// accept is how long the start request took to be committed.
+// accept is how long the start request took to be accepted.
 func (r runTiming) accept() time.Duration { return r.started.Sub(r.sent) }
 
 // measurement is what the measured part of a scenario observed.

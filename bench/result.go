@@ -32,15 +32,15 @@ type Result struct {
 	// another).
 	Together bool `json:"together"`
 
-	// Wall times, per run: from the commit of the write that accepted
-	// its start to the commit of its completion.
+	// Wall times, per run: from the engine's acceptance of its start to
+	// the arrival of its committed completion (see commitWatch).
 	WallP50 float64 `json:"wall_p50_s"`
 	WallP90 float64 `json:"wall_p90_s"`
 	WallMax float64 `json:"wall_max_s"`
 	WallMin float64 `json:"wall_min_s"`
 	// StartAcceptMaxMS is the longest a start request took, from its
-	// sending to the commit of the write that accepted it: the part of a
-	// caller's wait that comes before the wall time.
+	// sending to the engine's acceptance of it: the part of a caller's
+	// wait that comes before the wall time.
 	StartAcceptMaxMS float64 `json:"start_accept_max_ms"`
 	// CriticalPath is the shortest time a run can take (the median run's
 	// when they differ); 0 with instant upgrades.
