@@ -65,6 +65,7 @@ func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement
 	watchCtx, stopWatch := context.WithCancel(ctx)
 	defer stopWatch()
 	watch := watchCommits(watchCtx, e.srv.Feed, clock.Real{}, ids)
+	requests := countCloudRequests(e.srv.Metrics.Handler())
 	startPeak()
 	if err := prof.start(); err != nil {
 		return nil, err
@@ -72,7 +73,6 @@ func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement
 	defer prof.stop()
 	before := cpuTime()
 	writes, written := e.srv.Engine.Writes()
-	requests := countCloudRequests(e.srv.Metrics.Handler())
 	probeCtx, stopProbe := context.WithCancel(ctx)
 	defer stopProbe()
 	probed := make(chan *probe, 1)
