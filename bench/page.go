@@ -99,7 +99,7 @@ var figures = []figure{
 		return *r.OverheadRatioMax, true
 	}},
 	{"overhead per member transition (ms)", "%.3f", always(func(r Result) float64 { return r.OverheadPerTransitionMS })},
-	{"longest start request, to its commit (ms)", "%.1f", always(func(r Result) float64 { return r.StartAcceptMaxMS })},
+	{"longest start request, to its acceptance (ms)", "%.1f", always(func(r Result) float64 { return r.StartAcceptMaxMS })},
 	{"span (s)", "%.3f", always(func(r Result) float64 { return r.Span })},
 	{"CPU (s)", "%.2f", always(func(r Result) float64 { return r.CPU })},
 	{"CPU per member transition (ms)", "%.3f", always(func(r Result) float64 { return r.CPUPerTransitionMS })},
