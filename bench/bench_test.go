@@ -32,7 +32,8 @@ func TestSmallestScenarioReportsEveryField(t *testing.T) {
 	}
 	for _, k := range []string{"scenario", "store", "members", "runs", "wall_p50_s", "wall_p90_s", "wall_max_s",
 		"critical_path_s", "overhead_ratio", "cpu_s", "peak_rss_bytes", "overhead_per_transition_ms", "transitions",
-		"exercises", "run_writes", "bytes_written_per_transition", "cores", "go_version", "date", "calibration_sha256_4k_ns"} {
+		"exercises", "run_writes", "bytes_written_per_transition", "cores", "go_version", "date", "calibration_sha256_4k_ns",
+		"calibration_engine_us_per_transition", "load_avg_1m_before", "load_avg_1m_after", "start_accept_max_ms"} {
 		if _, ok := fields[k]; !ok {
 			t.Errorf("the result has no %q: %s", k, lines[0])
 		}
@@ -47,6 +48,11 @@ func TestSmallestScenarioReportsEveryField(t *testing.T) {
 	if !(r.WallMin > 0 && r.WallMin <= r.WallP50 && r.WallP50 <= r.WallP90 && r.WallP90 <= r.WallMax && r.WallMax < 30) {
 		t.Errorf("wall times out of order or out of range: min %v p50 %v p90 %v max %v", r.WallMin, r.WallP50, r.WallP90, r.WallMax)
 	}
+	// The start request's own time is before the wall time, not in it,
+	// and the span, from the requests, holds both.
+	if r.StartAcceptMaxMS <= 0 || r.Span < r.WallMin+r.WallMax {
+		t.Errorf("longest start %vms, span %vs, walls %vs and %vs: want a start that took time, and a span that holds both runs", r.StartAcceptMaxMS, r.Span, r.WallMin, r.WallMax)
+	}
 	if r.CriticalPath != 0 || r.OverheadRatio != nil {
 		t.Errorf("instant upgrades: critical path %v and ratio %v, want 0 and null", r.CriticalPath, r.OverheadRatio)
 	}
@@ -58,11 +64,47 @@ func TestSmallestScenarioReportsEveryField(t *testing.T) {
 	if r.RunWrites <= 0 || r.BytesWrittenPerTransition <= 0 || r.BytesWrittenPerTransition > 8<<10 {
 		t.Errorf("%d writes of runs, %v bytes written per transition: want writes, and under 8 KiB per transition", r.RunWrites, r.BytesWrittenPerTransition)
 	}
-	if r.CalibrationSHA4KB <= 0 || r.GoVersion == "" || r.Date == "" || r.Cores <= 0 || r.Exercises == "" {
+	if r.CalibrationSHA4KB <= 0 || r.CalibrationEngineUS <= 0 || r.GoVersion == "" || r.Date == "" || r.Cores <= 0 || r.Exercises == "" {
 		t.Errorf("the result does not say where and when it was measured: %s", lines[0])
+	}
+	// One PUT per member upgraded, and the polls the note reports.
+	if put := r.CloudRequests["PUT managedClusters"]; put != 200 || r.CloudRequestsPerUpgrade < 1 {
+		t.Errorf("cloud requests %v (%v per upgrade): want one managed-cluster PUT for each of the 200 members", r.CloudRequests, r.CloudRequestsPerUpgrade)
+	}
+	if !strings.Contains(r.Exercises, pollingNote(r.CloudRequestsPerUpgrade, r.PollsPerUpgrade)) {
+		t.Errorf("exercises %q does not say what was measured of polling (%v polls per upgrade)", r.Exercises, r.PollsPerUpgrade)
 	}
 	if !strings.Contains(stderr.String(), "WALL P90") || !strings.Contains(stderr.String(), "kubefleet-1run") {
 		t.Errorf("stderr has no table:\n%s", stderr.String())
+	}
+}
+
+func TestPollingNote(t *testing.T) {
+	if got := pollingNote(3, 0); !strings.Contains(got, "3.00 cloud requests") || !strings.Contains(got, "nothing was polled") {
+		t.Errorf("no polls: %q", got)
+	}
+	if got := pollingNote(4, 1); !strings.Contains(got, "1.00 of them polls") || strings.Contains(got, "nothing was polled") {
+		t.Errorf("one poll each: %q", got)
+	}
+}
+
+func TestCloudRequestsFromMetrics(t *testing.T) {
+	before := parseCloudRequests([]byte(`# HELP caravan_provider_requests_total HTTP tries
+caravan_provider_requests_total{code="200",operation="GET managedClusters",provider="aks"} 5
+caravan_provider_requests_total{code="201",operation="PUT managedClusters",provider="aks"} 2
+`))
+	after := parseCloudRequests([]byte(`caravan_provider_requests_total{code="200",operation="GET managedClusters",provider="aks"} 9
+caravan_provider_requests_total{code="429",operation="GET managedClusters",provider="aks"} 1
+caravan_provider_requests_total{code="201",operation="PUT managedClusters",provider="aks"} 4
+caravan_provider_requests_total{code="200",operation="GET operations",provider="aks"} 3
+caravan_update_runs{state="Running"} 7
+`))
+	d := after.since(before)
+	if d["GET managedClusters"] != 5 || d["PUT managedClusters"] != 2 || d["GET operations"] != 3 || len(d) != 3 {
+		t.Errorf("requests since: %v", d)
+	}
+	if all, polls := d.total(); all != 10 || polls != 3 {
+		t.Errorf("total %v, polls %v; want 10 and 3", all, polls)
 	}
 }
 

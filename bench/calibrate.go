@@ -34,13 +34,29 @@ type machine struct {
 	GoVersion         string  `json:"go_version"`
 	Date              string  `json:"date"`
 	CalibrationSHA4KB float64 `json:"calibration_sha256_4k_ns"`
+	// CalibrationEngineUS is calibrateEngine's figure: microseconds per
+	// member transition of the engine alone on a fixed run.
+	CalibrationEngineUS float64 `json:"calibration_engine_us_per_transition"`
+	// LoadBefore and LoadAfter are the system's load average over the
+	// last minute just before and just after the measured part (-1 where
+	// the system does not tell): how busy the machine was.
+	LoadBefore float64 `json:"load_avg_1m_before"`
+	LoadAfter  float64 `json:"load_avg_1m_after"`
 }
 
-func thisMachine(calibration float64) machine {
+// calibration is what calibrate and calibrateEngine measured.
+type calibration struct {
+	sha256, engine float64
+}
+
+func thisMachine(c calibration, loadBefore, loadAfter float64) machine {
 	return machine{
-		Cores:             runtime.NumCPU(),
-		GoVersion:         runtime.Version(),
-		Date:              time.Now().UTC().Format(time.RFC3339),
-		CalibrationSHA4KB: calibration,
+		Cores:               runtime.NumCPU(),
+		GoVersion:           runtime.Version(),
+		Date:                time.Now().UTC().Format(time.RFC3339),
+		CalibrationSHA4KB:   c.sha256,
+		CalibrationEngineUS: c.engine,
+		LoadBefore:          loadBefore,
+		LoadAfter:           loadAfter,
 	}
 }

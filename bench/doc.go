@@ -9,9 +9,12 @@
 // and Azure's SDK over loopback HTTP to the simulated cloud, as it would
 // against Azure. Clusters are seeded straight into the simulated cloud;
 // fleets, members and runs are created through the Fleet API. Only the
-// runs are measured: from each start request to the run's completion.
+// runs are measured: each from the engine's acceptance of its start to
+// the arrival, through the server's feed, of the committed write of its
+// completion.
 //
 // Run executes scenarios and prints one JSON object per scenario on
-// stdout and a table on stderr; Scenarios lists them. docs/benchmarks.md
-// gives the figures and how to read them.
+// stdout and a table on stderr; Scenarios lists them. WriteMarkdown
+// writes docs/benchmarks.md from the results, with the targets met or
+// not; PageCommand is the command that regenerates it.
 package bench

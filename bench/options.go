@@ -46,6 +46,12 @@ type Options struct {
 	// with the scenario before the extension.
 	CPUProfile  string
 	HeapProfile string
+	// Repeat is how many times each scenario is measured, each time in
+	// a server of its own; zero means once.
+	Repeat int
+	// Markdown, if set, is a file to write a page of the results to,
+	// as docs/benchmarks.md is (see WriteMarkdown).
+	Markdown string
 }
 
 func (o Options) validate() error {
@@ -72,6 +78,9 @@ func (o Options) validate() error {
 	}
 	if o.Latency < 0 {
 		errs = append(errs, fmt.Errorf("latency %s is negative: give how long each member's upgrade takes, such as 200ms, or 0 for the scenario's default", o.Latency))
+	}
+	if o.Repeat < 0 {
+		errs = append(errs, fmt.Errorf("repeat %d is negative: give how many times to measure each scenario, or 0 for once", o.Repeat))
 	}
 	return errors.Join(errs...)
 }

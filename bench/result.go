@@ -32,11 +32,16 @@ type Result struct {
 	// another).
 	Together bool `json:"together"`
 
-	// Wall times, per run: from its start request to its completion.
+	// Wall times, per run: from the engine's acceptance of its start to
+	// the arrival of its committed completion (see commitWatch).
 	WallP50 float64 `json:"wall_p50_s"`
 	WallP90 float64 `json:"wall_p90_s"`
 	WallMax float64 `json:"wall_max_s"`
 	WallMin float64 `json:"wall_min_s"`
+	// StartAcceptMaxMS is the longest a start request took, from its
+	// sending to the engine's acceptance of it: the part of a caller's
+	// wait that comes before the wall time.
+	StartAcceptMaxMS float64 `json:"start_accept_max_ms"`
 	// CriticalPath is the shortest time a run can take (the median run's
 	// when they differ); 0 with instant upgrades.
 	CriticalPath float64 `json:"critical_path_s"`
@@ -66,6 +71,14 @@ type Result struct {
 	// documents, or summaries and changed parts) per member transition.
 	RunWrites                 int64   `json:"run_writes"`
 	BytesWrittenPerTransition float64 `json:"bytes_written_per_transition"`
+	// CloudRequestsPerUpgrade is the provider's HTTP requests to the
+	// cloud per member upgraded, PollsPerUpgrade those that followed a
+	// long-running operation (GETs of its status or result): 0 polls
+	// means the upgrades' operations ended in the responses that began
+	// them. CloudRequests has the requests by operation.
+	CloudRequestsPerUpgrade float64            `json:"cloud_requests_per_upgrade"`
+	PollsPerUpgrade         float64            `json:"polls_per_upgrade"`
+	CloudRequests           map[string]float64 `json:"cloud_requests"`
 	// The machine: cores, Go version, the date, and a calibration figure
 	// measured in the same process just before the scenario.
 	machine
@@ -79,31 +92,33 @@ type Result struct {
 // newResult turns a measurement into a Result.
 func newResult(s scenario, o Options, members int, p plan, m *measurement, setup time.Duration) Result {
 	res := Result{
-		Scenario:  s.Name,
-		Store:     o.storeName(),
-		Members:   members,
-		Runs:      len(p.runs),
-		Fleets:    len(p.fleets),
-		Clusters:  p.clusters(),
-		LatencyMS: ms(p.latency),
-		Jitter:    p.jitter,
-		Together:  p.together,
-		Exercises: s.Description,
-		Setup:     secs(setup),
-		machine:   thisMachine(m.calibration),
-		RunWrites: m.writes,
+		Scenario:      s.Name,
+		Store:         o.storeName(),
+		Members:       members,
+		Runs:          len(p.runs),
+		Fleets:        len(p.fleets),
+		Clusters:      p.clusters(),
+		LatencyMS:     ms(p.latency),
+		Jitter:        p.jitter,
+		Together:      p.together,
+		Exercises:     s.Description,
+		Setup:         secs(setup),
+		machine:       thisMachine(m.calibration, m.loadBefore, m.loadAfter),
+		RunWrites:     m.writes,
+		CloudRequests: m.requests,
 	}
 	if len(p.runs) > 0 {
 		res.MembersPerRun = p.runs[0].size()
 	}
 	var walls, crits []time.Duration
 	var ratios []float64
-	var critSpan time.Duration
+	var critSpan, accept time.Duration
 	for i, r := range m.runs {
-		walls = append(walls, r.wall)
+		walls = append(walls, r.wall())
 		crits = append(crits, r.critical)
+		accept = max(accept, r.accept())
 		if r.critical > 0 {
-			ratios = append(ratios, float64(r.wall)/float64(r.critical))
+			ratios = append(ratios, float64(r.wall())/float64(r.critical))
 		}
 		res.Transitions += 2 * p.runs[i].size()
 		if p.together {
@@ -116,6 +131,7 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 	res.WallP90 = secs(percentile(walls, 0.9))
 	res.WallMax = secs(slices.Max(walls))
 	res.WallMin = secs(slices.Min(walls))
+	res.StartAcceptMaxMS = round(ms(accept), 3)
 	res.CriticalPath = secs(percentile(crits, 0.5))
 	if len(ratios) == len(m.runs) {
 		slices.Sort(ratios)
@@ -128,7 +144,12 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 		res.OverheadPerTransitionMS = round(ms(m.span-critSpan)/float64(res.Transitions), 4)
 		res.CPUPerTransitionMS = round(ms(m.cpu)/float64(res.Transitions), 4)
 		res.BytesWrittenPerTransition = round(float64(m.written)/float64(res.Transitions), 1)
+		all, polls := m.requests.total()
+		upgrades := float64(res.Transitions / 2)
+		res.CloudRequestsPerUpgrade = round(all/upgrades, 3)
+		res.PollsPerUpgrade = round(polls/upgrades, 3)
 	}
+	res.Exercises += "; " + s.upgrades + "; " + pollingNote(res.CloudRequestsPerUpgrade, res.PollsPerUpgrade)
 	res.CPU = secs(m.cpu)
 	res.PeakRSSBytes = m.peak
 	if pr := m.probe; pr != nil {
@@ -139,6 +160,16 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 		res.ProbeRequests = len(pr.getRun) + len(pr.listMembers)
 	}
 	return res
+}
+
+// pollingNote says, from what was measured, whether the upgrades went
+// through long-running operations that the provider polled.
+func pollingNote(requests, polls float64) string {
+	note := fmt.Sprintf("measured: %.2f cloud requests per member upgrade, %.2f of them polls of a long-running operation", requests, polls)
+	if polls == 0 {
+		note += " (each operation had ended in the answer that began it: nothing was polled)"
+	}
+	return note
 }
 
 // percentile is the nearest-rank p-quantile (0 for no values).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"runtime"
 	"strings"
 	"time"
 )
@@ -29,6 +30,11 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 		}
 		chosen = []scenario{s}
 	}
+	repeat := max(opts.Repeat, 1)
+	loadBefore := loadAverage()
+	if opts.Markdown != "" && loadBefore > float64(runtime.NumCPU())/2 {
+		fmt.Fprintf(stderr, "note: the load average is %.2f on %d cores: other work will slow the figures, and the page will say so\n", loadBefore, runtime.NumCPU())
+	}
 	var results []Result
 	for _, s := range chosen {
 		prof := &profiles{
@@ -40,20 +46,25 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 			sizes = s.sizes
 		}
 		for _, size := range sizes {
-			o := opts
-			o.Members = size
-			res, err := runScenario(ctx, s, o, prof, stderr)
-			if err != nil {
-				return fmt.Errorf("scenario %s: %w", s.Name, err)
+			for k := range repeat {
+				o := opts
+				o.Members = size
+				if repeat > 1 {
+					fmt.Fprintf(stderr, "%s: measurement %d of %d\n", s.Name, k+1, repeat)
+				}
+				res, err := runScenario(ctx, s, o, prof, stderr)
+				if err != nil {
+					return fmt.Errorf("scenario %s: %w", s.Name, err)
+				}
+				line, err := json.Marshal(res)
+				if err != nil {
+					return fmt.Errorf("error encoding the result of scenario %s: %w", s.Name, err)
+				}
+				if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
+					return fmt.Errorf("error writing the result of scenario %s: %w", s.Name, err)
+				}
+				results = append(results, res)
 			}
-			line, err := json.Marshal(res)
-			if err != nil {
-				return fmt.Errorf("error encoding the result of scenario %s: %w", s.Name, err)
-			}
-			if _, err := fmt.Fprintf(stdout, "%s\n", line); err != nil {
-				return fmt.Errorf("error writing the result of scenario %s: %w", s.Name, err)
-			}
-			results = append(results, res)
 		}
 	}
 	fmt.Fprintln(stderr)
@@ -61,7 +72,42 @@ func Run(ctx context.Context, opts Options, stdout, stderr io.Writer) error {
 	for _, r := range results {
 		r.row(stderr)
 	}
+	if opts.Markdown != "" {
+		p := Page{Command: opts.commandLine(), Results: results, LoadBefore: loadBefore, LoadAfter: loadAverage()}
+		if err := writeMarkdownFile(opts.Markdown, p); err != nil {
+			return err
+		}
+		fmt.Fprintf(stderr, "wrote %s\n", opts.Markdown)
+	}
 	return nil
+}
+
+// commandLine is the caravan bench command that opts stand for, without
+// the PostgreSQL DSN (which may hold a password).
+func (o Options) commandLine() string {
+	args := []string{"caravan", "bench", "--scenario", o.Scenario}
+	if o.Store != "" && o.Store != StoreSQLite {
+		args = append(args, "--store", o.Store)
+	}
+	if o.PostgresDSN != "" {
+		args = append(args, "--postgres-dsn", "…")
+	}
+	if o.Members != 0 {
+		args = append(args, "--members", fmt.Sprint(o.Members))
+	}
+	if o.Runs != 0 {
+		args = append(args, "--runs", fmt.Sprint(o.Runs))
+	}
+	if o.Latency != 0 {
+		args = append(args, "--latency", o.Latency.String())
+	}
+	if o.Repeat > 1 {
+		args = append(args, "--repeat", fmt.Sprint(o.Repeat))
+	}
+	if o.Markdown != "" {
+		args = append(args, "--markdown", o.Markdown)
+	}
+	return strings.Join(args, " ")
 }
 
 func scenarioNames() string {

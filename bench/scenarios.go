@@ -23,6 +23,8 @@ type scenario struct {
 	// sizes, when set, are the fleet sizes the scenario is measured at,
 	// a result for each, unless --members names one.
 	sizes []int
+	// upgrades says what each member's upgrade goes through.
+	upgrades string
 }
 
 // Scenarios lists the scenarios Run knows, in the order "all" runs them.
@@ -61,14 +63,24 @@ func (s scenario) settle(o Options) (members, runs int, latency time.Duration) {
 	return members, runs, latency
 }
 
+// What every scenario's members go through, said in its description.
+const (
+	upgradePath = "each member is a Full upgrade with the newest node images: one managed-cluster PUT, with the reads of the cluster around it, from the AKS provider through Azure's SDK to the simulated cloud over loopback HTTP, the run written to the store before it and after it"
+	// instantUpgrades: the tag is 0 seconds.
+	instantUpgrades = upgradePath + "; the cloud ends each operation as it begins, so its answer to the PUT already says it succeeded"
+	// timedUpgrades: the tag is the member's latency.
+	timedUpgrades = upgradePath + "; the cloud ends each operation after the member's latency and says when in the PUT's answer (retry-after-ms), and the provider polls the operation then"
+)
+
 var scenarios = []scenario{
 	{
 		Scenario: Scenario{
 			Name:        "kubefleet-1run",
-			Description: "kubefleet's single run: a 1,000-member fleet, a run over 100 of them in stages of 20/30/50 at 50% concurrency, instant upgrades; runs one after another, each over 100 other members",
+			Description: "kubefleet's single run: a 1,000-member fleet, a run over 100 of them in stages of 20/30/50 at 50% concurrency; runs one after another, each over 100 other members; instant upgrades",
 		},
-		members: func(runs int) int { return max(1000, runs*kubefleetRunSize) },
-		runs:    func(members int) int { return defaultRuns(members, 10) },
+		upgrades: instantUpgrades,
+		members:  func(runs int) int { return max(1000, runs*kubefleetRunSize) },
+		runs:     func(members int) int { return defaultRuns(members, 10) },
 		build: func(members, runs int, latency time.Duration) (plan, error) {
 			if members < runs*kubefleetRunSize {
 				return plan{}, fmt.Errorf("kubefleet-1run runs each run over 100 members of its own: %d runs need at least %d members, not %d", runs, runs*kubefleetRunSize, members)
@@ -85,10 +97,11 @@ var scenarios = []scenario{
 	{
 		Scenario: Scenario{
 			Name:        "kubefleet-100runs",
-			Description: "kubefleet's 100 runs at once: 100 fleets of 100 members on 10,000 clusters, each run in stages of 20/30/50 at 50% concurrency, instant upgrades, all started together",
+			Description: "kubefleet's 100 runs at once: 100 fleets of 100 members on 10,000 clusters, each run in stages of 20/30/50 at 50% concurrency, all started together; instant upgrades",
 		},
-		members: func(int) int { return kubefleetRunSize },
-		runs:    func(int) int { return 100 },
+		upgrades: instantUpgrades,
+		members:  func(int) int { return kubefleetRunSize },
+		runs:     func(int) int { return 100 },
 		build: func(members, runs int, latency time.Duration) (plan, error) {
 			if members < kubefleetRunSize {
 				return plan{}, fmt.Errorf("kubefleet-100runs runs each run over 100 members of its fleet: --members (the fleet size) must be at least 100, not %d", members)
@@ -105,10 +118,11 @@ var scenarios = []scenario{
 	{
 		Scenario: Scenario{
 			Name:        "scale-10k",
-			Description: "one run over a 10,000-member fleet in 10 stages of 50 groups, instant upgrades, with the latency of GET on the run and of listing members measured while it runs",
+			Description: "one run over a 10,000-member fleet in 10 stages of 50 groups, with the latency of GET on the run and of listing members measured while it runs; instant upgrades",
 		},
-		members: func(int) int { return 10000 },
-		runs:    func(int) int { return 1 },
+		upgrades: instantUpgrades,
+		members:  func(int) int { return 10000 },
+		runs:     func(int) int { return 1 },
 		build: func(members, runs int, latency time.Duration) (plan, error) {
 			const stages, groups = 10, 50
 			if members < stages*groups {
@@ -126,11 +140,12 @@ var scenarios = []scenario{
 	{
 		Scenario: Scenario{
 			Name:        "scaling",
-			Description: "how cost grows with the fleet: one run over 100, 1,000 and 10,000 members in 4 stages of 5 groups, instant upgrades; compare cpu_per_transition_ms and bytes_written_per_transition across the sizes (flat is the goal)",
+			Description: "how cost grows with the fleet: one run over 100, 1,000 and 10,000 members in 4 stages of 5 groups; compare cpu_per_transition_ms, overhead_per_transition_ms and bytes_written_per_transition across the sizes (flat is the goal); instant upgrades",
 		},
-		members: func(int) int { return 1000 },
-		runs:    func(int) int { return 1 },
-		sizes:   []int{100, 1000, 10000},
+		upgrades: instantUpgrades,
+		members:  func(int) int { return 1000 },
+		runs:     func(int) int { return 1 },
+		sizes:    []int{100, 1000, 10000},
 		build: func(members, runs int, latency time.Duration) (plan, error) {
 			const stages, groups = 4, 5
 			if members < stages*groups {
@@ -148,11 +163,12 @@ var scenarios = []scenario{
 	{
 		Scenario: Scenario{
 			Name:        "overhead-realistic",
-			Description: "kubefleet's run shape with upgrades that take 200 ms ± 25% per cluster; the figure is wall time over the critical path (1.00 is the physical limit)",
+			Description: "kubefleet's run shape with upgrades that take 200 ms (--latency) ± 25% per cluster, five runs (--runs) one after another; the figure is wall time over the critical path (1.00 is the physical limit)",
 		},
-		members: func(runs int) int { return max(500, runs*kubefleetRunSize) },
-		runs:    func(members int) int { return defaultRuns(members, 5) },
-		latency: 200 * time.Millisecond,
+		upgrades: timedUpgrades,
+		members:  func(runs int) int { return max(500, runs*kubefleetRunSize) },
+		runs:     func(members int) int { return defaultRuns(members, 5) },
+		latency:  200 * time.Millisecond,
 		build: func(members, runs int, latency time.Duration) (plan, error) {
 			if members < runs*kubefleetRunSize {
 				return plan{}, fmt.Errorf("overhead-realistic runs each run over 100 members of its own: %d runs need at least %d members, not %d", runs, runs*kubefleetRunSize, members)

@@ -22,13 +22,21 @@ func (a *app) benchCmd() *cobra.Command {
 Fleet API) upgrading clusters of a simulated AKS cloud over loopback HTTP
 through the AKS provider. Each scenario prints one JSON object per line on
 stdout (wall times per run, the critical path, the overhead, CPU and peak
-memory) and a readable table on stderr. docs/benchmarks.md explains the
-scenarios and has the latest figures.
+memory) and a readable table on stderr. With --repeat, each scenario is
+measured that many times; with --markdown, a page of the results is
+written: per figure the least, median and greatest measurement, the
+machine and how busy it was, and the targets met or not. docs/benchmarks.md
+is that page, regenerated with:
+
+  ` + bench.PageCommand + `
+
+It explains the scenarios and has the latest figures.
 
 Scenarios:
 ` + strings.Join(scenarios, "\n"),
 		Example: `  caravan bench --scenario kubefleet-1run
   caravan bench --scenario all > results.jsonl
+  ` + bench.PageCommand + `
   caravan bench --scenario overhead-realistic --latency 500ms --runs 3
   caravan bench --scenario scale-10k --store postgres --postgres-dsn postgres://postgres@127.0.0.1:5432/bench`,
 		Args: noArgs("name the scenario with --scenario"),
@@ -48,6 +56,8 @@ Scenarios:
 	f.DurationVar(&opts.Latency, "latency", 0, "how long each member's upgrade takes, such as 200ms (0: the scenario's default)")
 	f.StringVar(&opts.DataDir, "data", "", "directory to keep each scenario's SQLite database in (default: a temporary one)")
 	f.StringVar(&opts.CPUProfile, "cpuprofile", "", "write a pprof CPU profile of the measured part to this file")
+	f.IntVar(&opts.Repeat, "repeat", 1, "how many times to measure each scenario, each in a new server")
+	f.StringVar(&opts.Markdown, "markdown", "", "write a page of the results (as docs/benchmarks.md) to this file")
 	f.StringVar(&opts.HeapProfile, "heapprofile", "", "write a pprof heap profile at the end of the measured part to this file")
 	return c
 }
