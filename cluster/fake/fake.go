@@ -1,4 +1,5 @@
-// Package fake is a cluster provider held entirely in memory, for tests.
+// Package fake is a cluster provider held entirely in memory: for tests, and
+// for the benchmark calibration that times the engine with no cloud at all.
 // Operations end when the test says so (Finish), or at once in Instant
 // mode; every Upgrade call is recorded so tests can check that no
 // operation was begun twice.
