@@ -101,6 +101,37 @@ func (r *runner) write(ctx context.Context, rec store.Record, cond store.Precond
 	return err
 }
 
+// partsWritable reports whether the runner writes its run in parts: the
+// store keeps records in parts and, under ownership, fences such writes
+// by a lease.
+func (r *runner) partsWritable() bool {
+	if _, ok := r.e.cfg.Store.(store.PartStore); !ok {
+		return false
+	}
+	if r.e.own == nil {
+		return true
+	}
+	_, ok := r.e.own.Leaser.(store.PartLeaser)
+	return ok
+}
+
+// writeParts is write for a run kept in parts; the caller checked
+// partsWritable.
+func (r *runner) writeParts(ctx context.Context, w store.PartedWrite, cond store.Precondition) error {
+	if r.e.own == nil {
+		return r.e.cfg.Store.(store.PartStore).PutParts(ctx, w, cond)
+	}
+	h := r.hold.Load()
+	if h == nil || !r.held() {
+		return fmt.Errorf("%w: %w", store.ErrPreconditionFailed, store.ErrLeaseLost)
+	}
+	err := r.e.own.Leaser.(store.PartLeaser).PutPartsLeased(ctx, w, cond, h.lease)
+	if errors.Is(err, store.ErrLeaseLost) {
+		return fmt.Errorf("%w: %w", store.ErrPreconditionFailed, err)
+	}
+	return err
+}
+
 // acquire takes a run's lease for this server.
 func (e *Engine) acquire(ctx context.Context, run string) (*hold, error) {
 	start := e.cfg.Clock.Now()
