@@ -51,8 +51,8 @@ func driving(t *testing.T, addr string) int {
 }
 
 type simOpFull struct {
-	Cluster, AgentPool, Kind, Target, Result string
-	Start                                    time.Time
+	OperationID, Cluster, AgentPool, Kind, Target, Result string
+	Start                                                 time.Time
 }
 
 func simOperationsFull(t *testing.T, addr string) []simOpFull {
