@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/caravan-dev/caravan/engine"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/memory"
@@ -61,7 +62,14 @@ func (c *cutOff) PutPartsLeased(ctx context.Context, w store.PartedWrite, cond s
 
 func (e *env) ownedEngine(s *cutOff, owner string) *engine.Engine {
 	e.t.Helper()
+	return e.ownedEngineWith(s, owner, nil)
+}
+
+// ownedEngineWith is ownedEngine publishing to f.
+func (e *env) ownedEngineWith(s *cutOff, owner string, f *feed.Feed) *engine.Engine {
+	e.t.Helper()
 	eng, err := engine.New(engine.Config{
+		Feed:            f,
 		Store:           s,
 		Provider:        e.cloud,
 		Clock:           e.clock,
@@ -187,6 +195,69 @@ func TestCommandOnAnotherServerGoesThroughTheStore(t *testing.T) {
 				t.Fatalf("run is %s 10s after the stop, want Stopped", e.runState(id))
 			}
 			e.advance(time.Second)
+		}
+		e.wantUpgrading()
+		e.wantState(id, "a2", fleet.NotStarted)
+	})
+}
+
+// A command applied through a server that does not drive the run reaches
+// the owner within one renewal interval, though the owner has nothing to
+// write meanwhile, and its transitions reach the feed of the server it
+// was applied through (whose events and webhooks follow that feed).
+func TestCommandOnAnotherServerReachesTheOwnerAndTheFeed(t *testing.T) {
+	test(t, func(e *env) {
+		shared := memory.NewWithClock(e.clock)
+		e.store = shared
+		putFleet(t, shared, e.fleet)
+		e.member("a1", "canary", "eastus", "1.30.4")
+		e.member("a2", "canary", "eastus", "1.30.4")
+		id := e.createRun("r", stages("first:canary"), full("1.31.2"))
+		feedA, feedB := feed.New(), feed.New()
+		engA := e.ownedEngineWith(&cutOff{Store: shared}, "server-a", feedA)
+		engB := e.ownedEngineWith(&cutOff{Store: shared}, "server-b", feedB)
+		if _, err := engA.StartRun(context.Background(), id, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+		e.wantUpgrading("a1")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		subB := feedB.Subscribe(ctx, feed.Filter{})
+		caller := feed.Caller{Name: "alice", Role: "operator"}
+		if _, err := engB.StopRun(feed.WithCaller(context.Background(), caller), id, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+		var stopping *feed.Change
+	read:
+		for {
+			select {
+			case c := <-subB.C:
+				if c.Kind == feed.KindRun && c.New == fleet.Stopping {
+					stopping = &c
+				}
+			default:
+				break read
+			}
+		}
+		if stopping == nil {
+			t.Fatal("server B's feed has no change of the run to Stopping after a stop through it")
+		}
+		if stopping.Caller.Name != "alice" || stopping.Old != fleet.Running {
+			t.Fatalf("the stop's change on server B's feed: %+v; want Running to Stopping by alice", *stopping)
+		}
+		// One renewal interval: the owner reads the run again, with the
+		// stop, while a1's upgrade is still in flight.
+		e.advance(2 * time.Second)
+		if !engA.Active(id) || engB.Active(id) {
+			t.Fatalf("after the stop, server A drives the run: %v, server B: %v; want A only", engA.Active(id), engB.Active(id))
+		}
+		// The upgrade ends: the owner, which has the stop, records it and
+		// stops at once, with no scan to wait for.
+		e.finish("a1", nil)
+		if got := e.runState(id); got != fleet.Stopped {
+			t.Fatalf("run is %s as soon as the upgrade in flight ended, want Stopped", got)
 		}
 		e.wantUpgrading()
 		e.wantState(id, "a2", fleet.NotStarted)

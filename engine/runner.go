@@ -145,6 +145,12 @@ func (r *runner) handle(events []any) bool {
 		case leaseLost:
 			r.refuseCommands(events[i:])
 			return false
+		case checkStored:
+			if r.changedElsewhere() {
+				r.refuseCommands(events[i:])
+				r.takeUpAgain()
+				return false
+			}
 		case inspected:
 			effs = append(effs, r.rs.onInspected(ev, r.e.locks)...)
 			r.onInspectedTrouble(ev)
