@@ -7,6 +7,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 )
@@ -95,6 +96,37 @@ func (r *runner) write(ctx context.Context, rec store.Record, cond store.Precond
 		return fmt.Errorf("%w: %w", store.ErrPreconditionFailed, store.ErrLeaseLost)
 	}
 	err := r.e.own.Leaser.PutLeased(ctx, rec, cond, h.lease)
+	if errors.Is(err, store.ErrLeaseLost) {
+		return fmt.Errorf("%w: %w", store.ErrPreconditionFailed, err)
+	}
+	return err
+}
+
+// partsWritable reports whether the runner writes its run in parts: the
+// store keeps records in parts and, under ownership, fences such writes
+// by a lease.
+func (r *runner) partsWritable() bool {
+	if _, ok := r.e.cfg.Store.(store.PartStore); !ok {
+		return false
+	}
+	if r.e.own == nil {
+		return true
+	}
+	_, ok := r.e.own.Leaser.(store.PartLeaser)
+	return ok
+}
+
+// writeParts is write for a run kept in parts; the caller checked
+// partsWritable.
+func (r *runner) writeParts(ctx context.Context, w store.PartedWrite, cond store.Precondition) error {
+	if r.e.own == nil {
+		return r.e.cfg.Store.(store.PartStore).PutParts(ctx, w, cond)
+	}
+	h := r.hold.Load()
+	if h == nil || !r.held() {
+		return fmt.Errorf("%w: %w", store.ErrPreconditionFailed, store.ErrLeaseLost)
+	}
+	err := r.e.own.Leaser.(store.PartLeaser).PutPartsLeased(ctx, w, cond, h.lease)
 	if errors.Is(err, store.ErrLeaseLost) {
 		return fmt.Errorf("%w: %w", store.ErrPreconditionFailed, err)
 	}
@@ -209,6 +241,7 @@ func (e *Engine) renew() {
 		switch {
 		case err == nil:
 			r.hold.CompareAndSwap(h, &hold{lease: l, until: start.Add(e.own.TTL - leaseMargin(e.own.TTL))})
+			r.mb.post(checkStored{})
 		case errors.Is(err, store.ErrLeaseLost):
 			e.log.Warn("lost the lease of an update run to another server; letting go of it", "run", r.id)
 			r.mb.post(leaseLost{})
@@ -335,6 +368,7 @@ func (e *Engine) commandElsewhere(ctx context.Context, id, ifMatch string, apply
 	if ifMatch != "" && ifMatch != "*" && ifMatch != rs.etag {
 		return nil, fleet.PreconditionFailed("update run %s has ETag %s, not %s", rs.name(), rs.etag, ifMatch)
 	}
+	before := feed.Take(rs.run)
 	if err := apply(rs); err != nil {
 		return nil, err
 	}
@@ -354,10 +388,66 @@ func (e *Engine) commandElsewhere(ctx context.Context, id, ifMatch string, apply
 	if err != nil {
 		return nil, unavailable(storeRetryAfter, "update run %s cannot be changed now: its store does not answer (%v); nothing was changed", rs.name(), err)
 	}
+	// The owner reads the run afresh and publishes nothing of what it
+	// finds changed: the transitions the command made are published here,
+	// for this server's events and webhooks.
+	if e.cfg.Feed != nil {
+		changes, _ := feed.Diff(before, rs.run, feed.Change{RunID: rs.run.ID, Time: rs.now, Caller: feed.CallerFrom(ctx), ETag: etag})
+		e.cfg.Feed.Wrote(rs.run.ID, etag, changes...)
+	}
 	if e.cfg.Persisted != nil {
 		e.cfg.Persisted(rec)
 	}
 	return store.Decode[fleet.UpdateRun](rec)
+}
+
+// checkStored asks a runner to compare its run's ETag with the stored
+// one: a command applied through another server changed the run, and
+// the owner takes it up again from the store at once rather than at its
+// next write.
+type checkStored struct{}
+
+// changedElsewhere reports whether the stored run is no longer the one
+// the runner last wrote; a store that does not answer says nothing.
+func (r *runner) changedElsewhere() bool {
+	ctx, cancel := context.WithTimeout(r.e.ctx, r.e.own.Interval)
+	defer cancel()
+	rec, err := r.e.cfg.Store.Get(ctx, store.Runs, r.id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return true
+	case err != nil:
+		return false
+	}
+	if rec.ETag == r.rs.etag {
+		return false
+	}
+	r.e.log.Info("update run changed through another server; reading it again", "run", r.id)
+	return true
+}
+
+// takeUpAgain starts, once r has retired, a runner for r's run read
+// afresh from the store, holding r's lease.
+func (r *runner) takeUpAgain() {
+	h := r.hold.Load()
+	if h == nil {
+		return
+	}
+	r.e.wg.Add(1)
+	go func() {
+		defer r.e.wg.Done()
+		select {
+		case <-r.done:
+		case <-r.e.ctx.Done():
+			return
+		}
+		ctx, cancel := context.WithTimeout(r.e.ctx, saveTryTimeout)
+		defer cancel()
+		if _, err := r.e.runnerWith(ctx, r.id, h); err != nil {
+			// The next scan takes it up, or marks it unreadable.
+			r.e.log.Warn("cannot read update run again", "run", r.id, "error", err)
+		}
+	}()
 }
 
 // commandUnowned prepares a command on a server sharing its store: a run

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/caravan-dev/caravan/engine"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/memory"
@@ -21,6 +22,7 @@ type cutOff struct {
 	*memory.Store
 	cut    atomic.Bool
 	writes atomic.Int64 // fenced writes that went through after the cut
+	parted atomic.Int64 // fenced writes in parts that went through
 }
 
 var errCut = errors.New("the database does not answer")
@@ -47,9 +49,27 @@ func (c *cutOff) PutLeased(ctx context.Context, rec store.Record, cond store.Pre
 	return err
 }
 
+func (c *cutOff) PutPartsLeased(ctx context.Context, w store.PartedWrite, cond store.Precondition, l store.Lease) error {
+	err := c.Store.PutPartsLeased(ctx, w, cond, l)
+	if err == nil {
+		c.parted.Add(1)
+	}
+	if err == nil && c.cut.Load() {
+		c.writes.Add(1)
+	}
+	return err
+}
+
 func (e *env) ownedEngine(s *cutOff, owner string) *engine.Engine {
 	e.t.Helper()
+	return e.ownedEngineWith(s, owner, nil)
+}
+
+// ownedEngineWith is ownedEngine publishing to f.
+func (e *env) ownedEngineWith(s *cutOff, owner string, f *feed.Feed) *engine.Engine {
+	e.t.Helper()
 	eng, err := engine.New(engine.Config{
+		Feed:            f,
 		Store:           s,
 		Provider:        e.cloud,
 		Clock:           e.clock,
@@ -181,6 +201,69 @@ func TestCommandOnAnotherServerGoesThroughTheStore(t *testing.T) {
 	})
 }
 
+// A command applied through a server that does not drive the run reaches
+// the owner within one renewal interval, though the owner has nothing to
+// write meanwhile, and its transitions reach the feed of the server it
+// was applied through (whose events and webhooks follow that feed).
+func TestCommandOnAnotherServerReachesTheOwnerAndTheFeed(t *testing.T) {
+	test(t, func(e *env) {
+		shared := memory.NewWithClock(e.clock)
+		e.store = shared
+		putFleet(t, shared, e.fleet)
+		e.member("a1", "canary", "eastus", "1.30.4")
+		e.member("a2", "canary", "eastus", "1.30.4")
+		id := e.createRun("r", stages("first:canary"), full("1.31.2"))
+		feedA, feedB := feed.New(), feed.New()
+		engA := e.ownedEngineWith(&cutOff{Store: shared}, "server-a", feedA)
+		engB := e.ownedEngineWith(&cutOff{Store: shared}, "server-b", feedB)
+		if _, err := engA.StartRun(context.Background(), id, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+		e.wantUpgrading("a1")
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		subB := feedB.Subscribe(ctx, feed.Filter{})
+		caller := feed.Caller{Name: "alice", Role: "operator"}
+		if _, err := engB.StopRun(feed.WithCaller(context.Background(), caller), id, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+		var stopping *feed.Change
+	read:
+		for {
+			select {
+			case c := <-subB.C:
+				if c.Kind == feed.KindRun && c.New == fleet.Stopping {
+					stopping = &c
+				}
+			default:
+				break read
+			}
+		}
+		if stopping == nil {
+			t.Fatal("server B's feed has no change of the run to Stopping after a stop through it")
+		}
+		if stopping.Caller.Name != "alice" || stopping.Old != fleet.Running {
+			t.Fatalf("the stop's change on server B's feed: %+v; want Running to Stopping by alice", *stopping)
+		}
+		// One renewal interval: the owner reads the run again, with the
+		// stop, while a1's upgrade is still in flight.
+		e.advance(2 * time.Second)
+		if !engA.Active(id) || engB.Active(id) {
+			t.Fatalf("after the stop, server A drives the run: %v, server B: %v; want A only", engA.Active(id), engB.Active(id))
+		}
+		// The upgrade ends: the owner, which has the stop, records it and
+		// stops at once, with no scan to wait for.
+		e.finish("a1", nil)
+		if got := e.runState(id); got != fleet.Stopped {
+			t.Fatalf("run is %s as soon as the upgrade in flight ended, want Stopped", got)
+		}
+		e.wantUpgrading()
+		e.wantState(id, "a2", fleet.NotStarted)
+	})
+}
+
 // A server that closes hands its runs back at once; the others take them
 // at their next scan, each at most its fair share.
 func TestClosedServersRunsAreSharedByTheOthers(t *testing.T) {
@@ -253,6 +336,51 @@ func TestOwnerMarksUnreadableRunFailed(t *testing.T) {
 		leases, _, _ := shared.Leases(context.Background(), id)
 		if len(leases) != 0 {
 			t.Fatalf("the unreadable run's lease is still held: %+v", leases)
+		}
+	})
+}
+
+// Under ownership a run kept in parts is written in parts, fenced by its
+// lease: once written whole, a member's transition writes that member,
+// its group and stage and the summary, not the fleet.
+func TestOwnerWritesOnlyThePartsThatChanged(t *testing.T) {
+	test(t, func(e *env) {
+		shared := memory.NewWithClock(e.clock)
+		e.store = shared
+		putFleet(t, shared, e.fleet)
+		const members = 200
+		for i := range members {
+			e.member(fmt.Sprintf("m%03d", i), "canary", "eastus", "1.30.4")
+		}
+		id := e.createRun("r", stages("first:canary"), full("1.31.2"))
+		a := &cutOff{Store: shared}
+		eng := e.ownedEngine(a, "server-a")
+		if _, err := eng.StartRun(context.Background(), id, ""); err != nil {
+			t.Fatal(err)
+		}
+		e.settle()
+		e.wantUpgrading("m000")
+		_, whole, err := store.Load[fleet.UpdateRun](context.Background(), shared, store.Runs, id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writes0, bytes0 := eng.Writes()
+		parted0 := a.parted.Load()
+		e.finish("m000", nil)
+		e.wantUpgrading("m001")
+		writes, bytes := eng.Writes()
+		if writes == writes0 || a.parted.Load()-parted0 != writes-writes0 {
+			t.Fatalf("a member's transition made %d writes, %d of them fenced writes in parts; want at least one, all in parts", writes-writes0, a.parted.Load()-parted0)
+		}
+		per := (bytes - bytes0) / (writes - writes0)
+		if per*10 > int64(len(whole.Body)) {
+			t.Fatalf("a transition wrote %d bytes per write of a %d-byte run: want a tenth of it at most", per, len(whole.Body))
+		}
+		t.Logf("%d-byte run: %d bytes per write of a transition", len(whole.Body), per)
+		// The engine's tests check each write in parts against the whole
+		// document (checkEncoding); the store's reads assemble it.
+		if got := e.state(id, "m000"); got != fleet.Completed {
+			t.Fatalf("member m000 is %s after its upgrade, want Completed", got)
 		}
 	})
 }

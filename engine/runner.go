@@ -145,6 +145,12 @@ func (r *runner) handle(events []any) bool {
 		case leaseLost:
 			r.refuseCommands(events[i:])
 			return false
+		case checkStored:
+			if r.changedElsewhere() {
+				r.refuseCommands(events[i:])
+				r.takeUpAgain()
+				return false
+			}
 		case inspected:
 			effs = append(effs, r.rs.onInspected(ev, r.e.locks)...)
 			r.onInspectedTrouble(ev)
@@ -308,11 +314,10 @@ func (r *runner) persist() error {
 	etag := r.e.cfg.NewID()
 	r.rs.run.ETag = etag
 	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State)}
-	// A store that keeps records in parts gets the parts that changed;
-	// another gets the whole document, and so does every write fenced by
-	// a run lease (servers sharing runs write them whole).
-	ps, parted := r.e.cfg.Store.(store.PartStore)
-	parted = parted && r.e.own == nil
+	// A store that keeps records in parts gets the parts that changed,
+	// fenced by the run's lease when servers share runs; another gets the
+	// whole document.
+	parted := r.partsWritable()
 	var pw partedWrite
 	var err error
 	if parted {
@@ -330,7 +335,7 @@ func (r *runner) persist() error {
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
 		ctx, cancel := context.WithTimeout(r.e.ctx, saveTryTimeout)
 		if parted {
-			err = ps.PutParts(ctx, pw.w, store.Precondition{IfMatch: r.rs.etag})
+			err = r.writeParts(ctx, pw.w, store.Precondition{IfMatch: r.rs.etag})
 		} else {
 			err = r.write(ctx, rec, store.Precondition{IfMatch: r.rs.etag})
 		}

@@ -48,6 +48,18 @@ type Leaser interface {
 	PutLeased(ctx context.Context, rec Record, cond Precondition, l Lease) error
 }
 
+// PartLeaser is the capability of a store that keeps records in parts
+// (PartStore) and leases them (Leaser): writes in parts fenced by a lease,
+// so that the server driving a large run writes only what changed. The
+// stores of this module implement it.
+type PartLeaser interface {
+	// PutPartsLeased is PutParts fenced by a lease: in one transaction,
+	// it writes the record and its parts if cond holds and the lease is
+	// still held at its epoch and not expired. It returns ErrLeaseLost
+	// when the lease is not, and then writes nothing.
+	PutPartsLeased(ctx context.Context, w PartedWrite, cond Precondition, l Lease) error
+}
+
 // Lease errors, for errors.Is.
 var (
 	ErrLeaseHeld = errors.New("the lease is held by another owner")

@@ -10,7 +10,10 @@ import (
 	"github.com/caravan-dev/caravan/store"
 )
 
-var _ store.Leaser = (*Store)(nil)
+var (
+	_ store.Leaser     = (*Store)(nil)
+	_ store.PartLeaser = (*Store)(nil)
+)
 
 // Leases are rows of caravan_leases; every comparison with the time is
 // made with the database's now(), so servers whose clocks differ agree.
@@ -120,19 +123,34 @@ func (s *Store) PutLeased(ctx context.Context, rec store.Record, cond store.Prec
 		return s.fail(err, "writing %s %s", rec.Kind, rec.ID)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	var one int
-	err = tx.QueryRow(ctx, holdLease, l.Name, l.Owner, l.Epoch).Scan(&one)
-	switch {
-	case errors.Is(err, pgx.ErrNoRows):
-		return store.ErrLeaseLost
-	case err != nil:
-		return s.fail(err, "checking the lease on %s", l.Name)
+	if err := s.holdLease(ctx, tx, l); err != nil {
+		return err
 	}
 	if err := s.put(ctx, tx, rec, cond); err != nil {
 		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
 		return s.fail(err, "writing %s %s", rec.Kind, rec.ID)
+	}
+	return nil
+}
+
+// PutPartsLeased implements store.PartLeaser, holding the lease's row as
+// PutLeased does.
+func (s *Store) PutPartsLeased(ctx context.Context, w store.PartedWrite, cond store.Precondition, l store.Lease) error {
+	return s.putParts(ctx, w, cond, &l)
+}
+
+// holdLease locks l's row, shared, in tx if l is still held; else it
+// returns store.ErrLeaseLost.
+func (s *Store) holdLease(ctx context.Context, tx pgx.Tx, l store.Lease) error {
+	var one int
+	err := tx.QueryRow(ctx, holdLease, l.Name, l.Owner, l.Epoch).Scan(&one)
+	switch {
+	case errors.Is(err, pgx.ErrNoRows):
+		return store.ErrLeaseLost
+	case err != nil:
+		return s.fail(err, "checking the lease on %s", l.Name)
 	}
 	return nil
 }

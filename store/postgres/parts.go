@@ -17,6 +17,11 @@ var _ store.PartStore = (*Store)(nil)
 // parts in one transaction, the record's ETag checked by the update,
 // which also locks the row against other writers until the commit.
 func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Precondition) error {
+	return s.putParts(ctx, w, cond, nil)
+}
+
+// putParts writes in parts, fenced by l unless nil.
+func (s *Store) putParts(ctx context.Context, w store.PartedWrite, cond store.Precondition, l *store.Lease) error {
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
@@ -30,6 +35,11 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 		return fail(err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
+	if l != nil {
+		if err := s.holdLease(ctx, tx, *l); err != nil {
+			return err
+		}
+	}
 	body := rec.Body
 	if body == nil {
 		body = []byte{}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/caravan-dev/caravan/store"
 )
@@ -151,6 +152,69 @@ func runParts(t *testing.T, h Harness, open func(t *testing.T) store.Store) {
 		if !bytes.Contains(got.Body, want) || got.ETag != string(rune('c'+won)) {
 			t.Fatalf("after the race, ETag %s and body %s; want writer %d's part %s", got.ETag, got.Body, won, want)
 		}
+	})
+
+	t.Run("PartsFencedByTheLease", func(t *testing.T) {
+		s := open(t)
+		pl, ok := s.(store.PartLeaser)
+		if !ok {
+			t.Skip("the store has no leases")
+		}
+		leaser := s.(store.Leaser)
+		rec := setup(t, s)
+		a, err := leaser.AcquireLease(ctx, rec.ID, "server-a", time.Hour)
+		must(t, err)
+		must(t, pl.PutPartsLeased(ctx, store.PartedWrite{Record: summary(rec, "e1", "Running"), Parts: tree, Reset: true}, store.Precondition{IfMatch: "e0"}, a))
+		wantBody(t, s, rec.ID, "e1", whole)
+		// The ETag still guards a fenced write.
+		stale := store.PartedWrite{Record: summary(rec, "e9", "Failed"), Parts: []store.Part{{Key: "s/0/m/0", Body: []byte(`"z"`)}}}
+		wantErr(t, pl.PutPartsLeased(ctx, stale, store.Precondition{IfMatch: "e0"}, a), store.ErrPreconditionFailed)
+		wantBody(t, s, rec.ID, "e1", whole)
+		// The lease passes to another server; the first, unaware, writes
+		// a part and the record: nothing is written.
+		must(t, leaser.ReleaseLease(ctx, a))
+		b, err := leaser.AcquireLease(ctx, rec.ID, "server-b", time.Hour)
+		must(t, err)
+		old := store.PartedWrite{Record: summary(rec, "e2", "Failed"), Parts: []store.Part{{Key: "s/0/m/0", Body: []byte(`"old"`)}, {Key: "s/2", Body: []byte(`{}`)}}}
+		wantErr(t, pl.PutPartsLeased(ctx, old, store.Precondition{IfMatch: "e1"}, a), store.ErrLeaseLost)
+		wantBody(t, s, rec.ID, "e1", whole)
+		// A reset by the old owner drops nothing either.
+		reset := store.PartedWrite{Record: summary(rec, "e2", "Failed"), Reset: true}
+		wantErr(t, pl.PutPartsLeased(ctx, reset, store.Precondition{IfMatch: "e1"}, a), store.ErrLeaseLost)
+		wantBody(t, s, rec.ID, "e1", whole)
+		// The new owner writes only the part that changed.
+		must(t, pl.PutPartsLeased(ctx, store.PartedWrite{Record: summary(rec, "e2", "Running"), Parts: []store.Part{{Key: "s/0/m/1", Body: []byte(`"B"`)}}}, store.Precondition{IfMatch: "e1"}, b))
+		wantBody(t, s, rec.ID, "e2", `{"name":"r1","stages":[{"n":0,"members":["a","B"]},{"n":1,"members":[]}]}`)
+	})
+
+	t.Run("PartsFencedByAnExpiredLease", func(t *testing.T) {
+		s := open(t)
+		pl, ok := s.(store.PartLeaser)
+		if !ok {
+			t.Skip("the store has no leases")
+		}
+		leaser := s.(store.Leaser)
+		rec := setup(t, s)
+		must(t, s.(store.PartStore).PutParts(ctx, store.PartedWrite{Record: summary(rec, "e1", "Running"), Parts: tree, Reset: true}, store.Precondition{IfMatch: "e0"}))
+		a, err := leaser.AcquireLease(ctx, rec.ID, "server-a", 100*time.Millisecond)
+		must(t, err)
+		// Wait, by the store's clock, for the lease to end with no one
+		// taking it.
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			listed, _, err := leaser.Leases(ctx, rec.ID)
+			must(t, err)
+			if len(listed) == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("a 100ms lease is still listed after 10s: %+v", listed)
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		w := store.PartedWrite{Record: summary(rec, "e2", "Failed"), Parts: []store.Part{{Key: "s/0/m/0", Body: []byte(`"late"`)}}}
+		wantErr(t, pl.PutPartsLeased(ctx, w, store.Precondition{IfMatch: "e1"}, a), store.ErrLeaseLost)
+		wantBody(t, s, rec.ID, "e1", whole)
 	})
 
 	t.Run("PartKeysChecked", func(t *testing.T) {
