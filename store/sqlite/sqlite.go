@@ -36,6 +36,7 @@ type Store struct {
 
 	checkpoints checkpointer
 	store.LocalLeases
+	store.LocalClaims
 	// assembled keeps the documents of records kept in parts.
 	assembled store.AssembledCache
 	// parts keeps the parts of the records this store last wrote in
@@ -96,6 +97,7 @@ func open(ctx context.Context, path string, mayCreate bool) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: abs}
+	s.LocalClaims.Runs = s.run
 	s.writer, err = sql.Open("sqlite", dsn(abs, url.Values{
 		"_journal_mode": {"WAL"},
 		"_txlock":       {"immediate"},
