@@ -8,9 +8,10 @@ import (
 )
 
 // Claim is an update run's hold on a cluster while the run upgrades it:
-// two runs never upgrade one cluster at the same time. Epoch is the run's
-// lease epoch when it last claimed the cluster (0 for a server that drives
-// every run alone).
+// two runs never upgrade one cluster at the same time. (It is not the
+// ClusterClaims record, which makes a cluster a member of one fleet.)
+// Epoch is the run's lease epoch when it last claimed the cluster (0 for
+// a server that drives every run alone).
 type Claim struct {
 	Cluster string // canonical cluster resource id
 	Run     string // canonical update run id
@@ -19,8 +20,9 @@ type Claim struct {
 }
 
 // Claimer keeps the claims on clusters where every server sharing the
-// store sees them: rows of the database on PostgreSQL, the process's
-// memory for stores one server uses.
+// store sees them, and where a server that starts again finds them: rows
+// of the database on PostgreSQL and SQLite, the process's memory for the
+// memory store.
 //
 // The rule for taking a claim: a cluster is free when nobody claims it;
 // it stays the run's until the run releases it, or the run is no longer

@@ -9,9 +9,8 @@ import (
 )
 
 // LocalClaims are claims on clusters kept in process memory: what a store
-// that only one server uses needs to implement Claimer. Its runs are all
-// driven by that server, which claims again, as it resumes them, the
-// clusters their begun upgrades hold. A store embeds it and sets Runs.
+// that only one process uses, and that keeps nothing beyond it, needs to
+// implement Claimer. A store embeds it and sets Runs.
 type LocalClaims struct {
 	mu     sync.Mutex
 	claims map[string]Claim // by cluster

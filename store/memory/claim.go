@@ -7,8 +7,7 @@ import (
 )
 
 // A memory store serves one caravan server: its claims on clusters are kept
-// in the process (store.LocalClaims). The server claims again, as it
-// resumes its runs, the clusters their begun upgrades hold.
+// in the process (store.LocalClaims), as everything else it holds.
 var _ store.Claimer = (*Store)(nil)
 
 // run reads a run's record, for LocalClaims to tell whether a claim's run

@@ -11,13 +11,13 @@ import (
 
 var _ store.Claimer = (*Store)(nil)
 
-// Claims on clusters are rows of caravan_cluster_claims. Taking one is a
+// Claims on clusters are rows of caravan_upgrade_claims. Taking one is a
 // single INSERT ... ON CONFLICT DO UPDATE: the row of a claimed cluster is
 // locked while the statement decides, so of two servers claiming one
 // cluster at once exactly one wins, and the holder's liveness is read from
 // its run's record in the same statement.
 const (
-	claimCluster = `INSERT INTO caravan_cluster_claims AS c (cluster, run, epoch, since)
+	claimCluster = `INSERT INTO caravan_upgrade_claims AS c (cluster, run, epoch, since)
 		VALUES ($1, $2, $3, now())
 		ON CONFLICT (cluster) DO UPDATE SET
 			since = CASE WHEN c.run = excluded.run THEN c.since ELSE excluded.since END,
@@ -28,10 +28,10 @@ const (
 				SELECT 1 FROM caravan_records r
 				WHERE r.id = c.run AND r.kind = $4 AND r.state = ANY($5::text[])))
 		RETURNING epoch, since`
-	claimHolder   = `SELECT run, epoch, since FROM caravan_cluster_claims WHERE cluster = $1`
-	releaseClaim  = `DELETE FROM caravan_cluster_claims WHERE cluster = $1 AND run = $2 AND epoch <= $3`
-	releaseClaims = `DELETE FROM caravan_cluster_claims WHERE run = $1 AND epoch <= $2`
-	listClaims    = `SELECT cluster, run, epoch, since FROM caravan_cluster_claims
+	claimHolder   = `SELECT run, epoch, since FROM caravan_upgrade_claims WHERE cluster = $1`
+	releaseClaim  = `DELETE FROM caravan_upgrade_claims WHERE cluster = $1 AND run = $2 AND epoch <= $3`
+	releaseClaims = `DELETE FROM caravan_upgrade_claims WHERE run = $1 AND epoch <= $2`
+	listClaims    = `SELECT cluster, run, epoch, since FROM caravan_upgrade_claims
 		WHERE $1 = '' OR run = $1 ORDER BY cluster`
 )
 

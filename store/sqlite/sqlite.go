@@ -36,7 +36,6 @@ type Store struct {
 
 	checkpoints checkpointer
 	store.LocalLeases
-	store.LocalClaims
 	// assembled keeps the documents of records kept in parts.
 	assembled store.AssembledCache
 	// parts keeps the parts of the records this store last wrote in
@@ -97,7 +96,6 @@ func open(ctx context.Context, path string, mayCreate bool) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: abs}
-	s.LocalClaims.Runs = s.run
 	s.writer, err = sql.Open("sqlite", dsn(abs, url.Values{
 		"_journal_mode": {"WAL"},
 		"_txlock":       {"immediate"},

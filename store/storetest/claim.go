@@ -14,8 +14,8 @@ import (
 var liveStates = []string{"Running", "Pending", "Stopping"}
 
 // runClaims is the section of the suite on claims on clusters, for stores
-// that are store.Claimers.
-func runClaims(t *testing.T, open func(t *testing.T) store.Store) {
+// that are store.Claimers; reopen is the Harness's Reopen.
+func runClaims(t *testing.T, open func(t *testing.T) store.Store, reopen func(t *testing.T, s store.Store) store.Store) {
 	ctx := context.Background()
 	claimer := func(t *testing.T) (store.Store, store.Claimer) {
 		s := open(t)
@@ -172,6 +172,29 @@ func runClaims(t *testing.T, open func(t *testing.T) store.Store) {
 				}
 				holder(t, second(claim(c, x, a, 9)))
 			})
+		}
+	})
+
+	// A server that starts again finds the clusters its runs' begun
+	// upgrades hold still claimed.
+	t.Run("SurvivesReopen", func(t *testing.T) {
+		if reopen == nil {
+			t.Skip("the store keeps nothing across a reopen")
+		}
+		s, c := claimer(t)
+		a, b := runIn(t, s, "a", "Running"), runIn(t, s, "b", "Running")
+		got, err := claim(c, x, a, 1)
+		must(t, err)
+		s = reopen(t, s)
+		t.Cleanup(func() { s.Close() })
+		c = s.(store.Claimer)
+		if h := holder(t, second(claim(c, x, b, 1))); h != a {
+			t.Fatalf("after reopening, the holder is %s, want %s", h, a)
+		}
+		mine, err := c.Claims(ctx, a)
+		must(t, err)
+		if len(mine) != 1 || mine[0].Epoch != 1 || !mine[0].Since.Equal(got.Since) {
+			t.Fatalf("after reopening, a's claims %+v, want %+v", mine, got)
 		}
 	})
 

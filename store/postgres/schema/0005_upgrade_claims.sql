@@ -3,7 +3,7 @@
 -- drive them. A claim stays until its run releases it or the run is no
 -- longer live (see store.Claimer); epoch is the run's lease epoch when it
 -- last claimed the cluster.
-CREATE TABLE caravan_cluster_claims (
+CREATE TABLE caravan_upgrade_claims (
     cluster text COLLATE "C" PRIMARY KEY,
     run     text COLLATE "C" NOT NULL,
     epoch   bigint NOT NULL,
@@ -11,4 +11,4 @@ CREATE TABLE caravan_cluster_claims (
 );
 
 -- Finding and releasing the claims of one run.
-CREATE INDEX caravan_cluster_claims_by_run ON caravan_cluster_claims (run, cluster);
+CREATE INDEX caravan_upgrade_claims_by_run ON caravan_upgrade_claims (run, cluster);
