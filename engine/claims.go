@@ -16,7 +16,9 @@ import (
 // engine's cluster locks (locks.go) say which run has which cluster, and
 // wake the runs waiting for one; across the servers sharing a store, the
 // store's claims (store.Claimer) do: a run claims a member's cluster when
-// it reads it before its turn and again before it begins the upgrade, and
+// it reads it before its turn (under Ownership) and again right before it
+// begins the upgrade, which also keeps the claim of an upgrade in flight
+// across a restart of a server alone on its store; and it
 // releases the claim once the member's end is written. A claim outlives
 // the server that took it for as long as the run is live: the run's next
 // owner claims it again under its own lease epoch as it re-attaches to the

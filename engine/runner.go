@@ -425,9 +425,11 @@ func (r *runner) perform(ef effect) {
 		verifying := r.rs.verifying[ef.k]
 		r.e.goEffect(func() {
 			ev := inspected{k: ef.k}
-			// The cluster is claimed before its turn; the run holds
-			// it still while the upgrade is verified.
-			if !verifying {
+			// Servers sharing the store claim the cluster before its
+			// turn (within one server, the engine's locks keep runs
+			// apart until the claim before the upgrade begins); the run
+			// holds it still while the upgrade is verified.
+			if r.e.own != nil && !verifying {
 				holder, err := r.claim(ctx, m.ClusterResourceID)
 				switch {
 				case errors.Is(err, store.ErrLeaseLost):
