@@ -207,3 +207,52 @@ func TestClaimOutlivesTheOwnerThatDied(t *testing.T) {
 		}
 	})
 }
+
+// A server alone on its store finds, as it starts, the claims its runs
+// took before it stopped: a cluster claimed by a run still in progress is
+// not upgraded by another run until that run ends, even if nothing in
+// this process holds it.
+func TestStoredClaimHoldsOffAnotherRun(t *testing.T) {
+	test(t, func(e *env) {
+		mem := e.store.(*memory.Store)
+		e.member("a1", "canary", "eastus", "1.30.4")
+		r0 := e.createRun("r0", stages("first:canary"), full("1.31.2"))
+		r1 := e.createRun("r1", stages("first:canary"), full("1.31.2"))
+		setRunState(t, mem, r0, fleet.Running)
+		if _, err := mem.ClaimCluster(context.Background(), clusterID("a1"), r0, 0, []string{"Running", "Pending", "Stopping"}); err != nil {
+			t.Fatal(err)
+		}
+		e.start(r1)
+		e.wantUpgrading()
+		m := e.memberStatus(r1, "a1")
+		if m.Status.State != fleet.Pending || !strings.Contains(m.Message, "update run r0 is upgrading cluster") {
+			t.Fatalf("member a1 of r1 is %s (%q), want Pending, held off by r0's claim", m.Status.State, m.Message)
+		}
+		// r0 ends: its claim lapses, and r1 upgrades a1 at its next check.
+		setRunState(t, mem, r0, fleet.Completed)
+		e.advance(time.Minute)
+		e.wantUpgrading("a1")
+		e.finish("a1", nil)
+		e.wantRun(r1, fleet.Completed)
+		claims, err := mem.Claims(context.Background(), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claims) != 0 {
+			t.Fatalf("claims %+v after r1 ended, want none", claims)
+		}
+	})
+}
+
+// setRunState changes the state the store records for a run.
+func setRunState(t *testing.T, s store.Store, id string, state fleet.State) {
+	t.Helper()
+	rec, err := s.Get(context.Background(), store.Runs, store.CanonicalID(id))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec.State = string(state)
+	if err := s.Put(context.Background(), rec, store.Precondition{}); err != nil {
+		t.Fatal(err)
+	}
+}
