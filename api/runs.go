@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"strings"
 
@@ -240,6 +241,12 @@ func (a *API) deleteRun(w http.ResponseWriter, r *http.Request, rt route) error 
 	if err := a.removeGatesOf(r.Context(), rt); err != nil {
 		// The run is gone; its gates go with the fleet at the latest.
 		a.log.Warn("cannot remove the gates of a deleted update run", "run", rt.childID(), "error", err)
+	}
+	if c, ok := a.cfg.Store.(store.Claimer); ok {
+		// Claims of a run that is gone lapse anyway; remove the rows.
+		if err := c.ReleaseClaims(r.Context(), rt.childID(), math.MaxInt64); err != nil {
+			a.log.Warn("cannot release the cluster claims of a deleted update run", "run", rt.childID(), "error", err)
+		}
 	}
 	return nil
 }

@@ -26,6 +26,11 @@ type inspected struct {
 	err     error
 	// gone reports that the member was deleted from the fleet.
 	gone bool
+	// claimedBy is the run that holds the cluster, when another does;
+	// the cluster was not read then, and is checked again after
+	// claimRetry.
+	claimedBy  string
+	claimRetry time.Duration
 }
 
 // beginFailed reports that the provider did not begin an operation.
@@ -69,6 +74,11 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 		return nil
 	}
 	switch {
+	case ev.claimedBy != "":
+		locks.release(m.ClusterResourceID, rs.id)
+		rs.hold(k, claimMessage(ev.claimedBy))
+		rs.recheckAt[k] = rs.now.Add(ev.claimRetry)
+		return nil
 	case ev.gone:
 		locks.release(m.ClusterResourceID, rs.id)
 		rs.finishMember(m, fleet.Skipped, "member was removed from the fleet before its turn")

@@ -71,6 +71,7 @@ type runner struct {
 	trouble map[mkey]cloudTrouble
 	// hold is the run's lease under Ownership (see ownership.go).
 	hold   atomic.Pointer[hold]
+	claims runClaims     // clusters to release (see claims.go)
 	seen   feed.Snapshot // the run's states as last written
 	caller feed.Caller   // whose command is being applied
 }
@@ -112,15 +113,19 @@ func (r *runner) loop() {
 			r.timer.Stop()
 		}
 	}()
+	r.tidyClaims()
 	r.rs.now = r.e.cfg.Clock.Now()
-	effs := r.rs.resumeEffects(r.e.locks)
+	effs := r.rs.resumeEffects(r.locks())
 	if r.advance(effs, true) == lost {
 		r.retireOnLoss()
 		return
 	}
 	for {
-		if !r.rs.active() && len(r.rs.inspecting) == 0 && r.e.retire(r) {
-			return
+		if !r.rs.active() && len(r.rs.inspecting) == 0 {
+			r.endClaims()
+			if r.e.retire(r) {
+				return
+			}
 		}
 		select {
 		case <-r.mb.signal:
@@ -152,14 +157,14 @@ func (r *runner) handle(events []any) bool {
 				return false
 			}
 		case inspected:
-			effs = append(effs, r.rs.onInspected(ev, r.e.locks)...)
+			effs = append(effs, r.rs.onInspected(ev, r.locks())...)
 			r.onInspectedTrouble(ev)
 		case reported:
 			r.onReported(ev)
 		case beginFailed:
-			r.rs.onBeginFailed(ev, r.e.locks)
+			r.rs.onBeginFailed(ev, r.locks())
 		case finished:
-			r.rs.onFinished(ev, r.e.locks)
+			r.rs.onFinished(ev, r.locks())
 		case selectedImages:
 			r.rs.onSelected(ev)
 		case gateApproved:
@@ -277,7 +282,7 @@ const (
 // write, so that their reply shows what is stored.
 func (r *runner) advance(effs []effect, force bool) outcome {
 	r.rs.now = r.e.cfg.Clock.Now()
-	more, wake := r.rs.step(r.e.locks)
+	more, wake := r.rs.step(r.locks())
 	effs = append(effs, more...)
 	if r.rs.dirty && (force || !onlyInspections(effs)) {
 		if err := r.persist(); err != nil {
@@ -288,6 +293,7 @@ func (r *runner) advance(effs []effect, force bool) outcome {
 			return lost
 		}
 	}
+	r.letGo()
 	r.mu.Lock()
 	r.isActive = r.rs.active()
 	r.mu.Unlock()
@@ -421,10 +427,31 @@ func (r *runner) perform(ef effect) {
 	case effectInspect:
 		m := *r.rs.member(ef.k)
 		memberID := r.fleetID + "/members/" + m.Name
+		verifying := r.rs.verifying[ef.k]
 		r.e.goEffect(func() {
+			ev := inspected{k: ef.k}
+			// Servers sharing the store claim the cluster before its
+			// turn (within one server, the engine's locks keep runs
+			// apart until the claim before the upgrade begins); the run
+			// holds it still while the upgrade is verified.
+			if r.e.own != nil && !verifying {
+				holder, err := r.claim(ctx, m.ClusterResourceID)
+				switch {
+				case errors.Is(err, store.ErrLeaseLost):
+					r.mb.post(leaseLost{})
+					return
+				case err != nil:
+					ev.err = fmt.Errorf("cannot claim the cluster in the store: %w", err)
+					r.mb.post(ev)
+					return
+				case holder != "":
+					ev.claimedBy, ev.claimRetry = holder, r.e.claimRetry()
+					r.mb.post(ev)
+					return
+				}
+			}
 			// Both reads at once: whether the member is still in the
 			// fleet, and its cluster.
-			ev := inspected{k: ef.k}
 			described := make(chan struct{})
 			var c *cluster.Cluster
 			var derr error
@@ -459,6 +486,10 @@ func (r *runner) perform(ef effect) {
 			// recorded as begun and begins or re-attaches to it.
 			if !r.held() {
 				r.mb.post(leaseLost{})
+				return
+			}
+			if ev := r.claimBeforeBegin(ctx, k, op); ev != nil {
+				r.mb.post(ev)
 				return
 			}
 			err := p.Upgrade(ctx, op, func(err error) {

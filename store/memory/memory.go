@@ -20,19 +20,25 @@ type Store struct {
 	ids     []string                // sorted
 	closed  bool
 	store.LocalLeases
+	store.LocalClaims
 	// parts holds, by record ID and key, the parts of records kept in
 	// parts; Get and List assemble them.
 	parts map[string]map[string][]byte
 }
 
 // New returns an empty store.
-func New() *Store { return &Store{records: map[string]store.Record{}} }
+func New() *Store {
+	s := &Store{records: map[string]store.Record{}}
+	s.LocalClaims.Runs = s.run
+	return s
+}
 
 // NewWithClock returns an empty store whose leases expire by c, so that
 // several engines on one fake clock can share it.
 func NewWithClock(c clock.Clock) *Store {
 	s := New()
 	s.LocalLeases.Now = c.Now
+	s.LocalClaims.Now = c.Now
 	return s
 }
 

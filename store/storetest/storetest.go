@@ -337,6 +337,7 @@ func Run(t *testing.T, h Harness) {
 	}
 
 	t.Run("Leases", func(t *testing.T) { runLeases(t, open) })
+	t.Run("ClusterClaims", func(t *testing.T) { runClaims(t, open, h.Reopen) })
 }
 
 // putFleets creates fleets for children to live in.
