@@ -55,7 +55,7 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	if !rs.inspecting[k] {
 		return nil
 	}
-	delete(rs.inspecting, k)
+	rs.setInspecting(k, false)
 	m := rs.member(k)
 	rs.touchMember(k)
 	defer rs.deriveStage(k.s)

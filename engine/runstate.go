@@ -45,6 +45,9 @@ type runState struct {
 	// its cluster that governs this run's upgrade (nil: none), to take a
 	// group's members in Fleet's order.
 	windows map[mkey]*maintenance.Window
+	// windowed counts, by stage and group, the members whose windows
+	// hold a window (see candidates).
+	windowed map[[2]int]int
 	// gateSynced holds, by gate id, the state last sent to the gate's
 	// resource; gateRetryAt when a sync that failed is tried again.
 	gateSynced    map[string]fleet.State
@@ -55,6 +58,17 @@ type runState struct {
 	// groupJSON holds each group's encoding since its last change (see
 	// encode), by stage and group; nil for a group to encode again.
 	groupJSON [][][]byte
+	// headAround is the encoding of the run without its status, before
+	// and after its ETag (see head).
+	headAround [2][]byte
+	// specs indexes the strategy by the run's stages and groups (see
+	// indexSpecs).
+	specs []stageSpecs
+	// scratch is orderByWindow's to reuse.
+	scratch []rankedMember
+	// sums holds each group's counts of its members (see groupSum), by
+	// stage and group.
+	sums [][]groupSum
 	// parts is what is stored of the run in parts (see encodeParts).
 	parts partsState
 	// lastSize is the size of the last encoding.
@@ -87,6 +101,7 @@ func newRunState(run *fleet.UpdateRun, etag string, newID func() string, recheck
 		gateSynced:  map[string]fleet.State{},
 		gateRetryAt: map[string]time.Time{},
 		windows:     map[mkey]*maintenance.Window{},
+		windowed:    map[[2]int]int{},
 		newID:       newID,
 		recheck:     recheck,
 	}
