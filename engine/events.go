@@ -26,6 +26,8 @@ type inspected struct {
 	err     error
 	// gone reports that the member was deleted from the fleet.
 	gone bool
+	// ahead reports a read made ahead of the member's turn.
+	ahead bool
 }
 
 // beginFailed reports that the provider did not begin an operation.

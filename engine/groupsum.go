@@ -38,6 +38,9 @@ type groupSum struct {
 	// changed since (by index, maybe twice).
 	counted []memberCount
 	stale   []int
+	// gen counts the changes of the group's members; aheadAt is gen when
+	// the group's reads ahead were last decided (see readAheadStage).
+	gen, aheadAt uint64
 	// from is where the scheduler looks for the group's next member:
 	// every member before it is settled (see candidates).
 	from int
@@ -65,6 +68,7 @@ func (rs *runState) memberChanged(k mkey) {
 	if k.s < len(rs.sums) && k.g < len(rs.sums[k.s]) {
 		if s := &rs.sums[k.s][k.g]; s.ok {
 			s.stale = append(s.stale, k.m)
+			s.gen++
 		}
 	}
 }
@@ -158,7 +162,7 @@ func (rs *runState) countGroup(si, gi int, s *groupSum) {
 	if len(counted) != len(g.Members) {
 		counted = make([]memberCount, len(g.Members))
 	}
-	*s = groupSum{ok: true, counted: counted, stale: s.stale[:0]}
+	*s = groupSum{ok: true, counted: counted, stale: s.stale[:0], gen: s.gen + 1}
 	for mi := range g.Members {
 		c := rs.countMember(mkey{si, gi, mi}, &g.Members[mi])
 		s.counted[mi] = c

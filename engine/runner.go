@@ -146,6 +146,14 @@ func (r *runner) handle(events []any) bool {
 			r.refuseCommands(events[i:])
 			return false
 		case inspected:
+			if ev.ahead {
+				more, asInspection := r.rs.onReadAhead(ev, r.e.locks)
+				effs = append(effs, more...)
+				if asInspection {
+					r.onInspectedTrouble(ev)
+				}
+				continue
+			}
 			effs = append(effs, r.rs.onInspected(ev, r.e.locks)...)
 			r.onInspectedTrouble(ev)
 		case reported:
@@ -295,7 +303,7 @@ func (r *runner) advance(effs []effect, force bool) outcome {
 // onlyInspections reports whether effs are inspections, at least one.
 func onlyInspections(effs []effect) bool {
 	for _, ef := range effs {
-		if ef.kind != effectInspect {
+		if ef.kind != effectInspect && ef.kind != effectReadAhead {
 			return false
 		}
 	}
@@ -413,18 +421,22 @@ func (r *runner) perform(ef effect) {
 	ctx := r.e.ctx
 	p := r.e.cfg.Provider
 	switch ef.kind {
-	case effectInspect:
+	case effectInspect, effectReadAhead:
 		m := *r.rs.member(ef.k)
 		memberID := r.fleetID + "/members/" + m.Name
 		r.e.goEffect(func() {
 			// Both reads at once: whether the member is still in the
 			// fleet, and its cluster.
-			ev := inspected{k: ef.k}
+			ev := inspected{k: ef.k, ahead: ef.kind == effectReadAhead}
 			described := make(chan struct{})
 			var c *cluster.Cluster
 			var derr error
 			go func() {
 				defer close(described)
+				if ef.read != nil {
+					c = ef.read
+					return
+				}
 				c, derr = p.Describe(ctx, m.ClusterResourceID)
 			}()
 			sctx, cancel := context.WithTimeout(ctx, saveTryTimeout)
@@ -440,7 +452,7 @@ func (r *runner) perform(ef effect) {
 				ev.cluster, ev.err = c, derr
 			}
 			r.mb.post(ev)
-			if c != nil && r.e.cfg.Observed != nil {
+			if c != nil && ef.read == nil && r.e.cfg.Observed != nil {
 				r.e.cfg.Observed(c)
 			}
 		})

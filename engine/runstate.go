@@ -35,6 +35,12 @@ type runState struct {
 	// In memory only.
 	inspecting map[mkey]bool
 	recheckAt  map[mkey]time.Time
+	// reading holds the members whose clusters are being read ahead of
+	// their turn; ahead the reads made (see readAheadEffects).
+	// aheadDeferred is set when readAheadMax cut a look short.
+	reading       map[mkey]bool
+	ahead         map[mkey]aheadRead
+	aheadDeferred bool
 	// verifying holds the Running members whose upgrade reported
 	// success: their cluster is read and checked against the target
 	// before they end. verifyAt is when one whose read failed is read
@@ -95,6 +101,8 @@ func newRunState(run *fleet.UpdateRun, etag string, newID func() string, recheck
 		sel:         p.ManagedClusterUpdate.SelectionType(),
 		byName:      map[string]mkey{},
 		inspecting:  map[mkey]bool{},
+		reading:     map[mkey]bool{},
+		ahead:       map[mkey]aheadRead{},
 		recheckAt:   map[mkey]time.Time{},
 		verifying:   map[mkey]bool{},
 		verifyAt:    map[mkey]time.Time{},

@@ -15,6 +15,9 @@ type effectKind int
 const (
 	// effectInspect reads a member's cluster before its turn.
 	effectInspect effectKind = iota
+	// effectReadAhead reads a member's cluster ahead of its turn (see
+	// readAheadEffects).
+	effectReadAhead
 	// effectBegin begins (or re-attaches to) a member's upgrade.
 	effectBegin
 	// effectSelect reads every cluster of the run to choose Consistent
@@ -31,6 +34,9 @@ type effect struct {
 	k    mkey
 	op   cluster.Operation
 	gate *fleet.Gate
+	// read, for an inspection, is the member's cluster read ahead (see
+	// readAheadEffects), which need not be read again.
+	read *cluster.Cluster
 }
 
 // step advances the run as far as it can at rs.now: it finishes a stopping
@@ -46,7 +52,9 @@ func (rs *runState) step(locks locker) (effs []effect, wake time.Time) {
 	}
 	rs.deriveSpread()
 	wake = earliest(wake, rs.gateWake())
-	return append(append(verify, effs...), rs.gateEffects()...), wake
+	ahead, aheadWake := rs.readAheadEffects()
+	wake = earliest(wake, aheadWake)
+	return append(append(append(verify, effs...), rs.gateEffects()...), ahead...), wake
 }
 
 // earliest is the earlier of two times to look again; zero means never.
@@ -241,6 +249,7 @@ func (rs *runState) schedule(si int, locks locker, open []bool) (effs []effect, 
 	candidates := make([][]mkey, len(st.Groups))
 	looked := make([]bool, len(st.Groups))
 	partial := make([]bool, len(st.Groups))
+	var tried map[mkey]bool
 	next := make([]int, len(st.Groups))
 	for progress := true; progress && inFlight < stageCap; {
 		progress = false
@@ -262,16 +271,27 @@ func (rs *runState) schedule(si int, locks locker, open []bool) (effs []effect, 
 					if !partial[gi] {
 						break
 					}
-					// Members were held: look further.
-					var w time.Time
-					candidates[gi], w, partial[gi] = rs.candidates(si, gi, 0)
+					// Members were held or skipped: look further, past
+					// those already tried.
+					all, w, _ := rs.candidates(si, gi, 0)
 					wake = earliest(wake, w)
+					candidates[gi], next[gi], partial[gi] = nil, 0, false
+					for _, k := range all {
+						if !tried[k] {
+							candidates[gi] = append(candidates[gi], k)
+						}
+					}
 					continue
 				}
 				k := candidates[gi][next[gi]]
 				next[gi]++
+				if tried == nil {
+					tried = map[mkey]bool{}
+				}
+				tried[k] = true
 				m := rs.member(k)
 				if holder, ok := locks.acquire(m.ClusterResourceID, rs.id); !ok {
+					delete(rs.ahead, k) // the other run changes the cluster
 					rs.touchMember(k)
 					rs.setState(&m.Status, fleet.Pending)
 					rs.setStart(&m.Status, rs.now)
@@ -282,8 +302,14 @@ func (rs *runState) schedule(si int, locks locker, open []bool) (effs []effect, 
 				rs.setInspecting(k, true)
 				groupInFlight[gi]++
 				inFlight++
-				effs = append(effs, effect{kind: effectInspect, k: k})
 				progress = true
+				if rs.reading[k] {
+					break // the read ahead in flight is its inspection
+				}
+				// A cluster read ahead is not read again: only the
+				// membership, from the store, is checked at the turn.
+				ev, _ := rs.takeRead(k)
+				effs = append(effs, effect{kind: effectInspect, k: k, read: ev.cluster})
 				break
 			}
 		}
