@@ -27,6 +27,10 @@ func (rs *runState) touchGroup(si, gi int) {
 		rs.groupJSON[si][gi] = nil
 	}
 	rs.parts.markGroup(si, gi)
+	if rs.feedGroups == nil {
+		rs.feedGroups = map[[2]int]bool{}
+	}
+	rs.feedGroups[[2]int{si, gi}] = true
 }
 
 // touchMember marks member k as changed, and its group with it.
@@ -41,6 +45,7 @@ func (rs *runState) touchAll() {
 	rs.groupJSON = nil
 	rs.parts.all = true
 	rs.sums = nil
+	rs.feedAll = true
 }
 
 // encode returns the run document as JSON.

@@ -15,6 +15,7 @@ import (
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/cluster/fake"
 	"github.com/caravan-dev/caravan/engine"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/memory"
@@ -84,8 +85,11 @@ func (e *env) startEngine() {
 func (e *env) newEngine(s store.Store) *engine.Engine {
 	e.t.Helper()
 	eng, err := engine.New(engine.Config{
-		Store:           s,
-		Provider:        countReads{Provider: e.cloud, c: e.reads},
+		Store:    s,
+		Provider: countReads{Provider: e.cloud, c: e.reads},
+		// A feed, so that every write's published transitions are
+		// checked against the run (see checkEncoding).
+		Feed:            feed.New(),
 		Clock:           e.clock,
 		RecheckInterval: time.Minute,
 		NewID:           func() string { return fmt.Sprintf("id%04d", e.ids.Add(1)) },

@@ -72,6 +72,7 @@ type runner struct {
 	// hold is the run's lease under Ownership (see ownership.go).
 	hold   atomic.Pointer[hold]
 	seen   feed.Snapshot // the run's states as last written
+	seenOf *runState     // the run state seen was taken of
 	caller feed.Caller   // whose command is being applied
 }
 

@@ -75,6 +75,11 @@ type runState struct {
 	// sums holds each group's counts of its members (see groupSum), by
 	// stage and group.
 	sums [][]groupSum
+	// feedGroups holds the groups changed since the run's transitions
+	// were last published (see published); feedAll is set when they all
+	// may have.
+	feedGroups map[[2]int]bool
+	feedAll    bool
 	// parts is what is stored of the run in parts (see encodeParts).
 	parts partsState
 	// lastSize is the size of the last encoding.
