@@ -173,8 +173,10 @@ func (rs *runState) onReadAhead(ev inspected, locks locker) (effs []effect, asIn
 	if rs.inspecting[ev.k] {
 		return rs.onInspected(ev, locks), true
 	}
-	if ev.err == nil && !ev.gone && ev.cluster != nil && !ev.cluster.Busy {
-		// A busy cluster is about to change: it is read at its turn.
+	if ev.err == nil && !ev.gone && ev.cluster != nil && !ev.cluster.Busy && rs.member(ev.k).Status.State == fleet.NotStarted {
+		// A busy cluster is about to change, and a member that became
+		// Pending meanwhile (its cluster held by another run) waits for
+		// a change: they are read at their turn.
 		rs.ahead[ev.k] = aheadRead{ev: ev, at: rs.now}
 	}
 	return nil, false
