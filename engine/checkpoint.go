@@ -1,6 +1,8 @@
 package engine
 
 import (
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/caravan-dev/caravan/fleet"
@@ -35,8 +37,8 @@ func (rs *runState) checkpoints(si, gi int, timing fleet.Timing) []checkpoint {
 	var gates []fleet.GateStatus
 	var cfgs []fleet.GateConfiguration
 	st := rs.stage(si)
-	spec := rs.stageSpec(st.Name)
 	if gi < 0 {
+		spec := rs.stageSpecAt(si)
 		gates = st.BeforeGates
 		if spec != nil {
 			cfgs = spec.BeforeGates
@@ -50,22 +52,17 @@ func (rs *runState) checkpoints(si, gi int, timing fleet.Timing) []checkpoint {
 		}
 	} else {
 		g := rs.group(si, gi)
-		var gspec *fleet.Group
-		if spec != nil {
-			for i := range spec.Groups {
-				if spec.Groups[i].Name == g.Name {
-					gspec = &spec.Groups[i]
-				}
-			}
-		}
 		gates = g.BeforeGates
-		if gspec != nil {
-			cfgs = gspec.BeforeGates
-		}
 		if timing == fleet.After {
 			gates = g.AfterGates
-			cfgs = nil
-			if gspec != nil {
+		}
+		if len(gates) == 0 {
+			return nil // most groups have no gates
+		}
+		gspec := rs.groupSpecAt(si, gi)
+		if gspec != nil {
+			cfgs = gspec.BeforeGates
+			if timing == fleet.After {
 				cfgs = gspec.AfterGates
 			}
 		}
@@ -84,8 +81,80 @@ func (rs *runState) checkpoints(si, gi int, timing fleet.Timing) []checkpoint {
 	return out
 }
 
+// stageSpecAt is the strategy's stage of stage si, nil if none.
+func (rs *runState) stageSpecAt(si int) *fleet.Stage {
+	rs.indexSpecs()
+	return rs.specs[si].stage
+}
+
+// groupSpecAt is the strategy's group of group gi of stage si, nil if
+// none.
+func (rs *runState) groupSpecAt(si, gi int) *fleet.Group {
+	rs.indexSpecs()
+	if gi >= len(rs.specs[si].groups) {
+		return nil
+	}
+	return rs.specs[si].groups[gi]
+}
+
+// stageSpecs is the strategy's stage and groups of a stage of the run.
+type stageSpecs struct {
+	stage  *fleet.Stage
+	groups []*fleet.Group
+	// gated reports whether the stage or one of its groups has a gate.
+	gated bool
+	// nameOrdered reports, by group, whether its members are in name
+	// order.
+	nameOrdered []bool
+}
+
+// nameOrdered reports whether the members of group gi of stage si are in
+// name order.
+func (rs *runState) nameOrdered(si, gi int) bool {
+	rs.indexSpecs()
+	return rs.specs[si].nameOrdered[gi]
+}
+
+// indexSpecs finds, once, the strategy's stage and group of each stage
+// and group of the run (the last of a name, as a search would).
+func (rs *runState) indexSpecs() {
+	if len(rs.specs) == len(rs.status().Stages) {
+		return
+	}
+	rs.specs = make([]stageSpecs, len(rs.status().Stages))
+	for si := range rs.status().Stages {
+		st := rs.stage(si)
+		gated := len(st.BeforeGates)+len(st.AfterGates) > 0
+		for gi := range st.Groups {
+			gated = gated || len(st.Groups[gi].BeforeGates)+len(st.Groups[gi].AfterGates) > 0
+		}
+		rs.specs[si].gated = gated
+		rs.specs[si].nameOrdered = make([]bool, len(st.Groups))
+		for gi := range st.Groups {
+			ms := st.Groups[gi].Members
+			rs.specs[si].nameOrdered[gi] = slices.IsSortedFunc(ms, func(a, b fleet.MemberStatus) int { return strings.Compare(a.Name, b.Name) })
+		}
+		spec := rs.stageSpec(st.Name)
+		rs.specs[si].stage = spec
+		if spec == nil {
+			continue
+		}
+		byName := make(map[string]*fleet.Group, len(spec.Groups))
+		for i := range spec.Groups {
+			byName[spec.Groups[i].Name] = &spec.Groups[i]
+		}
+		rs.specs[si].groups = make([]*fleet.Group, len(st.Groups))
+		for gi := range st.Groups {
+			rs.specs[si].groups[gi] = byName[st.Groups[gi].Name]
+		}
+	}
+}
+
 // gatesOf returns every gate of a stage: its own and its groups'.
 func (rs *runState) gatesOf(si int) []checkpoint {
+	if rs.indexSpecs(); !rs.specs[si].gated {
+		return []checkpoint{{wait: rs.stage(si).AfterStageWaitStatus}}
+	}
 	out := append(rs.checkpoints(si, -1, fleet.Before), rs.checkpoints(si, -1, fleet.After)...)
 	for gi := range rs.stage(si).Groups {
 		out = append(out, rs.checkpoints(si, gi, fleet.Before)...)
@@ -249,7 +318,11 @@ func (rs *runState) gateResource(cp checkpoint) *fleet.Gate {
 // end.
 func (rs *runState) gateEffects() []effect {
 	var effs []effect
+	rs.indexSpecs()
 	for si := range rs.status().Stages {
+		if !rs.specs[si].gated {
+			continue
+		}
 		for _, cp := range rs.gatesOf(si) {
 			if cp.gate == nil || cp.gate.GateID == "" || cp.gate.Status.State == fleet.NotStarted {
 				continue

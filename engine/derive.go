@@ -18,23 +18,26 @@ type tally struct {
 
 func (t tally) finished() bool { return t.completed+t.skipped == t.n }
 
-func (t *tally) add(s fleet.State) {
-	t.n++
+func (t *tally) add(s fleet.State) { t.addN(s, 1) }
+
+// addN counts n more (or, negative, fewer) children in state s.
+func (t *tally) addN(s fleet.State, n int) {
+	t.n += n
 	switch s {
 	case fleet.Running, fleet.Stopping:
-		t.running++
+		t.running += n
 	case fleet.Failed:
-		t.failed++
+		t.failed += n
 	case fleet.Pending:
-		t.pending++
+		t.pending += n
 	case fleet.NotStarted:
-		t.notStarted++
+		t.notStarted += n
 	case fleet.Stopped:
-		t.stopped++
+		t.stopped += n
 	case fleet.Completed:
-		t.completed++
+		t.completed += n
 	case fleet.Skipped:
-		t.skipped++
+		t.skipped += n
 	}
 }
 
@@ -68,14 +71,19 @@ func nodeState(children, gates []fleet.State, runRunning bool) fleet.State {
 		t.add(s)
 	}
 	for _, s := range gates {
-		if s == fleet.Pending {
-			t.n++
-			t.gatePending++
-			continue
-		}
-		t.add(s)
+		t.addGate(s)
 	}
 	return t.state(runRunning)
+}
+
+// addGate counts one of the node's own gates.
+func (t *tally) addGate(s fleet.State) {
+	if s == fleet.Pending {
+		t.n++
+		t.gatePending++
+		return
+	}
+	t.add(s)
 }
 
 func (t tally) state(runRunning bool) fleet.State {
@@ -121,10 +129,10 @@ func stageState(groups, before, after []fleet.State, wait fleet.State, waitSecon
 // Skipped or Failed. A terminal node has a completedTime; no other has.
 func terminal(s fleet.State) bool { return s.Finished() || s == fleet.Failed }
 
-// deriveGroup sets a group's state and times from its members. A member
-// being inspected (inspecting holds the indexes of those of the group)
-// counts as Running.
-func (rs *runState) deriveGroup(si, gi int, inspecting []int) {
+// deriveGroup sets a group's state and times from its members (their
+// counts, see groupSum) and its gates. A member being inspected counts as
+// Running.
+func (rs *runState) deriveGroup(si, gi int) {
 	g := rs.group(si, gi)
 	was := g.Status
 	wasFailures := g.FailureCount
@@ -133,37 +141,22 @@ func (rs *runState) deriveGroup(si, gi int, inspecting []int) {
 			rs.touchGroup(si, gi)
 		}
 	}()
-	states := make([]fleet.State, len(g.Members))
-	var last *time.Time
-	failures := 0
-	for mi := range g.Members {
-		m := &g.Members[mi]
-		states[mi] = deriveState(m)
-		if m.Status.State == fleet.Failed {
-			failures++
-		}
-		if ct := m.Status.CompletedTime; ct != nil && (last == nil || ct.After(*last)) {
-			last = ct
-		}
-	}
-	for _, mi := range inspecting {
-		if s := states[mi]; s == fleet.NotStarted || s == fleet.Pending {
-			states[mi] = fleet.Running
-		}
-	}
-	gates := append(gateStates(g.BeforeGates), gateStates(g.AfterGates)...)
+	sum := rs.sum(si, gi)
+	t := sum.t
+	last := sum.lastPtr()
 	for _, gs := range [][]fleet.GateStatus{g.BeforeGates, g.AfterGates} {
 		for _, x := range gs {
+			t.addGate(x.Status.State)
 			if ct := x.Status.CompletedTime; ct != nil && (last == nil || ct.After(*last)) {
 				last = ct
 			}
 		}
 	}
-	if g.FailureCount != failures {
-		g.FailureCount = failures
+	if g.FailureCount != sum.failures {
+		g.FailureCount = sum.failures
 		rs.dirty = true
 	}
-	rs.setDerived(&g.Status, nodeState(states, gates, rs.phase() == fleet.Running), last)
+	rs.setDerived(&g.Status, t.state(rs.phase() == fleet.Running), last)
 }
 
 // setDerived sets a parent's derived state and its times: no startTime
@@ -195,15 +188,6 @@ func (rs *runState) setDerived(u *fleet.UpdateStatus, s fleet.State, last *time.
 // deriveStage derives a stage's groups and then the stage.
 func (rs *runState) deriveStage(si int) {
 	st := rs.stage(si)
-	var inspecting [][]int // by group: the members being inspected
-	for k := range rs.inspecting {
-		if k.s == si {
-			if inspecting == nil {
-				inspecting = make([][]int, len(st.Groups))
-			}
-			inspecting[k.g] = append(inspecting[k.g], k.m)
-		}
-	}
 	states := make([]fleet.State, len(st.Groups))
 	failures := 0
 	defer func() {
@@ -219,11 +203,7 @@ func (rs *runState) deriveStage(si int) {
 		}
 	}
 	for gi := range st.Groups {
-		var insp []int
-		if inspecting != nil {
-			insp = inspecting[gi]
-		}
-		rs.deriveGroup(si, gi, insp)
+		rs.deriveGroup(si, gi)
 		states[gi] = st.Groups[gi].Status.State
 		failures += st.Groups[gi].FailureCount
 		later(st.Groups[gi].Status.CompletedTime)

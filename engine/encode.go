@@ -27,18 +27,25 @@ func (rs *runState) touchGroup(si, gi int) {
 		rs.groupJSON[si][gi] = nil
 	}
 	rs.parts.markGroup(si, gi)
+	if rs.feedGroups == nil {
+		rs.feedGroups = map[[2]int]bool{}
+	}
+	rs.feedGroups[[2]int{si, gi}] = true
 }
 
 // touchMember marks member k as changed, and its group with it.
 func (rs *runState) touchMember(k mkey) {
 	rs.touchGroup(k.s, k.g)
 	rs.parts.markMember(k)
+	rs.memberChanged(k)
 }
 
 // touchAll marks every group as changed.
 func (rs *runState) touchAll() {
 	rs.groupJSON = nil
 	rs.parts.all = true
+	rs.sums = nil
+	rs.feedAll = true
 }
 
 // encode returns the run document as JSON.
@@ -54,9 +61,7 @@ func (rs *runState) encode() ([]byte, error) {
 	// The run without its status: its properties end with
 	// managedClusterUpdate, so the document ends with "}}" and the
 	// status goes in before them, where json.Marshal puts it.
-	bare := *rs.run
-	bare.Properties.Status = nil
-	head, err := json.Marshal(&bare)
+	head, err := rs.head()
 	if err != nil {
 		return fail(err)
 	}
@@ -166,3 +171,40 @@ func writeJSON(b *bytes.Buffer, v any) error {
 func sameStatus(a, b fleet.UpdateStatus) bool {
 	return a.State == b.State && a.StartTime == b.StartTime && a.CompletedTime == b.CompletedTime && a.Error == b.Error
 }
+
+// head is the run without its status as json.Marshal makes it. Only the
+// ETag of that part changes while the engine drives the run, so it is
+// encoded once, around a placeholder for the ETag, and the ETag is put in
+// its place at each write (the strategy of a large run is many groups).
+func (rs *runState) head() ([]byte, error) {
+	etag := rs.run.ETag
+	if etag == "" || rs.headAround[0] == nil {
+		bare := *rs.run
+		bare.Properties.Status = nil
+		if etag == "" {
+			return json.Marshal(&bare)
+		}
+		bare.ETag = headPlaceholder
+		b, err := json.Marshal(&bare)
+		if err != nil {
+			return nil, err
+		}
+		ph, _ := json.Marshal(headPlaceholder)
+		i := bytes.Index(b, ph)
+		if i < 0 || bytes.Index(b[i+1:], ph) >= 0 {
+			bare.ETag = etag
+			return json.Marshal(&bare)
+		}
+		rs.headAround = [2][]byte{b[:i], b[i+len(ph):]}
+	}
+	e, err := json.Marshal(etag)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]byte, 0, len(rs.headAround[0])+len(e)+len(rs.headAround[1]))
+	out = append(append(append(out, rs.headAround[0]...), e...), rs.headAround[1]...)
+	return out, nil
+}
+
+// headPlaceholder stands for the ETag in the encoding head keeps.
+const headPlaceholder = "\x00etag-placeholder\x00"

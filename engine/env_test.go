@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
@@ -14,6 +15,7 @@ import (
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/cluster/fake"
 	"github.com/caravan-dev/caravan/engine"
+	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
 	"github.com/caravan-dev/caravan/store/memory"
@@ -39,6 +41,8 @@ type env struct {
 	ids   atomic.Int64
 	// members by name, for building runs
 	members []fleet.Member
+	// reads counts the engine's reads of each cluster, by name.
+	reads *readCounter
 }
 
 func newEnv(t *testing.T) *env {
@@ -49,6 +53,7 @@ func newEnv(t *testing.T) *env {
 		store: memory.New(),
 		cloud: fake.New(),
 		fleet: fleet.FleetRef{Subscription: "sub-1", ResourceGroup: "rg-1", Fleet: "fleet-1"},
+		reads: &readCounter{n: map[string]int{}},
 	}
 	putFleet(t, e.store, e.fleet)
 	for _, r := range []struct {
@@ -80,8 +85,11 @@ func (e *env) startEngine() {
 func (e *env) newEngine(s store.Store) *engine.Engine {
 	e.t.Helper()
 	eng, err := engine.New(engine.Config{
-		Store:           s,
-		Provider:        e.cloud,
+		Store:    s,
+		Provider: countReads{Provider: e.cloud, c: e.reads},
+		// A feed, so that every write's published transitions are
+		// checked against the run (see checkEncoding).
+		Feed:            feed.New(),
 		Clock:           e.clock,
 		RecheckInterval: time.Minute,
 		NewID:           func() string { return fmt.Sprintf("id%04d", e.ids.Add(1)) },
@@ -307,4 +315,29 @@ func (e *env) wantRun(id string, want fleet.State) {
 
 func test(t *testing.T, f func(e *env)) {
 	synctest.Test(t, func(t *testing.T) { f(newEnv(t)) })
+}
+
+// readCounter counts reads of clusters, by cluster name.
+type readCounter struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *readCounter) get(name string) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.n[name]
+}
+
+// countReads is a provider that counts the Describes it passes on.
+type countReads struct {
+	cluster.Provider
+	c *readCounter
+}
+
+func (p countReads) Describe(ctx context.Context, id string) (*cluster.Cluster, error) {
+	p.c.mu.Lock()
+	p.c.n[id[strings.LastIndex(id, "/")+1:]]++
+	p.c.mu.Unlock()
+	return p.Provider.Describe(ctx, id)
 }

@@ -31,6 +31,8 @@ type inspected struct {
 	// claimRetry.
 	claimedBy  string
 	claimRetry time.Duration
+	// ahead reports a read made ahead of the member's turn.
+	ahead bool
 }
 
 // beginFailed reports that the provider did not begin an operation.
@@ -60,7 +62,7 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	if !rs.inspecting[k] {
 		return nil
 	}
-	delete(rs.inspecting, k)
+	rs.setInspecting(k, false)
 	m := rs.member(k)
 	rs.touchMember(k)
 	defer rs.deriveStage(k.s)

@@ -1,6 +1,9 @@
 package engine
 
 import (
+	"fmt"
+	"reflect"
+
 	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 )
@@ -18,10 +21,23 @@ func (r *runner) published(etag string, caller feed.Caller) {
 	if r.e.cfg.Feed == nil {
 		return
 	}
-	changes, snap := feed.Diff(r.seen, r.rs.run, feed.Change{
+	// Only the groups whose members changed since the last write are
+	// compared member by member (see touchGroup); a run read afresh is
+	// compared whole.
+	var unchanged func(si, gi int) bool
+	if rs := r.rs; r.seenOf == rs && !rs.feedAll {
+		unchanged = func(si, gi int) bool { return !rs.feedGroups[[2]int{si, gi}] }
+	}
+	changes, snap := feed.DiffGroups(r.seen, r.rs.run, feed.Change{
 		RunID: r.rs.run.ID, Time: r.rs.now, Caller: caller, ETag: etag,
-	})
+	}, unchanged)
 	r.seen = snap
+	r.seenOf = r.rs
+	clear(r.rs.feedGroups)
+	r.rs.feedAll = false
+	if checkEncoding && !reflect.DeepEqual(snap, feed.Take(r.rs.run)) {
+		panic(fmt.Sprintf("engine: update run %s: the states published differ from the run's: a change of a member did not call touchMember", r.rs.run.ID))
+	}
 	r.e.cfg.Feed.Wrote(r.rs.run.ID, etag, changes...)
 	for _, c := range changes {
 		r.logChange(c)
@@ -49,6 +65,9 @@ func (r *runner) logChange(c feed.Change) {
 // and tells the publisher the ETag it was read with.
 func (r *runner) resetSeen() {
 	r.seen = feed.Take(r.rs.run)
+	r.seenOf = r.rs
+	clear(r.rs.feedGroups)
+	r.rs.feedAll = false
 	if r.e.cfg.Feed != nil {
 		r.e.cfg.Feed.Wrote(r.rs.run.ID, r.rs.etag)
 	}

@@ -88,9 +88,7 @@ func (rs *runState) encodeParts(rec store.Record) (partedWrite, error) {
 
 	// The summary: the run as json.Marshal lays it out (its status last),
 	// with a reference to the stages' parts where the stages go.
-	bare := *rs.run
-	bare.Properties.Status = nil
-	head, err := json.Marshal(&bare)
+	head, err := rs.head()
 	if err != nil {
 		return fail(err)
 	}

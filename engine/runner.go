@@ -73,6 +73,7 @@ type runner struct {
 	hold   atomic.Pointer[hold]
 	claims runClaims     // clusters to release (see claims.go)
 	seen   feed.Snapshot // the run's states as last written
+	seenOf *runState     // the run state seen was taken of
 	caller feed.Caller   // whose command is being applied
 }
 
@@ -157,6 +158,14 @@ func (r *runner) handle(events []any) bool {
 				return false
 			}
 		case inspected:
+			if ev.ahead {
+				more, asInspection := r.rs.onReadAhead(ev, r.locks())
+				effs = append(effs, more...)
+				if asInspection {
+					r.onInspectedTrouble(ev)
+				}
+				continue
+			}
 			effs = append(effs, r.rs.onInspected(ev, r.locks())...)
 			r.onInspectedTrouble(ev)
 		case reported:
@@ -307,7 +316,7 @@ func (r *runner) advance(effs []effect, force bool) outcome {
 // onlyInspections reports whether effs are inspections, at least one.
 func onlyInspections(effs []effect) bool {
 	for _, ef := range effs {
-		if ef.kind != effectInspect {
+		if ef.kind != effectInspect && ef.kind != effectReadAhead {
 			return false
 		}
 	}
@@ -424,17 +433,19 @@ func (r *runner) perform(ef effect) {
 	ctx := r.e.ctx
 	p := r.e.cfg.Provider
 	switch ef.kind {
-	case effectInspect:
+	case effectInspect, effectReadAhead:
 		m := *r.rs.member(ef.k)
 		memberID := r.fleetID + "/members/" + m.Name
 		verifying := r.rs.verifying[ef.k]
 		r.e.goEffect(func() {
-			ev := inspected{k: ef.k}
+			ev := inspected{k: ef.k, ahead: ef.kind == effectReadAhead}
 			// Servers sharing the store claim the cluster before its
 			// turn (within one server, the engine's locks keep runs
 			// apart until the claim before the upgrade begins); the run
-			// holds it still while the upgrade is verified.
-			if r.e.own != nil && !verifying {
+			// holds it still while the upgrade is verified. A read
+			// ahead of the turn claims nothing: the claim before the
+			// upgrade begins still keeps runs apart.
+			if r.e.own != nil && !verifying && !ev.ahead {
 				holder, err := r.claim(ctx, m.ClusterResourceID)
 				switch {
 				case errors.Is(err, store.ErrLeaseLost):
@@ -457,6 +468,10 @@ func (r *runner) perform(ef effect) {
 			var derr error
 			go func() {
 				defer close(described)
+				if ef.read != nil {
+					c = ef.read
+					return
+				}
 				c, derr = p.Describe(ctx, m.ClusterResourceID)
 			}()
 			sctx, cancel := context.WithTimeout(ctx, saveTryTimeout)
@@ -472,7 +487,7 @@ func (r *runner) perform(ef effect) {
 				ev.cluster, ev.err = c, derr
 			}
 			r.mb.post(ev)
-			if c != nil && r.e.cfg.Observed != nil {
+			if c != nil && ef.read == nil && r.e.cfg.Observed != nil {
 				r.e.cfg.Observed(c)
 			}
 		})

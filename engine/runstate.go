@@ -35,6 +35,12 @@ type runState struct {
 	// In memory only.
 	inspecting map[mkey]bool
 	recheckAt  map[mkey]time.Time
+	// reading holds the members whose clusters are being read ahead of
+	// their turn; ahead the reads made (see readAheadEffects).
+	// aheadDeferred is set when readAheadMax cut a look short.
+	reading       map[mkey]bool
+	ahead         map[mkey]aheadRead
+	aheadDeferred bool
 	// verifying holds the Running members whose upgrade reported
 	// success: their cluster is read and checked against the target
 	// before they end. verifyAt is when one whose read failed is read
@@ -45,6 +51,9 @@ type runState struct {
 	// its cluster that governs this run's upgrade (nil: none), to take a
 	// group's members in Fleet's order.
 	windows map[mkey]*maintenance.Window
+	// windowed counts, by stage and group, the members whose windows
+	// hold a window (see candidates).
+	windowed map[[2]int]int
 	// gateSynced holds, by gate id, the state last sent to the gate's
 	// resource; gateRetryAt when a sync that failed is tried again.
 	gateSynced    map[string]fleet.State
@@ -55,6 +64,22 @@ type runState struct {
 	// groupJSON holds each group's encoding since its last change (see
 	// encode), by stage and group; nil for a group to encode again.
 	groupJSON [][][]byte
+	// headAround is the encoding of the run without its status, before
+	// and after its ETag (see head).
+	headAround [2][]byte
+	// specs indexes the strategy by the run's stages and groups (see
+	// indexSpecs).
+	specs []stageSpecs
+	// scratch is orderByWindow's to reuse.
+	scratch []rankedMember
+	// sums holds each group's counts of its members (see groupSum), by
+	// stage and group.
+	sums [][]groupSum
+	// feedGroups holds the groups changed since the run's transitions
+	// were last published (see published); feedAll is set when they all
+	// may have.
+	feedGroups map[[2]int]bool
+	feedAll    bool
 	// parts is what is stored of the run in parts (see encodeParts).
 	parts partsState
 	// lastSize is the size of the last encoding.
@@ -81,12 +106,15 @@ func newRunState(run *fleet.UpdateRun, etag string, newID func() string, recheck
 		sel:         p.ManagedClusterUpdate.SelectionType(),
 		byName:      map[string]mkey{},
 		inspecting:  map[mkey]bool{},
+		reading:     map[mkey]bool{},
+		ahead:       map[mkey]aheadRead{},
 		recheckAt:   map[mkey]time.Time{},
 		verifying:   map[mkey]bool{},
 		verifyAt:    map[mkey]time.Time{},
 		gateSynced:  map[string]fleet.State{},
 		gateRetryAt: map[string]time.Time{},
 		windows:     map[mkey]*maintenance.Window{},
+		windowed:    map[[2]int]int{},
 		newID:       newID,
 		recheck:     recheck,
 	}

@@ -15,6 +15,9 @@ type effectKind int
 const (
 	// effectInspect reads a member's cluster before its turn.
 	effectInspect effectKind = iota
+	// effectReadAhead reads a member's cluster ahead of its turn (see
+	// readAheadEffects).
+	effectReadAhead
 	// effectBegin begins (or re-attaches to) a member's upgrade.
 	effectBegin
 	// effectSelect reads every cluster of the run to choose Consistent
@@ -31,6 +34,9 @@ type effect struct {
 	k    mkey
 	op   cluster.Operation
 	gate *fleet.Gate
+	// read, for an inspection, is the member's cluster read ahead (see
+	// readAheadEffects), which need not be read again.
+	read *cluster.Cluster
 }
 
 // step advances the run as far as it can at rs.now: it finishes a stopping
@@ -46,7 +52,9 @@ func (rs *runState) step(locks locker) (effs []effect, wake time.Time) {
 	}
 	rs.deriveSpread()
 	wake = earliest(wake, rs.gateWake())
-	return append(append(verify, effs...), rs.gateEffects()...), wake
+	ahead, aheadWake := rs.readAheadEffects()
+	wake = earliest(wake, aheadWake)
+	return append(append(append(verify, effs...), rs.gateEffects()...), ahead...), wake
 }
 
 // earliest is the earlier of two times to look again; zero means never.
@@ -71,7 +79,7 @@ func (rs *runState) verifyEffects() (effs []effect, wake time.Time) {
 			continue
 		}
 		delete(rs.verifyAt, k)
-		rs.inspecting[k] = true
+		rs.setInspecting(k, true)
 		effs = append(effs, effect{kind: effectInspect, k: k})
 	}
 	slices.SortFunc(effs, func(a, b effect) int { return cmpKey(a.k, b.k) })
@@ -140,11 +148,13 @@ func (rs *runState) advanceRun(locks locker) (effs []effect, wake time.Time) {
 // flight: Failed if a member failed, otherwise Stopped.
 func (rs *runState) finishStopping() {
 	inFlight := false
-	rs.each(func(_ mkey, m *fleet.MemberStatus) {
-		if m.Status.State == fleet.Running {
-			inFlight = true
+	for si := range rs.status().Stages {
+		for gi := range rs.stage(si).Groups {
+			if rs.sum(si, gi).running > 0 {
+				inFlight = true
+			}
 		}
-	})
+	}
 	if inFlight {
 		rs.deriveAll()
 		return
@@ -190,13 +200,7 @@ func (rs *runState) passGroups(si int) (open []bool, wake time.Time) {
 // groupMembersFinished reports whether every member of a group is
 // Completed or Skipped.
 func (rs *runState) groupMembersFinished(si, gi int) bool {
-	g := rs.group(si, gi)
-	for mi := range g.Members {
-		if !settled(&g.Members[mi]) {
-			return false
-		}
-	}
-	return true
+	return rs.sum(si, gi).unsettled == 0
 }
 
 // groupsFinished reports whether every group of a stage is finished: its
@@ -218,11 +222,13 @@ func (rs *runState) groupsFinished(si int) bool {
 }
 
 // schedule starts members of stage si: in each open group, in Fleet's
-// order by maintenance window (see orderByWindow), as
-// many as the group's maxConcurrency allows (default 1), taking turns
-// between groups until the stage's maxConcurrency is reached. A member
-// whose cluster another run holds is Pending until that run lets go; the
-// group moves on to its next member.
+// order by maintenance window (see candidates), as many as the group's
+// maxConcurrency allows (default 1), taking turns between groups until
+// the stage's maxConcurrency is reached. A member whose cluster another
+// run holds is Pending until that run lets go; the group moves on to its
+// next member. Only the groups with a free slot are looked through: a
+// full group's next member is taken when one of those in flight ends,
+// which is an event.
 func (rs *runState) schedule(si int, locks locker, open []bool) (effs []effect, wake time.Time) {
 	st := rs.stage(si)
 	total := 0
@@ -233,41 +239,17 @@ func (rs *runState) schedule(si int, locks locker, open []bool) (effs []effect, 
 	inFlight := 0
 	groupInFlight := make([]int, len(st.Groups))
 	groupCap := make([]int, len(st.Groups))
-	candidates := make([][]mkey, len(st.Groups))
 	for gi := range st.Groups {
-		g := &st.Groups[gi]
-		groupCap[gi] = rs.groupCap[si][gi].Limit(len(g.Members), 1)
-		if open == nil || !open[gi] {
-			// Held at a gate, or finished: only members in flight
-			// (none, before the gates) count.
-			for mi := range g.Members {
-				if g.Members[mi].Status.State == fleet.Running || rs.inspecting[mkey{si, gi, mi}] {
-					groupInFlight[gi]++
-				}
-			}
-			inFlight += groupInFlight[gi]
-			continue
-		}
-		for mi := range g.Members {
-			k := mkey{si, gi, mi}
-			m := &g.Members[mi]
-			switch {
-			case m.Status.State == fleet.Running || rs.inspecting[k]:
-				groupInFlight[gi]++
-			case m.Status.State == fleet.NotStarted:
-				candidates[gi] = append(candidates[gi], k)
-			case m.Status.State == fleet.Pending:
-				at, ok := rs.recheckAt[k]
-				if !ok || !rs.now.Before(at) {
-					candidates[gi] = append(candidates[gi], k)
-				} else if wake.IsZero() || at.Before(wake) {
-					wake = at
-				}
-			}
-		}
+		groupCap[gi] = rs.groupCap[si][gi].Limit(len(st.Groups[gi].Members), 1)
+		// Held at a gate, or finished: only members in flight (none,
+		// before the gates) count.
+		groupInFlight[gi] = rs.sum(si, gi).inFlight
 		inFlight += groupInFlight[gi]
-		rs.orderByWindow(candidates[gi])
 	}
+	candidates := make([][]mkey, len(st.Groups))
+	looked := make([]bool, len(st.Groups))
+	partial := make([]bool, len(st.Groups))
+	var tried map[mkey]bool
 	next := make([]int, len(st.Groups))
 	for progress := true; progress && inFlight < stageCap; {
 		progress = false
@@ -275,14 +257,41 @@ func (rs *runState) schedule(si int, locks locker, open []bool) (effs []effect, 
 			if inFlight >= stageCap {
 				break
 			}
-			if groupInFlight[gi] >= groupCap[gi] {
+			if open == nil || !open[gi] || groupInFlight[gi] >= groupCap[gi] {
 				continue
 			}
-			for next[gi] < len(candidates[gi]) {
+			if !looked[gi] {
+				looked[gi] = true
+				var w time.Time
+				candidates[gi], w, partial[gi] = rs.candidates(si, gi, groupCap[gi]-groupInFlight[gi])
+				wake = earliest(wake, w)
+			}
+			for {
+				if next[gi] == len(candidates[gi]) {
+					if !partial[gi] {
+						break
+					}
+					// Members were held or skipped: look further, past
+					// those already tried.
+					all, w, _ := rs.candidates(si, gi, 0)
+					wake = earliest(wake, w)
+					candidates[gi], next[gi], partial[gi] = nil, 0, false
+					for _, k := range all {
+						if !tried[k] {
+							candidates[gi] = append(candidates[gi], k)
+						}
+					}
+					continue
+				}
 				k := candidates[gi][next[gi]]
 				next[gi]++
+				if tried == nil {
+					tried = map[mkey]bool{}
+				}
+				tried[k] = true
 				m := rs.member(k)
 				if holder, ok := locks.acquire(m.ClusterResourceID, rs.id); !ok {
+					delete(rs.ahead, k) // the other run changes the cluster
 					rs.touchMember(k)
 					rs.setState(&m.Status, fleet.Pending)
 					rs.setStart(&m.Status, rs.now)
@@ -290,16 +299,69 @@ func (rs *runState) schedule(si int, locks locker, open []bool) (effs []effect, 
 					delete(rs.recheckAt, k)
 					continue
 				}
-				rs.inspecting[k] = true
+				rs.setInspecting(k, true)
 				groupInFlight[gi]++
 				inFlight++
-				effs = append(effs, effect{kind: effectInspect, k: k})
 				progress = true
+				if rs.reading[k] {
+					break // the read ahead in flight is its inspection
+				}
+				// A cluster read ahead is not read again: only the
+				// membership, from the store, is checked at the turn.
+				ev, _ := rs.takeRead(k)
+				effs = append(effs, effect{kind: effectInspect, k: k, read: ev.cluster})
 				break
 			}
 		}
 	}
 	return effs, wake
+}
+
+// candidates returns the members of a group that may begin now, in the
+// order Fleet takes them (see orderByWindow), and the earliest time a
+// Pending member held until later is due. With a limit, when the group's
+// members are in name order and none has a window known, it returns only
+// the first limit candidates (which come in that order) and reports that
+// the list is partial, so that a step costs what it starts, not what the
+// group holds; a partial list is the beginning of the whole one.
+func (rs *runState) candidates(si, gi, limit int) (out []mkey, wake time.Time, partial bool) {
+	g := rs.group(si, gi)
+	sum := rs.sum(si, gi)
+	if limit > 0 && (!rs.nameOrdered(si, gi) || rs.windowed[[2]int{si, gi}] > 0) {
+		limit = 0
+	}
+	// The members before sum.from are settled: none is a candidate.
+	for sum.from < len(g.Members) && settled(&g.Members[sum.from]) {
+		sum.from++
+	}
+	if checkEncoding {
+		for mi := range sum.from {
+			if !settled(&g.Members[mi]) {
+				panic(fmt.Sprintf("engine: update run %s: member %s of group %s is not settled but the scheduler passed it", rs.run.ID, g.Members[mi].Name, g.Name))
+			}
+		}
+	}
+	for mi := sum.from; mi < len(g.Members); mi++ {
+		if limit > 0 && len(out) == limit {
+			return out, wake, true
+		}
+		k := mkey{si, gi, mi}
+		m := &g.Members[mi]
+		switch {
+		case m.Status.State == fleet.Running || rs.inspecting[k]:
+		case m.Status.State == fleet.NotStarted:
+			out = append(out, k)
+		case m.Status.State == fleet.Pending:
+			at, ok := rs.recheckAt[k]
+			if !ok || !rs.now.Before(at) {
+				out = append(out, k)
+			} else if wake.IsZero() || at.Before(wake) {
+				wake = at
+			}
+		}
+	}
+	rs.orderByWindow(out)
+	return out, wake, false
 }
 
 // runName is the last segment of a run id.

@@ -80,25 +80,60 @@ func rankWindow(w *maintenance.Window, now time.Time) windowRank {
 // by name within each. The window of a member is the one last read of its
 // cluster in this run; a member not read yet counts as having none.
 func (rs *runState) orderByWindow(cands []mkey) {
-	rank := make(map[mkey]windowRank, len(cands))
-	for _, k := range cands {
-		rank[k] = rankWindow(rs.windows[k], rs.now)
+	if len(cands) < 2 {
+		return
 	}
-	slices.SortStableFunc(cands, func(a, b mkey) int {
-		if c := cmp.Compare(rank[a], rank[b]); c != 0 {
+	rs.scratch = rs.scratch[:0]
+	sorted := true
+	for i, k := range cands {
+		r := rankedMember{k: k, rank: windowNone, name: rs.member(k).Name}
+		if w, ok := rs.windows[k]; ok {
+			r.rank = rankWindow(w, rs.now)
+		}
+		if i > 0 {
+			p := rs.scratch[i-1]
+			if p.rank > r.rank || (p.rank == r.rank && p.name > r.name) {
+				sorted = false
+			}
+		}
+		rs.scratch = append(rs.scratch, r)
+	}
+	if sorted {
+		return // the usual case: members in name order, no window known
+	}
+	slices.SortStableFunc(rs.scratch, func(a, b rankedMember) int {
+		if c := cmp.Compare(a.rank, b.rank); c != 0 {
 			return c
 		}
-		return cmp.Compare(rs.member(a).Name, rs.member(b).Name)
+		return cmp.Compare(a.name, b.name)
 	})
+	for i := range rs.scratch {
+		cands[i] = rs.scratch[i].k
+	}
+}
+
+// rankedMember is a candidate with what orderByWindow sorts it by.
+type rankedMember struct {
+	k    mkey
+	rank windowRank
+	name string
 }
 
 // noteWindow remembers the window that governs this run's upgrades on a
 // member's cluster, for ordering.
 func (rs *runState) noteWindow(k mkey, c *cluster.Cluster) {
+	had := rs.windows[k] != nil
 	if w, ok := c.Window(cluster.UpgradeType(rs.upgrade)); ok {
 		rs.windows[k] = &w
 	} else {
 		rs.windows[k] = nil
+	}
+	// windowed counts, by group, the members with a window known.
+	switch has := rs.windows[k] != nil; {
+	case has && !had:
+		rs.windowed[[2]int{k.s, k.g}]++
+	case had && !has:
+		rs.windowed[[2]int{k.s, k.g}]--
 	}
 }
 

@@ -39,7 +39,17 @@ type Config struct {
 	// Queued, if set, is called after a write that queued deliveries. It
 	// must not block.
 	Queued func()
+	// Linger, if set, is how long the recorder waits after a change for
+	// more to come, to write them in one transaction of the event log
+	// rather than one each (see DefaultLinger). Zero writes what has come
+	// at once.
+	Linger time.Duration
 }
+
+// DefaultLinger is the Linger a server uses: short beside what a reader
+// of the events notices, long enough for a busy engine's transitions to
+// share the log's transactions.
+const DefaultLinger = 2 * time.Millisecond
 
 // Recorder records the feed's changes as events. Start it with Start.
 type Recorder struct {
@@ -99,19 +109,7 @@ func (r *Recorder) loop(ctx context.Context, sub *feed.Subscription) {
 	pruneEvery := min(r.cfg.Retention/10, time.Hour)
 	nextPrune := r.cfg.Clock.Now().Add(pruneEvery)
 	for c := range sub.C {
-		batch := []feed.Change{c}
-	more:
-		for len(batch) < 1000 {
-			select {
-			case c, ok := <-sub.C:
-				if !ok {
-					break more
-				}
-				batch = append(batch, c)
-			default:
-				break more
-			}
-		}
+		batch := r.gather(c, sub.C)
 		r.record(ctx, batch)
 		r.mu.Lock()
 		r.seen = batch[len(batch)-1].Seq
@@ -123,6 +121,49 @@ func (r *Recorder) loop(ctx context.Context, sub *feed.Subscription) {
 			nextPrune = now.Add(pruneEvery)
 		}
 	}
+}
+
+// maxBatch bounds the changes recorded in one transaction.
+const maxBatch = 1000
+
+// gather returns the batch that starts with change c: the changes that
+// follow it within the Linger (or, without one, those already waiting),
+// up to maxBatch. The events of changes not yet written when the server
+// stops are recorded at its next start (see reconcile), as any not
+// written.
+func (r *Recorder) gather(c feed.Change, changes <-chan feed.Change) []feed.Change {
+	batch := []feed.Change{c}
+	var waited <-chan struct{}
+	if r.cfg.Linger > 0 {
+		ch := make(chan struct{})
+		t := r.cfg.Clock.AfterFunc(r.cfg.Linger, func() { close(ch) })
+		defer t.Stop()
+		waited = ch
+	}
+	for len(batch) < maxBatch {
+		if waited == nil {
+			select {
+			case c, ok := <-changes:
+				if !ok {
+					return batch
+				}
+				batch = append(batch, c)
+				continue
+			default:
+				return batch
+			}
+		}
+		select {
+		case c, ok := <-changes:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, c)
+		case <-waited:
+			waited = nil // take what has come meanwhile, then write
+		}
+	}
+	return batch
 }
 
 // record writes a batch of the feed's changes, retrying while the store

@@ -82,6 +82,12 @@ func (n node) message() string {
 // stage's or group's gates are leaves of it: its before-gates come
 // before its groups or members, its after-gates after them.
 func walk(runName string, st *fleet.RunStatus, pre, post func(i int, n node)) {
+	walkSkipping(runName, st, nil, pre, post)
+}
+
+// walkSkipping is walk that passes over the members of the groups for
+// which skip (if set) is true, keeping their indexes.
+func walkSkipping(runName string, st *fleet.RunStatus, skip func(si, gi int) bool, pre, post func(i int, n node)) {
 	i := 0
 	leaf := func(n node) {
 		pre(i, n)
@@ -111,8 +117,12 @@ func walk(runName string, st *fleet.RunStatus, pre, post func(i int, n node)) {
 			i++
 			pre(gme, gn)
 			gates(g.BeforeGates, fleet.Before, si, gi)
-			for mi := range g.Members {
-				leaf(node{kind: KindMember, status: &g.Members[mi].Status, st: st, si: si, gi: gi, mi: mi})
+			if skip != nil && skip(si, gi) {
+				i += len(g.Members)
+			} else {
+				for mi := range g.Members {
+					leaf(node{kind: KindMember, status: &g.Members[mi].Status, st: st, si: si, gi: gi, mi: mi})
+				}
 			}
 			gates(g.AfterGates, fleet.After, si, gi)
 			post(gme, gn)
@@ -153,6 +163,15 @@ func Take(run *fleet.UpdateRun) Snapshot {
 // nodes were all NotStarted. Diff reuses the storage of before: use only
 // the snapshot it returns afterwards.
 func Diff(before Snapshot, run *fleet.UpdateRun, base Change) ([]Change, Snapshot) {
+	return DiffGroups(before, run, base, nil)
+}
+
+// DiffGroups is Diff for a caller that knows which groups' members may
+// have changed since the snapshot: the members of the groups for which
+// unchanged is true are not compared (their states in the snapshot are
+// kept), so a diff costs what changed rather than the size of the run. A
+// snapshot of another shape is compared whole. unchanged nil is Diff.
+func DiffGroups(before Snapshot, run *fleet.UpdateRun, base Change, unchanged func(stage, group int) bool) ([]Change, Snapshot) {
 	st := run.Properties.Status
 	if st == nil {
 		return nil, Snapshot{}
@@ -186,7 +205,10 @@ func Diff(before Snapshot, run *fleet.UpdateRun, base Change) ([]Change, Snapsho
 		states = fresh
 	}
 	old := make(map[int]fleet.State)
-	walk(run.Name, st, func(i int, n node) {
+	if !same {
+		unchanged = nil
+	}
+	walkSkipping(run.Name, st, unchanged, func(i int, n node) {
 		prev := fleet.NotStarted
 		if same {
 			prev = states[i]

@@ -35,7 +35,7 @@ func (s *Server) startObservers(cfg Config) error {
 	s.webhooks = webhook.NewDispatcher(webhook.Config{Log: log, Subscriptions: subs, Logger: s.log})
 	rec, err := events.Start(octx, events.Config{
 		Log: log, Store: s.Store, Feed: s.Feed, Logger: s.log, Retention: cfg.EventRetention,
-		Subscribers: webhook.Router(subs), Queued: s.webhooks.Wake,
+		Subscribers: webhook.Router(subs), Queued: s.webhooks.Wake, Linger: events.DefaultLinger,
 	})
 	if err != nil {
 		cancel()
