@@ -21,8 +21,6 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 	var initial *http.Response
 	// A write is retried by the SDK only when throttled; see write.
 	capture := runtime.WithCaptureResponse(policy.WithRetryOptions(ctx, p.writeRetry()), &initial)
-	// A read kept from before this write must not serve another.
-	p.recent.writing(id.key())
 	switch s.kind {
 	case stepControlPlane, stepClusterUpgrade:
 		mc, err := obs.resource()
