@@ -62,16 +62,6 @@ func basisOf(v any, id clusterID) *observation {
 	return b.obs
 }
 
-// resource decodes the whole ARM resource, as the SDK models it: the base
-// of an update, which must carry every property as read.
-func (o *observation) resource() (armcontainerservice.ManagedCluster, error) {
-	var mc armcontainerservice.ManagedCluster
-	if err := json.Unmarshal(o.body, &mc); err != nil {
-		return mc, cluster.Errorf(cluster.Transient, "InvalidResponse", "error reading managed cluster %s as ARM returned it: %v", o.cluster.Name, err)
-	}
-	return mc, nil
-}
-
 // pool returns a node pool as the cluster's agentPoolProfiles show it,
 // which hold the same properties as the agent pool resource: the step was
 // chosen from this observation, so the update starts from it too.
