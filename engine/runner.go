@@ -458,12 +458,8 @@ func (r *runner) perform(ef effect) {
 				ev.cluster, ev.err = c, derr
 			}
 			r.mb.post(ev)
-			if c != nil && end.cluster == nil && r.e.cfg.Observed != nil {
-				// Without the provider's basis: whoever keeps it needs
-				// only what the cluster showed.
-				shown := *c
-				shown.Basis = nil
-				r.e.cfg.Observed(&shown)
+			if c != nil && r.e.cfg.Observed != nil {
+				r.e.cfg.Observed(c)
 			}
 		})
 	case effectBegin:
