@@ -58,11 +58,15 @@ func (p *Provider) Upgrade(ctx context.Context, op cluster.Operation, done func(
 	if done == nil {
 		done = func(error) {}
 	}
+	// The basis serves the first write only; the tracker, remembered for
+	// ResultRetention after the end, does not keep the read.
+	basis := op.Basis
+	op.Basis = nil
 	t, err := p.reserve(ctx, op, id, done)
 	if err != nil || t == nil {
 		return err // attached to an operation in flight, or refused
 	}
-	st, err := p.begin1(ctx, t)
+	st, err := p.begin1(ctx, t, basis)
 	if err != nil {
 		p.mu.Lock()
 		delete(p.trackers, op.ID)
@@ -102,6 +106,7 @@ func (p *Provider) reserve(ctx context.Context, op cluster.Operation, id cluster
 			}
 			if op.End != nil {
 				t.ends = []func(*cluster.Cluster){op.End}
+				t.op.End = nil // called from ends, and forgotten once called
 			}
 			p.trackers[op.ID] = t
 			p.active[id.key()] = t
@@ -163,16 +168,16 @@ func (p *Provider) pruneLocked() {
 	}
 }
 
-// begin1 is the synchronous part of Upgrade. When the operation carries
+// begin1 is the synchronous part of Upgrade. When the operation carried
 // the basis of a Describe of its cluster, that read is the base of the
 // first step if the step is a managed cluster PUT, which then carries the
 // read's eTag: a cluster changed since refuses it (412) and is read again.
 // Everything else (a first step on a pool: its POST or PUT cannot be made
 // conditional on the cluster's eTag), and every Resume, starts from a
 // fresh read.
-func (p *Provider) begin1(ctx context.Context, t *tracker) (start, error) {
+func (p *Provider) begin1(ctx context.Context, t *tracker, basis any) (start, error) {
 	var obs *observation
-	if recent := basisOf(t.op.Basis, t.id); recent != nil && !t.op.Resume {
+	if recent := basisOf(basis, t.id); recent != nil && !t.op.Resume {
 		if tgt, s, ok := conditionalFirst(recent, t.op); ok {
 			l, after, err := p.write(ctx, t.id, recent, tgt, s, cachedOffers)
 			if err == nil {
