@@ -1,6 +1,7 @@
 package aks
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/caravan-dev/caravan/cluster"
@@ -16,6 +17,13 @@ type clusterID struct {
 
 // key identifies the cluster regardless of letter case, as ARM does.
 func (id clusterID) key() string { return strings.ToLower(id.raw) }
+
+// path is the managed cluster's ARM path, as the SDK's clients build it.
+func (id clusterID) path() string {
+	return "/subscriptions/" + url.PathEscape(id.subscription) +
+		"/resourceGroups/" + url.PathEscape(id.resourceGroup) +
+		"/providers/Microsoft.ContainerService/managedClusters/" + url.PathEscape(id.name)
+}
 
 // parseClusterID parses /subscriptions/{sub}/resourceGroups/{rg}/providers/
 // Microsoft.ContainerService/managedClusters/{name}. Segment keys compare

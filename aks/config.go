@@ -21,9 +21,6 @@ const (
 	DefaultPollMax         = 15 * time.Second
 	DefaultOfferTTL        = 30 * time.Second
 	DefaultResultRetention = time.Hour
-	// DefaultObservationReuse is how long a cluster read by Describe may
-	// serve as the base of the first write of an Upgrade of that cluster.
-	DefaultObservationReuse = 250 * time.Millisecond
 	// DefaultAudience is the token audience of Azure Resource Manager in
 	// the public cloud, used for any endpoint unless Config.Audience says
 	// otherwise.
@@ -68,13 +65,6 @@ type Config struct {
 	// remembered so that a repeated Upgrade with its id reports it
 	// instead of beginning anew. Zero means DefaultResultRetention.
 	ResultRetention time.Duration
-	// ObservationReuse is how long the cluster a Describe read may stand
-	// in for the first read of an Upgrade of the same cluster (the engine
-	// describes a cluster just before upgrading it). The first write then
-	// carries the read's eTag in If-Match, so a cluster changed meanwhile
-	// is read afresh, never overwritten. Zero means
-	// DefaultObservationReuse; a negative value turns reuse off.
-	ObservationReuse time.Duration
 
 	// Transport sends the HTTP requests; nil means the SDK's default.
 	Transport policy.Transporter
@@ -137,9 +127,6 @@ func (c Config) withDefaults() Config {
 	}
 	if c.OfferTTL == 0 {
 		c.OfferTTL = DefaultOfferTTL
-	}
-	if c.ObservationReuse == 0 {
-		c.ObservationReuse = DefaultObservationReuse
 	}
 	if c.ResultRetention <= 0 {
 		c.ResultRetention = DefaultResultRetention

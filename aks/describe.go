@@ -10,6 +10,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
 
 	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/maintenance"
 )
 
 // observation is one look at a cluster: the resource as ARM returned it
@@ -23,31 +24,42 @@ type observation struct {
 	failed bool
 	// etag is the managed cluster's eTag as read.
 	etag string
-	// reused marks a read that Describe made and an Upgrade took over: a
-	// write based on it carries etag in If-Match.
+	// reused marks a read that Describe made and an Upgrade took over
+	// through its basis: a write based on it carries etag in If-Match.
 	reused bool
 }
 
-// forReuse returns a copy of the observation to keep for an Upgrade's
-// first write: its own cluster value, since the caller of Describe owns
-// the one returned.
-func (o *observation) forReuse() *observation {
+// basis is what Describe hands out as cluster.Cluster.Basis: its read of
+// the cluster, which an Upgrade of the same cluster given it back in
+// cluster.Operation.Basis takes as the base of its first write instead of
+// reading the cluster again. That write carries the read's eTag in
+// If-Match, so a cluster changed since (by anyone, however long ago the
+// read was) refuses it with 412 and is read afresh.
+type basis struct {
+	key string // the cluster's, as clusterID.key
+	obs *observation
+}
+
+// newBasis returns the basis of an observation: a copy with its own
+// cluster value, since the caller of Describe owns the one returned.
+func newBasis(id clusterID, o *observation) *basis {
 	c := *o.cluster
 	c.NodePools = slices.Clone(c.NodePools)
 	c.AvailableVersions = slices.Clone(c.AvailableVersions)
 	out := *o
 	out.cluster, out.reused = &c, true
-	return &out
+	return &basis{key: id.key(), obs: &out}
 }
 
-// resource decodes the whole ARM resource, as the SDK models it: the base
-// of an update, which must carry every property as read.
-func (o *observation) resource() (armcontainerservice.ManagedCluster, error) {
-	var mc armcontainerservice.ManagedCluster
-	if err := json.Unmarshal(o.body, &mc); err != nil {
-		return mc, cluster.Errorf(cluster.Transient, "InvalidResponse", "error reading managed cluster %s as ARM returned it: %v", o.cluster.Name, err)
+// basisOf returns the observation a basis holds when it is of the
+// cluster id, nil otherwise (none given, another provider's, another
+// cluster's).
+func basisOf(v any, id clusterID) *observation {
+	b, ok := v.(*basis)
+	if !ok || b == nil || b.key != id.key() || b.obs.etag == "" {
+		return nil
 	}
-	return mc, nil
+	return b.obs
 }
 
 // pool returns a node pool as the cluster's agentPoolProfiles show it,
@@ -84,16 +96,26 @@ func (p *Provider) Describe(ctx context.Context, clusterID string) (*cluster.Clu
 	if err != nil {
 		return nil, err
 	}
-	readAt := p.cfg.Now()
+	// The cluster and its maintenance configurations at once: two
+	// round trips in the time of one.
+	var windows map[string]maintenance.Window
+	var werr error
+	listed := make(chan struct{})
+	go func() {
+		defer close(listed)
+		windows, werr = p.windows(ctx, id)
+	}()
 	obs, err := p.observe(ctx, id, cachedOffers)
+	<-listed
 	if err != nil {
 		return nil, err
 	}
-	p.recent.remember(id.key(), obs.forReuse(), readAt)
-	c := obs.cluster
-	if c.MaintenanceWindows, err = p.windows(ctx, id); err != nil {
-		return nil, err
+	if werr != nil {
+		return nil, werr
 	}
+	c := obs.cluster
+	c.Basis = newBasis(id, obs)
+	c.MaintenanceWindows = windows
 	return c, nil
 }
 

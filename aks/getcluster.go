@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"net/url"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 )
@@ -45,10 +44,7 @@ type clusterSummary struct {
 // does, and returns the body with its summary.
 func (p *Provider) getCluster(ctx context.Context, cs *clientSet, id clusterID) ([]byte, clusterSummary, error) {
 	var sum clusterSummary
-	path := "/subscriptions/" + url.PathEscape(id.subscription) +
-		"/resourceGroups/" + url.PathEscape(id.resourceGroup) +
-		"/providers/Microsoft.ContainerService/managedClusters/" + url.PathEscape(id.name)
-	req, err := runtime.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(cs.raw.Endpoint(), path))
+	req, err := runtime.NewRequest(ctx, http.MethodGet, runtime.JoinPaths(cs.raw.Endpoint(), id.path()))
 	if err != nil {
 		return nil, sum, err
 	}

@@ -15,9 +15,14 @@ import (
 	"github.com/caravan-dev/caravan/cluster"
 )
 
-// interval decides how long to wait before the next look: the server's
-// hint when it gives one, otherwise an interval that starts small and
-// grows by half up to a maximum.
+// interval decides how long to wait before the next look: an interval
+// that starts small and grows by half up to a maximum, unless the server
+// says when. A hint to the millisecond (retry-after-ms, as the simulated
+// cloud gives) is followed exactly. A hint in whole seconds (Retry-After,
+// as ARM gives, rounded up and often a fixed figure) is a ceiling: the
+// provider looks at its own growing interval while that is shorter, so an
+// operation of 200 ms is not followed for a whole second, and never waits
+// longer than the server asked.
 type interval struct {
 	next, max time.Duration
 	now       func() time.Time
@@ -30,12 +35,29 @@ func (p *Provider) newInterval() *interval {
 // after returns the wait before the next look, given the last response
 // (nil when there was none or it carried no hint).
 func (iv *interval) after(resp *http.Response) time.Duration {
-	if d, ok := retryAfter(resp, iv.now()); ok {
-		return d
+	hint, ok := retryAfter(resp, iv.now())
+	if ok && exactHint(resp) {
+		return hint
 	}
 	d := iv.next
 	iv.next = min(iv.next+iv.next/2, iv.max)
+	if ok {
+		return min(d, hint)
+	}
 	return d
+}
+
+// exactHint reports whether the response says when to look again to the
+// millisecond.
+func exactHint(resp *http.Response) bool {
+	for _, h := range []string{"Retry-After-Ms", "X-Ms-Retry-After-Ms"} {
+		if v := resp.Header.Get(h); v != "" {
+			if ms, err := strconv.ParseFloat(v, 64); err == nil && ms >= 0 {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // retryAfter reads the server's hint: retry-after-ms or x-ms-retry-after-ms

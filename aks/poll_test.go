@@ -59,6 +59,25 @@ func TestIntervalGrowsToMax(t *testing.T) {
 	}
 }
 
+func TestWholeSecondHintIsACeiling(t *testing.T) {
+	iv := &interval{next: 100 * time.Millisecond, max: 15 * time.Second, now: time.Now}
+	second := &http.Response{Header: http.Header{"Retry-After": {"1"}}}
+	var got []int64
+	for range 8 {
+		got = append(got, iv.after(second).Milliseconds())
+	}
+	want := []int64{100, 150, 225, 337, 506, 759, 1000, 1000}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("waits with Retry-After: 1 = %v ms, want %v", got, want)
+		}
+	}
+	exact := &http.Response{Header: http.Header{"Retry-After": {"1"}, "Retry-After-Ms": {"900"}}}
+	if d := iv.after(exact); d != 900*time.Millisecond {
+		t.Errorf("with retry-after-ms 900 the wait is %v, want exactly 900ms", d)
+	}
+}
+
 func TestAsError(t *testing.T) {
 	resp := func(status int, body string) error {
 		r := &http.Response{

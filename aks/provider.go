@@ -18,9 +18,6 @@ type Provider struct {
 
 	versions *offerCache[[]string] // by region
 	images   *offerCache[string]   // by region and image family
-	// recent keeps the clusters Describe read, for the first write of the
-	// Upgrade that follows.
-	recent *recentReads
 
 	// life bounds the tracking of operations; Close cancels it.
 	life   context.Context
@@ -58,7 +55,6 @@ func New(cfg Config) (*Provider, error) {
 		transport:    own,
 		versions:     newOfferCache[[]string](cfg.OfferTTL, cfg.Now),
 		images:       newOfferCache[string](cfg.OfferTTL, cfg.Now),
-		recent:       newRecentReads(cfg.ObservationReuse, cfg.Now),
 		life:         life,
 		cancel:       cancel,
 		subs:         map[string]*clientSet{},

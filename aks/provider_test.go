@@ -126,8 +126,10 @@ func TestZeroSecondUpgradeFinishesInMilliseconds(t *testing.T) {
 	if d := time.Since(start); d > 250*time.Millisecond {
 		t.Errorf("a Full upgrade of 0-second operations took %v, want milliseconds", d)
 	}
-	if n := sim.polls.Load(); n != 0 {
-		t.Errorf("polled operation status %d times for operations that ended when they began", n)
+	// The cloud answers the PUT with the operation under way, due now
+	// (retry-after-ms 0): one poll ends it.
+	if n := sim.polls.Load(); n != 1 {
+		t.Errorf("polled operation status %d times for an operation due when it began, want 1", n)
 	}
 }
 
@@ -150,6 +152,28 @@ func TestPollingFollowsRetryAfter(t *testing.T) {
 	}
 	if n := sim.polls.Load(); n > 2 {
 		t.Errorf("polled %d times; the server's retry-after-ms says exactly when to look", n)
+	}
+}
+
+func TestWholeSecondRetryAfterDoesNotOversleep(t *testing.T) {
+	sim := newSim(t, simcloud.Options{RetryAfterSeconds: true})
+	p := sim.provider(t, func(c *aks.Config) { c.Poll = aks.Poll{} }) // defaults: 100ms start, 15s max
+	id := sim.twoPoolCluster(t, "coarse", simRegion, "0.2", nil)
+	start := time.Now()
+	r, err := upgrade(t, p, cluster.Operation{ID: "coarse-1", ClusterID: id, Type: cluster.ControlPlaneOnly, KubernetesVersion: "1.30.11"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.wait(t); err != nil {
+		t.Fatal(err)
+	}
+	// The cloud says Retry-After: 1 for an operation of 200 ms; following
+	// it to the letter would take a second.
+	if d := time.Since(start); d < 200*time.Millisecond || d >= time.Second {
+		t.Errorf("a 0.2s operation with whole-second hints was followed to its end in %v, want well under a second", d)
+	}
+	if n := sim.polls.Load(); n < 1 || n > 4 {
+		t.Errorf("polled %d times, want a few", n)
 	}
 }
 

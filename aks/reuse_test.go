@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
-	"sync/atomic"
 	"testing"
-	"time"
 
-	"github.com/caravan-dev/caravan/aks"
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/simcloud"
 )
@@ -212,9 +210,11 @@ func TestUpgradeReusesDescribesReadWithIfMatch(t *testing.T) {
 	} {
 		t.Run(op.ID, func(t *testing.T) {
 			op.ClusterID = sim.twoPoolCluster(t, op.ID, simRegion, "0", nil)
-			if _, err := p.Describe(context.Background(), op.ClusterID); err != nil {
+			c, err := p.Describe(context.Background(), op.ClusterID)
+			if err != nil {
 				t.Fatal(err)
 			}
+			op.Basis = c.Basis
 			etag := clusterETag(t, sim, op.ClusterID)
 			n := rec.count()
 			r, err := upgrade(t, p, op)
@@ -245,14 +245,17 @@ func TestChangedClusterIsReadAgainNotOverwritten(t *testing.T) {
 	sim := newSim(t, simcloud.Options{}, rec.wrap)
 	p := sim.provider(t, nil)
 	id := sim.twoPoolCluster(t, "changed", simRegion, "0", nil)
-	if _, err := p.Describe(context.Background(), id); err != nil {
+	c, err := p.Describe(context.Background(), id)
+	if err != nil {
 		t.Fatal(err)
 	}
 	// Someone else changes the cluster between Describe and Upgrade.
 	(&simFixture{sim: sim}).do(t, http.MethodPatch, sim.srv.URL+id, `{"tags":{"sim-upgrade-seconds":"0","owner":"platform"}}`)
 
 	n := rec.count()
-	r, err := upgrade(t, p, full(id, "changed-1", "1.30.11"))
+	op := full(id, "changed-1", "1.30.11")
+	op.Basis = c.Basis
+	r, err := upgrade(t, p, op)
 	if err != nil {
 		t.Fatalf("Upgrade after the cluster changed: %v", err)
 	}
@@ -284,11 +287,12 @@ func TestResumeNeverUsesDescribesRead(t *testing.T) {
 	sim := newSim(t, simcloud.Options{}, rec.wrap)
 	p := sim.provider(t, nil)
 	id := sim.twoPoolCluster(t, "resumed", simRegion, "0", nil)
-	if _, err := p.Describe(context.Background(), id); err != nil {
+	c, err := p.Describe(context.Background(), id)
+	if err != nil {
 		t.Fatal(err)
 	}
 	op := full(id, "resumed-1", "1.30.11")
-	op.Resume = true
+	op.Basis, op.Resume = c.Basis, true
 	n := rec.count()
 	r, err := upgrade(t, p, op)
 	if err != nil {
@@ -309,37 +313,55 @@ func TestResumeNeverUsesDescribesRead(t *testing.T) {
 	}
 }
 
-func TestAReadServesOneFreshUpgradeOnly(t *testing.T) {
+func TestUpgradeWithoutItsBasisReadsAfresh(t *testing.T) {
 	var rec calls
 	sim := newSim(t, simcloud.Options{}, rec.wrap)
-	var now atomic.Int64
-	now.Store(time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC).UnixNano())
-	p := sim.provider(t, func(c *aks.Config) { c.Now = func() time.Time { return time.Unix(0, now.Load()) } })
-
-	stale := sim.twoPoolCluster(t, "stale", simRegion, "0", nil)
-	if _, err := p.Describe(context.Background(), stale); err != nil {
+	p := sim.provider(t, nil)
+	id := sim.twoPoolCluster(t, "unbased", simRegion, "0", nil)
+	other := sim.twoPoolCluster(t, "other", simRegion, "0", nil)
+	c, err := p.Describe(context.Background(), id)
+	if err != nil {
 		t.Fatal(err)
 	}
-	now.Add(int64(aks.DefaultObservationReuse + time.Millisecond))
-	n := rec.count()
-	r, err := upgrade(t, p, cluster.Operation{ID: "stale-1", ClusterID: stale, Type: cluster.ControlPlaneOnly, KubernetesVersion: "1.30.11"})
-	if err != nil || r.wait(t) != nil {
-		t.Fatalf("upgrade: %v", err)
+	o, err := p.Describe(context.Background(), other)
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := rec.since(n); len(got) == 0 || !got[0].isClusterGet() {
-		t.Errorf("an upgrade after the read grew old began with %+v, want a fresh GET", got)
+	// No basis, or another cluster's: the upgrade reads its cluster.
+	for i, b := range []any{nil, o.Basis} {
+		n := rec.count()
+		op := cluster.Operation{ID: fmt.Sprintf("unbased-%d", i), ClusterID: id, Type: cluster.ControlPlaneOnly, KubernetesVersion: "1.29.15", Basis: b}
+		if i == 1 {
+			op.KubernetesVersion = "1.30.11"
+		}
+		r, err := upgrade(t, p, op)
+		if err != nil || r.wait(t) != nil {
+			t.Fatalf("upgrade %d: %v", i, err)
+		}
+		if got := rec.since(n); len(got) == 0 || !got[0].isClusterGet() || got[0].clusterName() != "unbased" {
+			t.Errorf("upgrade %d began with %+v, want a fresh GET of its cluster", i, got)
+		}
 	}
 
-	// A read is the base of one write only: a second upgrade of the same
-	// cluster, without a Describe in between, reads it afresh.
-	n = rec.count()
-	r, err = upgrade(t, p, full(stale, "stale-2", "1.30.11"))
+	// A basis older than the cluster's last change: the write based on it
+	// is refused, and the cluster read afresh.
+	n := rec.count()
+	op := full(id, "unbased-old", "1.30.11")
+	op.Basis = c.Basis
+	r, err := upgrade(t, p, op)
 	if err != nil || r.wait(t) != nil {
-		t.Fatalf("second upgrade: %v", err)
+		t.Fatalf("upgrade from an old basis: %v", err)
 	}
-	if got := rec.since(n); len(got) == 0 || !got[0].isClusterGet() {
-		t.Errorf("a second upgrade began with %+v, want a fresh GET", got)
+	got := rec.since(n)
+	if len(got) < 2 || !got[0].isClusterPut() || got[0].status != http.StatusPreconditionFailed || !got[1].isClusterGet() {
+		t.Errorf("an upgrade from an old basis sent %+v, want a PUT refused with 412, then a GET", got)
 	}
+	for _, c := range got[1:] {
+		if c.ifMatch != "" {
+			t.Errorf("%s %s carries If-Match %q: only the write based on the basis does", c.method, c.path, c.ifMatch)
+		}
+	}
+	atTarget(t, p, id, "1.30.11")
 }
 
 func TestNodeImageOnlyReadsAfresh(t *testing.T) {
@@ -347,11 +369,12 @@ func TestNodeImageOnlyReadsAfresh(t *testing.T) {
 	sim := newSim(t, simcloud.Options{}, rec.wrap)
 	p := sim.provider(t, nil)
 	id := sim.twoPoolCluster(t, "images", simRegion, "0", nil)
-	if _, err := p.Describe(context.Background(), id); err != nil {
+	c, err := p.Describe(context.Background(), id)
+	if err != nil {
 		t.Fatal(err)
 	}
 	n := rec.count()
-	r, err := upgrade(t, p, cluster.Operation{ID: "images-1", ClusterID: id, Type: cluster.NodeImageOnly, NodeImages: cluster.ImageTarget{Latest: true}})
+	r, err := upgrade(t, p, cluster.Operation{ID: "images-1", ClusterID: id, Type: cluster.NodeImageOnly, NodeImages: cluster.ImageTarget{Latest: true}, Basis: c.Basis})
 	if err != nil || r.wait(t) != nil {
 		t.Fatalf("upgrade: %v", err)
 	}

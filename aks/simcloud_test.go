@@ -3,6 +3,7 @@ package aks_test
 import (
 	"encoding/json"
 	"maps"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -49,6 +50,7 @@ type simEnv struct {
 	clock    *simClock
 	requests atomic.Int64 // ARM requests served
 	polls    atomic.Int64 // operation status requests served
+	conns    atomic.Int64 // TCP connections accepted
 }
 
 // newSim starts a simulated cloud that accepts only simToken. wrap, when
@@ -63,13 +65,19 @@ func newSim(t *testing.T, opts simcloud.Options, wrap ...func(http.Handler) http
 	for _, w := range wrap {
 		h = w(h)
 	}
-	e.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	e.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.requests.Add(1)
 		if strings.Contains(strings.ToLower(r.URL.Path), "/operations/") {
 			e.polls.Add(1)
 		}
 		h.ServeHTTP(w, r)
 	}))
+	e.srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			e.conns.Add(1)
+		}
+	}
+	e.srv.Start()
 	t.Cleanup(func() {
 		e.srv.Close()
 		e.cloud.Close()

@@ -1,14 +1,19 @@
 package aks
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
+	"github.com/Azure/azure-sdk-for-go/sdk/azcore/streaming"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
 	"github.com/Azure/azure-sdk-for-go/sdk/resourcemanager/containerservice/armcontainerservice/v6"
+
+	"github.com/caravan-dev/caravan/cluster"
 )
 
 // begin starts the cloud operation of one step on the observed cluster.
@@ -21,22 +26,9 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 	var initial *http.Response
 	// A write is retried by the SDK only when throttled; see write.
 	capture := runtime.WithCaptureResponse(policy.WithRetryOptions(ctx, p.writeRetry()), &initial)
-	// A read kept from before this write must not serve another.
-	p.recent.writing(id.key())
 	switch s.kind {
 	case stepControlPlane, stepClusterUpgrade:
-		mc, err := obs.resource()
-		if err != nil {
-			return nil, err
-		}
-		body := clusterUpdate(mc, s)
-		var opts *armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions
-		if obs.reused {
-			// Read by an earlier Describe: the cluster must still be as
-			// read, or the cloud refuses with 412.
-			opts = &armcontainerservice.ManagedClustersClientBeginCreateOrUpdateOptions{IfMatch: to.Ptr(obs.etag)}
-		}
-		poller, err := cs.clusters.BeginCreateOrUpdate(capture, id.resourceGroup, id.name, body, opts)
+		poller, err := p.putCluster(capture, cs, id, obs, s)
 		if err != nil {
 			return nil, asError(err, "error beginning the "+what)
 		}
@@ -72,47 +64,106 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 	return nil, fmt.Errorf("error beginning step %d: unknown kind", s.kind)
 }
 
-// clusterUpdate is the managed cluster as read, with kubernetesVersion at
-// the step's target. For a control plane step every pool's
-// orchestratorVersion is pinned where it is, so the update moves the
-// control plane only; for a cluster upgrade every pool's
+// clusterUpdate is the managed cluster as read (body, as ARM returned
+// it), with kubernetesVersion at the step's target. For a control plane
+// step every pool's orchestratorVersion is pinned where it is, so the
+// update moves the control plane only; for a cluster upgrade every pool's
 // orchestratorVersion is the target too, so the cloud upgrades them after
 // the control plane. Read-only fields are cleared so the body says only
 // what the caller asks for; without nodeImageVersion the cloud gives an
-// upgraded pool its region's newest image.
-func clusterUpdate(mc armcontainerservice.ManagedCluster, s step) armcontainerservice.ManagedCluster {
-	target := s.version
-	out := mc
-	out.ETag, out.SystemData = nil, nil
-	if mc.Properties == nil {
-		out.Properties = &armcontainerservice.ManagedClusterProperties{}
-	} else {
-		props := *mc.Properties
-		out.Properties = &props
+// upgraded pool its region's newest image. It changes the JSON itself,
+// leaving every other property as read: the SDK's whole ManagedCluster
+// model is neither decoded nor encoded.
+func clusterUpdate(body []byte, s step) ([]byte, error) {
+	var mc map[string]json.RawMessage
+	if err := json.Unmarshal(body, &mc); err != nil || mc == nil {
+		return nil, fmt.Errorf("the managed cluster as read is not a JSON object: %v", err)
 	}
-	props := out.Properties
-	props.KubernetesVersion = to.Ptr(target)
-	props.CurrentKubernetesVersion = nil
-	props.ProvisioningState = nil
-	pools := make([]*armcontainerservice.ManagedClusterAgentPoolProfile, 0, len(props.AgentPoolProfiles))
-	for _, ap := range props.AgentPoolProfiles {
+	delete(mc, "eTag")
+	delete(mc, "systemData")
+	props := map[string]json.RawMessage{}
+	if raw, ok := mc["properties"]; ok && string(raw) != "null" {
+		if err := json.Unmarshal(raw, &props); err != nil || props == nil {
+			return nil, fmt.Errorf("the managed cluster's properties as read are not a JSON object: %v", err)
+		}
+	}
+	target, _ := json.Marshal(s.version)
+	props["kubernetesVersion"] = target
+	delete(props, "currentKubernetesVersion")
+	delete(props, "provisioningState")
+	var read []map[string]json.RawMessage
+	if raw, ok := props["agentPoolProfiles"]; ok {
+		if err := json.Unmarshal(raw, &read); err != nil {
+			return nil, fmt.Errorf("the managed cluster's agentPoolProfiles as read are not a JSON array of objects: %v", err)
+		}
+	}
+	pools := make([]map[string]json.RawMessage, 0, len(read))
+	for _, ap := range read {
 		if ap == nil {
 			continue
 		}
-		cp := *ap
 		if s.kind == stepClusterUpgrade {
-			cp.OrchestratorVersion = to.Ptr(target)
-		} else if v := first(ap.CurrentOrchestratorVersion, ap.OrchestratorVersion); v != "" {
-			cp.OrchestratorVersion = to.Ptr(v)
+			ap["orchestratorVersion"] = target
+		} else if v := first(rawString(ap["currentOrchestratorVersion"]), rawString(ap["orchestratorVersion"])); v != "" {
+			ap["orchestratorVersion"], _ = json.Marshal(v)
 		}
-		cp.CurrentOrchestratorVersion = nil
-		cp.NodeImageVersion = nil
-		cp.ProvisioningState = nil
-		cp.ETag = nil
-		pools = append(pools, &cp)
+		for _, k := range []string{"currentOrchestratorVersion", "nodeImageVersion", "provisioningState", "eTag"} {
+			delete(ap, k)
+		}
+		pools = append(pools, ap)
 	}
-	props.AgentPoolProfiles = pools
-	return out
+	var err error
+	if props["agentPoolProfiles"], err = json.Marshal(pools); err != nil {
+		return nil, err
+	}
+	if mc["properties"], err = json.Marshal(props); err != nil {
+		return nil, err
+	}
+	return json.Marshal(mc)
+}
+
+// rawString decodes a JSON string; nil when it is not one.
+func rawString(raw json.RawMessage) *string {
+	var s string
+	if raw == nil || json.Unmarshal(raw, &s) != nil {
+		return nil
+	}
+	return &s
+}
+
+// putCluster sends the managed cluster PUT of a step, as
+// ManagedClustersClient.BeginCreateOrUpdate does (the same pipeline,
+// api-version and poller), with the body as clusterUpdate builds it, and
+// If-Match with the read's eTag when the observation is a basis.
+func (p *Provider) putCluster(ctx context.Context, cs *clientSet, id clusterID, obs *observation, s step) (*runtime.Poller[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse], error) {
+	body, err := clusterUpdate(obs.body, s)
+	if err != nil {
+		return nil, cluster.Errorf(cluster.Transient, "InvalidResponse", "error reading managed cluster %s as ARM returned it: %v", id.name, err)
+	}
+	req, err := runtime.NewRequest(ctx, http.MethodPut, runtime.JoinPaths(cs.raw.Endpoint(), id.path()))
+	if err != nil {
+		return nil, err
+	}
+	q := req.Raw().URL.Query()
+	q.Set("api-version", apiVersion)
+	req.Raw().URL.RawQuery = q.Encode()
+	req.Raw().Header["Accept"] = []string{"application/json"}
+	if obs.reused {
+		// Read by an earlier Describe: the cluster must still be as
+		// read, or the cloud refuses with 412.
+		req.Raw().Header["If-Match"] = []string{obs.etag}
+	}
+	if err := req.SetBody(streaming.NopCloser(bytes.NewReader(body)), "application/json"); err != nil {
+		return nil, err
+	}
+	resp, err := cs.raw.Pipeline().Do(req)
+	if err != nil {
+		return nil, err
+	}
+	if !runtime.HasStatusCode(resp, http.StatusOK, http.StatusCreated) {
+		return nil, runtime.NewResponseError(resp)
+	}
+	return runtime.NewPoller(resp, cs.raw.Pipeline(), &runtime.NewPollerOptions[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse]{Tracer: cs.raw.Tracer()})
 }
 
 // poolUpdate is the agent pool as read with the step's change: the

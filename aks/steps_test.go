@@ -1,6 +1,7 @@
 package aks
 
 import (
+	"encoding/json"
 	"testing"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/to"
@@ -29,9 +30,32 @@ func TestClusterUpdate(t *testing.T) {
 		{stepControlPlane, []string{"1.30.5", "1.29.9"}},
 		{stepClusterUpgrade, []string{"1.31.4", "1.31.4"}},
 	}
+	raw, err := json.Marshal(map[string]any{"id": "/x", "location": "eastus", "eTag": read.ETag, "systemData": map[string]any{"createdBy": "someone"},
+		"properties": json.RawMessage(mustJSON(t, read.Properties)), "futureField": map[string]any{"kept": true}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	asRead := string(raw)
 	for _, tt := range tests {
 		s := step{kind: tt.kind, version: "1.31.4"}
-		body := clusterUpdate(read, s)
+		out, err := clusterUpdate(raw, s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var body armcontainerservice.ManagedCluster
+		if err := json.Unmarshal(out, &body); err != nil {
+			t.Fatal(err)
+		}
+		var generic map[string]any
+		if err := json.Unmarshal(out, &generic); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := generic["systemData"]; ok {
+			t.Errorf("%s: systemData left in the body", s)
+		}
+		if generic["futureField"] == nil || *body.Location != "eastus" {
+			t.Errorf("%s: properties the provider does not know were not kept as read: %s", s, out)
+		}
 		props := body.Properties
 		if body.ETag != nil || props.CurrentKubernetesVersion != nil || props.ProvisioningState != nil {
 			t.Errorf("%s: read-only fields left in the body", s)
@@ -51,7 +75,19 @@ func TestClusterUpdate(t *testing.T) {
 			t.Errorf("%s: the pool's other properties were not kept", s)
 		}
 	}
-	if *read.Properties.KubernetesVersion != "1.30.5" || *read.Properties.AgentPoolProfiles[0].OrchestratorVersion != "1.30" {
+	if string(raw) != asRead {
 		t.Errorf("clusterUpdate changed the resource as read")
 	}
+	if _, err := clusterUpdate([]byte(`[1]`), step{kind: stepControlPlane, version: "1.31.4"}); err == nil {
+		t.Errorf("clusterUpdate took a body that is not a managed cluster")
+	}
+}
+
+func mustJSON(t *testing.T, v any) []byte {
+	t.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/caravan-dev/caravan/cluster"
@@ -20,7 +21,8 @@ type tracker struct {
 
 	// Guarded by Provider.mu.
 	waiters    []func(error)
-	reports    []func(error) // the Report of each caller attached
+	ends       []func(*cluster.Cluster) // the End of each caller attached that has one
+	reports    []func(error)            // the Report of each caller attached
 	finished   bool
 	err        error
 	finishedAt time.Time
@@ -56,11 +58,15 @@ func (p *Provider) Upgrade(ctx context.Context, op cluster.Operation, done func(
 	if done == nil {
 		done = func(error) {}
 	}
+	// The basis serves the first write only; the tracker, remembered for
+	// ResultRetention after the end, does not keep the read.
+	basis := op.Basis
+	op.Basis = nil
 	t, err := p.reserve(ctx, op, id, done)
 	if err != nil || t == nil {
 		return err // attached to an operation in flight, or refused
 	}
-	st, err := p.begin1(ctx, t)
+	st, err := p.begin1(ctx, t, basis)
 	if err != nil {
 		p.mu.Lock()
 		delete(p.trackers, op.ID)
@@ -98,6 +104,10 @@ func (p *Provider) reserve(ctx context.Context, op cluster.Operation, id cluster
 			if op.Report != nil {
 				t.reports = []func(error){op.Report}
 			}
+			if op.End != nil {
+				t.ends = []func(*cluster.Cluster){op.End}
+				t.op.End = nil // called from ends, and forgotten once called
+			}
 			p.trackers[op.ID] = t
 			p.active[id.key()] = t
 			p.wg.Add(1)
@@ -129,6 +139,9 @@ func (p *Provider) reserve(ctx context.Context, op cluster.Operation, id cluster
 		if op.Report != nil {
 			existing.reports = append(existing.reports, op.Report)
 		}
+		if op.End != nil {
+			existing.ends = append(existing.ends, op.End)
+		}
 		p.mu.Unlock()
 		return nil, nil
 	}
@@ -155,14 +168,16 @@ func (p *Provider) pruneLocked() {
 	}
 }
 
-// begin1 is the synchronous part of Upgrade. When a Describe read the
-// cluster moments ago, that read is the base of the first step if the step
-// is a managed cluster PUT, which then carries the read's eTag: a cluster
-// changed meanwhile refuses it (412) and is read again. Everything else,
-// and every Resume, starts from a fresh read.
-func (p *Provider) begin1(ctx context.Context, t *tracker) (start, error) {
+// begin1 is the synchronous part of Upgrade. When the operation carried
+// the basis of a Describe of its cluster, that read is the base of the
+// first step if the step is a managed cluster PUT, which then carries the
+// read's eTag: a cluster changed since refuses it (412) and is read again.
+// Everything else (a first step on a pool: its POST or PUT cannot be made
+// conditional on the cluster's eTag), and every Resume, starts from a
+// fresh read.
+func (p *Provider) begin1(ctx context.Context, t *tracker, basis any) (start, error) {
 	var obs *observation
-	if recent := p.recent.take(t.id.key()); recent != nil && !t.op.Resume {
+	if recent := basisOf(basis, t.id); recent != nil && !t.op.Resume {
 		if tgt, s, ok := conditionalFirst(recent, t.op); ok {
 			l, after, err := p.write(ctx, t.id, recent, tgt, s, cachedOffers)
 			if err == nil {
@@ -232,21 +247,25 @@ func conditionalFirst(obs *observation, op cluster.Operation) (target, step, boo
 // track follows the operation to its end in the provider's lifetime.
 func (p *Provider) track(t *tracker, st start) {
 	defer p.wg.Done()
-	err := p.converge(p.withReporter(p.life, t), t, st)
+	end, err := p.converge(p.withReporter(p.life, t), t, st)
 	if p.life.Err() != nil {
 		// Closing: the cloud's operation goes on; a later Upgrade with
 		// the same id picks it up.
 		p.abandon(t)
 		return
 	}
-	p.finish(t, err)
+	p.finish(t, err, end)
 }
 
 // converge waits for the step under way, then observes the cluster and
 // begins the next step, until the cluster is at target or a step fails.
-func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
+// On success it returns the observation that found the cluster at target,
+// made after the last step ended: the read ARM's own pollers make to get
+// a PUT's result, decoding only what the provider uses. It returns nil
+// with success when no step was needed.
+func (p *Provider) converge(ctx context.Context, t *tracker, st start) (*observation, error) {
 	if st.finishNow {
-		return st.result
+		return nil, st.result
 	}
 	cur, curStep := st.lro, st.step
 	// unobserved: the cluster ran an operation whose end was not seen
@@ -264,7 +283,7 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 				s := curStep
 				last = &s
 			case ctx.Err() != nil:
-				return ctx.Err()
+				return nil, ctx.Err()
 			case errors.As(err, &lost):
 				unobserved, last = true, nil
 				if lw, ok := cur.(*lostWrite); ok {
@@ -273,46 +292,46 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 					unobserved = !lw.failedBefore
 				}
 			default:
-				return err
+				return nil, err
 			}
 			cur = nil
 		}
 		obs, err := p.observe(ctx, t.id, st.target.offersNeeded())
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return nil, ctx.Err()
 			}
 			if reason(err) != cluster.Transient {
-				return err
+				return nil, err
 			}
 			lookFailed(ctx, err)
 			if err := sleep(ctx, retry.after(nil)); err != nil {
-				return err
+				return nil, err
 			}
 			continue
 		}
 		lookSucceeded(ctx)
 		if obs.cluster.Busy {
 			if _, err := p.waitIdle(ctx, t.id); err != nil {
-				return err
+				return nil, err
 			}
 			unobserved = true
 			continue
 		}
 		s, ok := nextStep(obs.cluster, st.target)
 		if !ok {
-			return nil
+			return obs, nil
 		}
 		if unobserved && obs.failed {
-			return resumedFailure(obs.cluster, s)
+			return nil, resumedFailure(obs.cluster, s)
 		}
 		if last != nil && *last == s {
-			return notConverged(obs.cluster, s)
+			return nil, notConverged(obs.cluster, s)
 		}
 		l, _, err := p.write(ctx, t.id, obs, st.target, s, st.target.offersNeeded())
 		if err != nil {
 			if ctx.Err() != nil {
-				return ctx.Err()
+				return nil, ctx.Err()
 			}
 			switch reason(err) {
 			case cluster.Busy:
@@ -320,23 +339,23 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 				// look again; its outcome is not this operation's. A
 				// cluster that keeps refusing while idle is reported.
 				if conflicts++; conflicts > maxConflicts {
-					return err
+					return nil, err
 				}
 				if _, err := p.waitIdle(ctx, t.id); err != nil {
-					return err
+					return nil, err
 				}
 				if err := sleep(ctx, retry.after(nil)); err != nil {
-					return err
+					return nil, err
 				}
 				continue
 			case cluster.Transient:
 				lookFailed(ctx, err)
 				if err := sleep(ctx, retry.after(nil)); err != nil {
-					return err
+					return nil, err
 				}
 				continue
 			}
-			return err
+			return nil, err
 		}
 		unobserved, last, conflicts = false, nil, 0
 		retry = p.newInterval()
@@ -348,17 +367,26 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) error {
 // while the cluster looks idle before the refusal ends the operation.
 const maxConflicts = 5
 
-// finish records the outcome and calls every waiter once.
-func (p *Provider) finish(t *tracker, err error) {
+// finish records the outcome and calls every waiter once, after giving
+// those that asked for it the read that found the cluster at target.
+func (p *Provider) finish(t *tracker, err error, end *observation) {
 	p.mu.Lock()
 	t.finished, t.err, t.finishedAt = true, err, p.cfg.Now()
 	p.finished = append(p.finished, t)
-	waiters := t.waiters
-	t.waiters = nil
+	waiters, ends := t.waiters, t.ends
+	t.waiters, t.ends = nil, nil
 	if p.active[t.id.key()] == t {
 		delete(p.active, t.id.key())
 	}
 	p.mu.Unlock()
+	if err == nil && end != nil {
+		for _, e := range ends {
+			c := *end.cluster
+			c.NodePools = slices.Clone(c.NodePools)
+			c.AvailableVersions = slices.Clone(c.AvailableVersions)
+			e(&c)
+		}
+	}
 	for _, w := range waiters {
 		w(err)
 	}
@@ -374,7 +402,7 @@ func (p *Provider) abandon(t *tracker) {
 	if p.active[t.id.key()] == t {
 		delete(p.active, t.id.key())
 	}
-	t.waiters = nil
+	t.waiters, t.ends = nil, nil
 }
 
 // resumedFailure reports an operation found ended in Failed state when

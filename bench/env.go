@@ -60,7 +60,9 @@ func startEnv(ctx context.Context, o Options, name string) (*env, error) {
 		DataDir:  e.dir,
 		Token:    token,
 		Simulate: true,
-		Logger:   slog.New(slog.NewTextHandler(io.Discard, nil)),
+		// As ARM says when to poll: in whole seconds only.
+		SimRetryAfterSeconds: o.RetryAfterSeconds,
+		Logger:               slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	if o.storeName() == StorePostgres {
 		cfg.DB = o.PostgresDSN

@@ -36,6 +36,10 @@ type Options struct {
 	// Latency is how long each member's upgrade takes in the simulated
 	// cloud; zero means the scenario's default.
 	Latency time.Duration
+	// RetryAfterSeconds makes the simulated cloud say when to poll in
+	// whole seconds only, in Retry-After, as ARM does, instead of also to
+	// the millisecond: what the provider's polling costs against Azure.
+	RetryAfterSeconds bool
 	// DataDir is where each scenario keeps its SQLite database, in a
 	// directory of its own that is kept. Empty means a temporary
 	// directory, removed afterwards.

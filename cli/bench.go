@@ -54,6 +54,7 @@ Scenarios:
 	f.IntVar(&opts.Members, "members", 0, "size of each fleet (0: the scenario's default)")
 	f.IntVar(&opts.Runs, "runs", 0, "update runs to measure (0: the scenario's default)")
 	f.DurationVar(&opts.Latency, "latency", 0, "how long each member's upgrade takes, such as 200ms (0: the scenario's default)")
+	f.BoolVar(&opts.RetryAfterSeconds, "retry-after-seconds", false, "the simulated cloud says when to poll in whole seconds only (Retry-After), as Azure does, not also to the millisecond")
 	f.StringVar(&opts.DataDir, "data", "", "directory to keep each scenario's SQLite database in (default: a temporary one)")
 	f.StringVar(&opts.CPUProfile, "cpuprofile", "", "write a pprof CPU profile of the measured part to this file")
 	f.IntVar(&opts.Repeat, "repeat", 1, "how many times to measure each scenario, each in a new server")

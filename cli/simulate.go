@@ -64,6 +64,7 @@ serves /healthz and the simulator's own API: /simulator/operations,
 	f.StringVar(&cfg.Seed, "seed", "", "seed file (YAML or JSON) of clusters to create at start")
 	f.Float64Var(&cfg.Speed, "speed", 1, "divide realistic durations by this (60: an hour takes a minute)")
 	f.Float64Var(&cfg.FaultRate, "fault-rate", 0, "share (0 to 1) of ARM requests answered with a transient error")
+	f.BoolVar(&cfg.RetryAfterSeconds, "retry-after-seconds", false, "say when to poll in whole seconds only (Retry-After), as Azure does, not also to the millisecond (retry-after-ms)")
 	f.StringVar(&level, "log-level", "info", "log level: debug, info, warn or error")
 	f.StringVar(&format, "log-format", "text", "log format: text or json")
 	return c

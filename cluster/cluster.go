@@ -34,6 +34,11 @@ type Cluster struct {
 	// only under long-term support, when the provider knows; auto-upgrade
 	// takes them only for a profile that asks for long-term support.
 	LongTermSupportOnly []string `json:"longTermSupportOnly,omitempty"`
+	// Basis is the provider's own record of the read that produced this
+	// Cluster, opaque to everyone else; nil when the provider keeps none.
+	// Hand it back in Operation.Basis to upgrade the cluster from this
+	// read (see Provider).
+	Basis any `json:"-"`
 }
 
 // Window returns the cluster's maintenance window that governs an upgrade

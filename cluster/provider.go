@@ -8,6 +8,17 @@ import (
 //
 // Describe must be safe to call at any time and from many goroutines.
 //
+// Describe's Cluster may carry a Basis: the provider's record of that read.
+// The engine decides from a Cluster and then upgrades it; passing the
+// Cluster's Basis in the Operation (op.Basis = c.Basis) lets Upgrade begin
+// from the read the decision was made on instead of reading the cluster
+// again. This holds however long ago the read was (the engine may read
+// clusters well ahead of their turn): a provider writes from a basis only
+// conditionally on the cluster being as read (AKS: the read's eTag in
+// If-Match), and a cluster changed since is read afresh, never
+// overwritten. A basis serves any number of Upgrades of its cluster, each
+// conditional; one of another cluster is ignored.
+//
 // Upgrade begins the operation op, or re-attaches to it when an operation
 // with op.ID was begun before (by this process or, after a restart, by an
 // earlier one): a provider never begins a second operation for an id it
@@ -17,7 +28,10 @@ import (
 // goroutine, with nil or the reason it failed. done is never called when
 // Upgrade returns an error. Cancelling ctx abandons tracking without
 // aborting the cloud's operation; a later Upgrade with the same id picks it
-// up again.
+// up again. When the operation succeeded and the provider read the cluster
+// after its end (as AKS does, to see that nothing is left to do), it calls
+// op.End with that read just before done(nil): the engine verifies the
+// member with it instead of reading the cluster again.
 type Provider interface {
 	Describe(ctx context.Context, clusterID string) (*Cluster, error)
 	Upgrade(ctx context.Context, op Operation, done func(error)) error
@@ -56,6 +70,16 @@ type Operation struct {
 	// nil when a look succeeds again after one failed. The provider goes on
 	// trying meanwhile. Report must not block.
 	Report func(error) `json:"-"`
+	// Basis is the Basis of the Cluster the engine decided on, or nil:
+	// the provider may begin from that read instead of reading the cluster
+	// again (see Provider). It is never used with Resume.
+	Basis any `json:"-"`
+	// End, when set, is given the cluster as the provider read it from
+	// the cloud after the operation ended successfully, just before done
+	// is called with nil. It is only ever a read made after the end, never
+	// an earlier or cached one, so it shows what the operation left; a
+	// provider that has no such read does not call End. It must not block.
+	End func(*Cluster) `json:"-"`
 	// Resume is set when the engine re-attaches, after a restart, to an
 	// operation it recorded as begun. The provider then waits for an
 	// operation in progress on the cluster (most likely this one) instead

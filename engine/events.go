@@ -47,6 +47,9 @@ type finished struct {
 	k    mkey
 	opID string
 	err  error
+	// end is the cluster as the provider read it after the operation
+	// ended (cluster.Operation.End), or nil.
+	end *cluster.Cluster
 }
 
 // selectedImages carries the clusters observed to choose Consistent images.
@@ -120,7 +123,10 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	m.Observed = nil
 	delete(rs.recheckAt, k)
 	rs.dirty = true
-	return []effect{{kind: effectBegin, k: k, op: rs.operation(m, false)}}
+	op := rs.operation(m, false)
+	// The upgrade begins from the read the decision was made on.
+	op.Basis = ev.cluster.Basis
+	return []effect{{kind: effectBegin, k: k, op: op}}
 }
 
 // onBeginFailed applies a provider's refusal to begin: a busy cluster, a

@@ -69,6 +69,10 @@ type runner struct {
 	saveErr atomic.Pointer[error]
 	// trouble holds the members a cloud that does not answer holds up.
 	trouble map[mkey]cloudTrouble
+	// ended holds, by member, the cluster its provider read after its
+	// operation succeeded: the read that verifies the member, in place
+	// of another Describe.
+	ended map[mkey]endRead
 	// hold is the run's lease under Ownership (see ownership.go).
 	hold   atomic.Pointer[hold]
 	claims runClaims     // clusters to release (see claims.go)
@@ -94,7 +98,7 @@ const storeRetryAfter = 5 * time.Second
 
 func newRunner(e *Engine, rs *runState) *runner {
 	f, _, _, _ := fleet.ParseFleetChildID(rs.run.ID)
-	r := &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{}), trouble: map[mkey]cloudTrouble{}, caller: feed.Engine}
+	r := &runner{e: e, id: rs.id, fleetID: store.CanonicalID(f.ID()), rs: rs, mb: newMailbox(), done: make(chan struct{}), trouble: map[mkey]cloudTrouble{}, ended: map[mkey]endRead{}, caller: feed.Engine}
 	r.resetSeen()
 	return r
 }
@@ -173,6 +177,9 @@ func (r *runner) handle(events []any) bool {
 		case beginFailed:
 			r.rs.onBeginFailed(ev, r.locks())
 		case finished:
+			if ev.err == nil && ev.end != nil {
+				r.ended[ev.k] = endRead{opID: ev.opID, cluster: ev.end}
+			}
 			r.rs.onFinished(ev, r.locks())
 		case selectedImages:
 			r.rs.onSelected(ev)
@@ -437,6 +444,13 @@ func (r *runner) perform(ef effect) {
 		m := *r.rs.member(ef.k)
 		memberID := r.fleetID + "/members/" + m.Name
 		verifying := r.rs.verifying[ef.k]
+		// A member whose upgrade just succeeded is verified with the read
+		// its provider made after the operation's end, when it made one.
+		end, ok := r.ended[ef.k]
+		delete(r.ended, ef.k)
+		if !ok || !r.rs.verifying[ef.k] || end.opID != m.OperationID {
+			end = endRead{}
+		}
 		r.e.goEffect(func() {
 			ev := inspected{k: ef.k, ahead: ef.kind == effectReadAhead}
 			// Servers sharing the store claim the cluster before its
@@ -468,8 +482,12 @@ func (r *runner) perform(ef effect) {
 			var derr error
 			go func() {
 				defer close(described)
-				if ef.read != nil {
+				switch {
+				case ef.read != nil:
 					c = ef.read
+					return
+				case end.cluster != nil:
+					c = end.cluster
 					return
 				}
 				c, derr = p.Describe(ctx, m.ClusterResourceID)
@@ -495,6 +513,8 @@ func (r *runner) perform(ef effect) {
 		op := ef.op
 		k := ef.k
 		op.Report = func(err error) { r.mb.post(reported{k: k, opID: op.ID, err: err}) }
+		var end atomic.Pointer[cluster.Cluster]
+		op.End = func(c *cluster.Cluster) { end.Store(c) }
 		r.e.goEffect(func() {
 			// Only the run's owner begins an upgrade: one that lost
 			// its lease leaves it to the next owner, which finds it
@@ -508,7 +528,7 @@ func (r *runner) perform(ef effect) {
 				return
 			}
 			err := p.Upgrade(ctx, op, func(err error) {
-				r.mb.post(finished{k: k, opID: op.ID, err: err})
+				r.mb.post(finished{k: k, opID: op.ID, err: err, end: end.Load()})
 				if r.e.cfg.Changed != nil {
 					r.e.cfg.Changed(op.ClusterID)
 				}
@@ -532,6 +552,12 @@ func (r *runner) perform(ef effect) {
 		r.rs.each(func(_ mkey, m *fleet.MemberStatus) { ids = append(ids, m.ClusterResourceID) })
 		r.e.goEffect(func() { r.mb.post(selectedImages{clusters: describeAll(ctx, p, ids)}) })
 	}
+}
+
+// endRead is the cluster a provider read after an operation succeeded.
+type endRead struct {
+	opID    string
+	cluster *cluster.Cluster
 }
 
 // describeAll reads clusters, several at a time, and returns those that

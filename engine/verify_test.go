@@ -88,32 +88,55 @@ func TestSuccessIsVerifiedAgainstTheCluster(t *testing.T) {
 		update: fleet.ManagedClusterUpdate{Upgrade: fleet.UpgradeSpec{Type: fleet.UpgradeControlPlaneOnly, KubernetesVersion: "1.31.2"}},
 		change: func(c *cluster.Cluster) { c.KubernetesVersion = "1.31.2" },
 	}} {
-		t.Run(tc.name, func(t *testing.T) {
-			test(t, func(e *env) {
-				e.member("m", "g", "eastus", "1.30.4", pools...)
-				id := e.createRun("r", nil, tc.update)
-				e.start(id)
-				e.finishAs("m", tc.change)
-				m := e.memberStatus(id, "m")
-				if tc.code == "" {
-					e.wantState(id, "m", fleet.Completed)
-					if m.Message != "upgraded the control plane to Kubernetes 1.31.2" || m.Observed == nil || m.Observed.KubernetesVersion != "1.31.2" {
-						t.Fatalf("member %+v, observed %+v", m, m.Observed)
-					}
-					return
-				}
-				e.wantState(id, "m", fleet.Failed)
-				e.wantRun(id, fleet.Failed)
-				if m.Status.Error == nil || m.Status.Error.Code != tc.code || !strings.Contains(m.Status.Error.Message, tc.contains) || !strings.Contains(m.Message, tc.contains) {
-					t.Fatalf("member error %+v, message %q; want code %s and %q", m.Status.Error, m.Message, tc.code, tc.contains)
-				}
-				if m.Observed == nil || len(m.Observed.NodePools) != 2 {
-					t.Fatalf("member's observation %+v", m.Observed)
-				}
-				e.wantTree(id)
+		for _, endReads := range []bool{false, true} {
+			name := tc.name
+			if endReads {
+				name += ", with the provider's read at the end"
+			}
+			t.Run(name, func(t *testing.T) {
+				verifyAsCase(t, endReads, pools, tc.update, tc.change, tc.code, tc.contains)
 			})
-		})
+		}
 	}
+}
+
+// verifyAsCase runs one case of TestSuccessIsVerifiedAgainstTheCluster.
+// With endReads, the provider hands the engine its read of the cluster
+// after the operation's end, and the engine verifies with it instead of
+// describing the cluster again; the outcome must be the same.
+func verifyAsCase(t *testing.T, endReads bool, pools []cluster.NodePool, update fleet.ManagedClusterUpdate, change func(c *cluster.Cluster), code, contains string) {
+	test(t, func(e *env) {
+		e.cloud.SetEndReads(endReads)
+		e.member("m", "g", "eastus", "1.30.4", pools...)
+		id := e.createRun("r", nil, update)
+		e.start(id)
+		reads := e.cloud.Describes()
+		e.finishAs("m", change)
+		want := 1
+		if endReads {
+			want = 0
+		}
+		if got := e.cloud.Describes() - reads; got != want {
+			t.Errorf("the engine described the cluster %d times after its upgrade ended, want %d", got, want)
+		}
+		m := e.memberStatus(id, "m")
+		if code == "" {
+			e.wantState(id, "m", fleet.Completed)
+			if m.Message != "upgraded the control plane to Kubernetes 1.31.2" || m.Observed == nil || m.Observed.KubernetesVersion != "1.31.2" {
+				t.Fatalf("member %+v, observed %+v", m, m.Observed)
+			}
+			return
+		}
+		e.wantState(id, "m", fleet.Failed)
+		e.wantRun(id, fleet.Failed)
+		if m.Status.Error == nil || m.Status.Error.Code != code || !strings.Contains(m.Status.Error.Message, contains) || !strings.Contains(m.Message, contains) {
+			t.Fatalf("member error %+v, message %q; want code %s and %q", m.Status.Error, m.Message, code, contains)
+		}
+		if m.Observed == nil || len(m.Observed.NodePools) != 2 {
+			t.Fatalf("member's observation %+v", m.Observed)
+		}
+		e.wantTree(id)
+	})
 }
 
 // TestVerificationFailsWhenTheClusterIsGone: a cluster that cannot be

@@ -37,6 +37,9 @@ type Config struct {
 	// SimFaultRate is the share of simulated-cloud requests answered with
 	// a transient error.
 	SimFaultRate float64
+	// SimRetryAfterSeconds makes the simulated cloud say when to poll in
+	// whole seconds only, as ARM does (simcloud.Options.RetryAfterSeconds).
+	SimRetryAfterSeconds bool
 
 	// ARMEndpoint is the Azure Resource Manager endpoint clusters are
 	// upgraded through (default: Azure's, or this server with Simulate).

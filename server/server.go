@@ -147,7 +147,7 @@ func Start(ctx context.Context, cfg Config) (_ *Server, err error) {
 	}
 
 	if cfg.Simulate {
-		s.Cloud = simcloud.New(simcloud.Options{Speed: cfg.SimSpeed, FaultRate: cfg.SimFaultRate})
+		s.Cloud = simcloud.New(simcloud.Options{Speed: cfg.SimSpeed, FaultRate: cfg.SimFaultRate, RetryAfterSeconds: cfg.SimRetryAfterSeconds})
 		closers = append(closers, s.Cloud.Close)
 		if cfg.SimSeed != "" {
 			seed, err := simcloud.LoadSeed(cfg.SimSeed)

@@ -36,6 +36,9 @@ type SimConfig struct {
 	// FaultRate is the share of ARM requests answered with a transient
 	// error.
 	FaultRate float64
+	// RetryAfterSeconds makes the cloud say when to poll in whole
+	// seconds only, in Retry-After, as ARM does.
+	RetryAfterSeconds bool
 	// ShutdownTimeout bounds the graceful shutdown (default 10s).
 	ShutdownTimeout time.Duration
 	Logger          *slog.Logger
@@ -86,7 +89,7 @@ func StartSimulator(ctx context.Context, cfg SimConfig) (*Simulator, error) {
 		s.Token, s.Generated = auth.NewToken(), true
 		tokens.Add(s.Token, auth.Principal{Name: "admin", Role: auth.Admin})
 	}
-	s.Cloud = simcloud.New(simcloud.Options{Speed: cfg.Speed, FaultRate: cfg.FaultRate})
+	s.Cloud = simcloud.New(simcloud.Options{Speed: cfg.Speed, FaultRate: cfg.FaultRate, RetryAfterSeconds: cfg.RetryAfterSeconds})
 	if cfg.Seed != "" {
 		seed, err := simcloud.LoadSeed(cfg.Seed)
 		if err != nil {

@@ -38,6 +38,11 @@ type Options struct {
 	// PageSize is how many managed clusters a list page holds
 	// (DefaultPageSize when 0).
 	PageSize int
+	// RetryAfterSeconds gives the time to wait before polling an
+	// operation (or retrying a refused request) only in Retry-After, in
+	// whole seconds rounded up, as ARM does. Otherwise retry-after-ms
+	// carries the exact time as well.
+	RetryAfterSeconds bool
 }
 
 // Cloud is a simulated Azure cloud serving Microsoft.ContainerService

@@ -39,7 +39,7 @@ func (cl *Cloud) faultDelay() time.Duration {
 
 // inject decides whether to fault r and, if so, answers it. It reports
 // whether it answered.
-func (f *faultInjector) inject(w http.ResponseWriter, r *http.Request, delay time.Duration) bool {
+func (f *faultInjector) inject(w http.ResponseWriter, r *http.Request, delay time.Duration, wholeSeconds bool) bool {
 	key := r.Method + " " + strings.ToLower(r.URL.Path)
 	f.mu.Lock()
 	f.n++
@@ -68,7 +68,7 @@ func (f *faultInjector) inject(w http.ResponseWriter, r *http.Request, delay tim
 			"The service is temporarily unavailable (simulated fault); nothing was changed. Retry the request.")
 	}
 	h := map[string]string{}
-	addRetryAfter(h, delay)
+	addRetryAfter(h, delay, wholeSeconds)
 	for k, v := range h {
 		w.Header().Set(k, v)
 	}

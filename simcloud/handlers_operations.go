@@ -53,7 +53,7 @@ func (cl *Cloud) getOperationStatus(q *request) (*reply, *armError) {
 		st.Error = &e
 	}
 	h := map[string]string{}
-	addRetryAfter(h, op.remaining(q.now))
+	q.addPollHint(h, op)
 	return &reply{status: http.StatusOK, header: h, body: st}, nil
 }
 
@@ -70,7 +70,7 @@ func (cl *Cloud) getOperationResult(q *request) (*reply, *armError) {
 	switch op.status {
 	case statusInProgress:
 		h := map[string]string{"Location": q.operationURL(op, "operationresults")}
-		addRetryAfter(h, op.remaining(q.now))
+		q.addPollHint(h, op)
 		return &reply{status: http.StatusAccepted, header: h}, nil
 	case statusFailed:
 		e := *op.failure

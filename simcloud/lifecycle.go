@@ -30,7 +30,13 @@ func (p *plan) hasUpgrade() bool {
 // begin starts the operation for an accepted plan on c, whose lock the
 // caller holds and whose desired state the caller has already set. The
 // operation's parts are timed from the cluster's tags or realistic
-// durations; a zero-length operation has finished when begin returns.
+// durations. Even a zero-length upgrade is still running when begin
+// returns: the response that began it shows it under way (201 or 202 with
+// an operation to poll, or 200 with a provisioning state that is not
+// terminal, as ARM answers an update), and it ends at the first look after
+// that, a poll or a GET, so clients follow every upgrade the way they
+// follow one on Azure. Another zero-length operation (a tags-only update)
+// has finished when begin returns.
 func (cl *Cloud) begin(c *cluster, pl plan, now time.Time) *operation {
 	seq := cl.seq.Add(1)
 	op := &operation{
@@ -75,7 +81,9 @@ func (cl *Cloud) begin(c *cluster, pl plan, now time.Time) *operation {
 	c.op = op
 	cl.ops.Store(op.id, op)
 	cl.log.append(recs)
-	cl.settle(c, now)
+	if !pl.hasUpgrade() {
+		cl.settle(c, now)
+	}
 	if op.status == statusInProgress && !cl.closed.Load() {
 		op.timer = time.AfterFunc(op.end.Sub(now), func() {
 			c.mu.Lock()

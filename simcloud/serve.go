@@ -18,6 +18,8 @@ type request struct {
 	apiVersion string
 	base       string // scheme and host the caller used
 	now        time.Time
+	// wholeSeconds: Retry-After only, in whole seconds (Options.RetryAfterSeconds).
+	wholeSeconds bool
 }
 
 // reply is a handler's answer, built under a cluster's lock and written
@@ -62,7 +64,7 @@ func (cl *Cloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"The path %q is not served by the simulated cloud: it serves Microsoft.ContainerService managed clusters, agent pools, upgrade profiles, maintenance configurations, Kubernetes versions and operations, and /simulator/.", r.URL.Path))
 		return
 	}
-	if cl.faults != nil && cl.faults.inject(w, r, cl.faultDelay()) {
+	if cl.faults != nil && cl.faults.inject(w, r, cl.faultDelay(), cl.opts.RetryAfterSeconds) {
 		return
 	}
 	apiVersion := r.URL.Query().Get("api-version")
@@ -71,7 +73,7 @@ func (cl *Cloud) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			"The api-version query parameter (?api-version=) is required for all requests; use api-version=2025-02-01."))
 		return
 	}
-	q := &request{r: r, rt: rt, apiVersion: apiVersion, base: baseURL(r), now: cl.now()}
+	q := &request{r: r, rt: rt, apiVersion: apiVersion, base: baseURL(r), now: cl.now(), wholeSeconds: cl.opts.RetryAfterSeconds}
 	h := cl.handlerFor(rt.kind, r.Method)
 	if h == nil {
 		writeARMError(w, newARMError(http.StatusMethodNotAllowed, CodeMethodNotAllowed,
@@ -187,19 +189,36 @@ func (q *request) lroHeaders(op *operation, withLocation bool) map[string]string
 	if withLocation {
 		h["Location"] = q.operationURL(op, "operationresults")
 	}
-	addRetryAfter(h, op.remaining(q.now))
+	q.addPollHint(h, op)
 	return h
+}
+
+// addPollHint says when a running operation's end is due. An operation
+// due now gets retry-after-ms 0 (look again at once) with the exact hint,
+// and no hint in whole seconds: ARM never says zero.
+func (q *request) addPollHint(h map[string]string, op *operation) {
+	if op.status != statusInProgress {
+		return
+	}
+	if d := op.remaining(q.now); d > 0 || q.wholeSeconds {
+		addRetryAfter(h, d, q.wholeSeconds)
+		return
+	}
+	h["retry-after-ms"] = "0"
 }
 
 // addRetryAfter tells pollers to come back when d has passed: exactly, in
 // retry-after-ms (which azcore prefers), and rounded up to whole seconds
-// in Retry-After. Nothing is added when d is zero.
-func addRetryAfter(h map[string]string, d time.Duration) {
+// in Retry-After. With wholeSeconds, only Retry-After is given, as ARM
+// gives it. Nothing is added when d is zero.
+func addRetryAfter(h map[string]string, d time.Duration, wholeSeconds bool) {
 	if d <= 0 {
 		return
 	}
-	ms := int64(math.Ceil(float64(d) / float64(time.Millisecond)))
 	secs := int64(math.Ceil(d.Seconds()))
-	h["retry-after-ms"] = strconv.FormatInt(max(ms, 1), 10)
 	h["Retry-After"] = strconv.FormatInt(max(secs, 1), 10)
+	if !wholeSeconds {
+		ms := int64(math.Ceil(float64(d) / float64(time.Millisecond)))
+		h["retry-after-ms"] = strconv.FormatInt(max(ms, 1), 10)
+	}
 }

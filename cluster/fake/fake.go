@@ -30,6 +30,8 @@ type Provider struct {
 	failOps  map[string]error // cluster id → error every operation ends with
 	failRead map[string]error // cluster id → error every Describe returns
 	began    chan cluster.Operation
+	endReads bool // give op.End the cluster after a success
+	reads    int  // Describes served
 }
 
 // Region is what a region offers.
@@ -70,6 +72,22 @@ func (p *Provider) FailDescribe(clusterID string, err error) {
 		return
 	}
 	p.failRead[strings.ToLower(clusterID)] = err
+}
+
+// SetEndReads makes a successful operation give its Operation.End the
+// cluster as Describe shows it after the operation's end, just before
+// done, as the AKS provider does with the read that ends an operation.
+func (p *Provider) SetEndReads(on bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.endReads = on
+}
+
+// Describes returns how many Describe calls the fake served, read or not.
+func (p *Provider) Describes() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.reads
 }
 
 // SetInstant makes every operation end successfully (or with the error set
@@ -167,6 +185,7 @@ func (p *Provider) FailOperations(clusterID string, err error) {
 func (p *Provider) Describe(_ context.Context, id string) (*cluster.Cluster, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	p.reads++
 	if err := p.failRead[strings.ToLower(id)]; err != nil {
 		return nil, err
 	}
@@ -174,6 +193,11 @@ func (p *Provider) Describe(_ context.Context, id string) (*cluster.Cluster, err
 	if c == nil {
 		return nil, cluster.Errorf(cluster.NotFound, "ResourceNotFound", "cluster %s not found", id)
 	}
+	return p.showLocked(c), nil
+}
+
+// showLocked is the cluster as Describe shows it, with its region's offers.
+func (p *Provider) showLocked(c *cluster.Cluster) *cluster.Cluster {
 	out := *c
 	out.NodePools = slices.Clone(c.NodePools)
 	out.MaintenanceWindows = maps.Clone(c.MaintenanceWindows)
@@ -183,7 +207,7 @@ func (p *Provider) Describe(_ context.Context, id string) (*cluster.Cluster, err
 			out.NodePools[i].LatestNodeImageVersion = r.Images[out.NodePools[i].ImageFamily()]
 		}
 	}
-	return &out, nil
+	return &out
 }
 
 // Upgrade implements cluster.Provider.
@@ -297,7 +321,14 @@ func (p *Provider) finish(opID string, err error, change func(c *cluster.Cluster
 	}
 	waiters := o.waiters
 	o.waiters = nil
+	var end *cluster.Cluster
+	if p.endReads && err == nil && c != nil && o.End != nil {
+		end = p.showLocked(c)
+	}
 	p.mu.Unlock()
+	if end != nil {
+		o.End(end)
+	}
 	for _, w := range waiters {
 		w(err)
 	}
