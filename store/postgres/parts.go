@@ -63,69 +63,79 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 	return nil
 }
 
-// assemble returns rec with its parts in its body, when it has any: from
-// the cache when its ETag is the one cached, else read with its parts in
-// one repeatable-read transaction (which may find a newer version).
-func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, error) {
+// assemble returns rec with its parts in its body, when it has any, and
+// whether the body is known to be a JSON object: from the parts kept of
+// this store's last write, or the document kept of the last read, when
+// the record is as they were, else read with its parts in one read
+// transaction (which may find a newer version of the record). The body of
+// a record kept in parts is shared with the caches: callers that hand it
+// out copy it.
+func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, bool, error) {
 	if !store.HasParts(rec.Body) {
-		return rec, nil
-	}
-	if body, ok := s.assembled.Get(rec.ID, rec.ETag); ok {
-		rec.Body = slices.Clone(body)
-		return rec, nil
+		return rec, false, nil
 	}
 	if body, ok, err := s.parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
 		if err != nil {
-			return store.Record{}, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+			return store.Record{}, false, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
 		}
-		s.assembled.Put(rec.ID, rec.ETag, body)
-		rec.Body = slices.Clone(body)
-		return rec, nil
+		rec.Body = body
+		return rec, true, nil
+	}
+	if body, ok := s.assembled.Get(rec.ID, rec.ETag, rec.Body); ok {
+		rec.Body = body
+		return rec, true, nil
 	}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
-		return store.Record{}, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
+		return store.Record{}, false, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
 	cur, err := scanRecord(tx.QueryRow(ctx, `SELECT `+columns+` FROM caravan_records WHERE id = $1 AND kind = $2`, rec.ID, string(rec.Kind)))
 	switch {
 	case errors.Is(err, pgx.ErrNoRows):
-		return store.Record{}, store.ErrNotFound
+		return store.Record{}, false, store.ErrNotFound
 	case err != nil:
-		return store.Record{}, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
+		return store.Record{}, false, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
 	}
 	rows, err := tx.Query(ctx, `SELECT key, body FROM caravan_record_parts WHERE id = $1 ORDER BY key`, rec.ID)
 	if err != nil {
-		return store.Record{}, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
+		return store.Record{}, false, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
 	}
 	var parts []store.Part
 	for rows.Next() {
 		var p store.Part
 		if err := rows.Scan(&p.Key, &p.Body); err != nil {
 			rows.Close()
-			return store.Record{}, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
+			return store.Record{}, false, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
 		}
 		parts = append(parts, p)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return store.Record{}, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
+		return store.Record{}, false, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
 	}
 	body, err := store.Assemble(cur.Body, parts)
 	if err != nil {
-		return store.Record{}, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+		return store.Record{}, false, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
 	}
-	s.assembled.Put(cur.ID, cur.ETag, body)
-	cur.Body = slices.Clone(body)
-	return cur, nil
+	head := cur.Body
+	cur.Body = body
+	if err := store.CheckBody(cur); err != nil {
+		return cur, false, nil
+	}
+	s.assembled.Put(cur.ID, cur.ETag, head, body)
+	return cur, true, nil
 }
 
 // assemblePage assembles the records of a page kept in parts.
 func (s *Store) assemblePage(ctx context.Context, page store.Page) (store.Page, error) {
 	for i, rec := range page.Records {
-		got, err := s.assemble(ctx, rec)
+		got, _, err := s.assemble(ctx, rec)
 		if err != nil {
 			return store.Page{}, err
+		}
+		if store.HasParts(rec.Body) {
+			got.Body = slices.Clone(got.Body)
 		}
 		page.Records[i] = got
 	}

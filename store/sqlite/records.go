@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/caravan-dev/caravan/store"
@@ -13,6 +14,30 @@ const columns = `id, kind, parent, etag, state, body`
 
 // Get implements store.Store.
 func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Record, error) {
+	rec, err := s.row(ctx, kind, id)
+	if err != nil || !store.HasParts(rec.Body) {
+		return rec, err
+	}
+	rec, _, err = s.assemble(ctx, rec)
+	if err != nil {
+		return store.Record{}, err
+	}
+	// The document may be the caches'; the caller may change its copy.
+	rec.Body = slices.Clone(rec.Body)
+	return rec, nil
+}
+
+// GetShared implements store.SharedReader.
+func (s *Store) GetShared(ctx context.Context, kind store.Kind, id string) (store.Record, bool, error) {
+	rec, err := s.row(ctx, kind, id)
+	if err != nil {
+		return store.Record{}, false, err
+	}
+	return s.assemble(ctx, rec)
+}
+
+// row reads a record's row, its body as stored.
+func (s *Store) row(ctx context.Context, kind store.Kind, id string) (store.Record, error) {
 	if s.closed.Load() {
 		return store.Record{}, store.ErrClosed
 	}
@@ -27,7 +52,7 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 	case err != nil:
 		return store.Record{}, s.fail(err, "reading %s %s", kind, id)
 	}
-	return s.assemble(ctx, rec)
+	return rec, nil
 }
 
 // List implements store.Store.
