@@ -261,6 +261,17 @@ func (e *keptParts) resolve(r *keptRef) {
 	r.children, r.layout = children, e.layout
 }
 
+// Kept reports the ETag of the record whose parts are kept, if any.
+func (c *PartsCache) Kept(id string) (string, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[id]
+	if !ok {
+		return "", false
+	}
+	return e.etag, true
+}
+
 // Drop forgets a record's parts.
 func (c *PartsCache) Drop(id string) {
 	c.mu.Lock()

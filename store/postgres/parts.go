@@ -74,16 +74,31 @@ func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, b
 	if !store.HasParts(rec.Body) {
 		return rec, false, nil
 	}
-	if body, ok, err := s.parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
-		if err != nil {
-			return store.Record{}, false, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+	for again := true; ; again = false {
+		if body, ok, err := s.parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
+			if err != nil {
+				return store.Record{}, false, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+			}
+			rec.Body = body
+			return rec, true, nil
 		}
-		rec.Body = body
-		return rec, true, nil
-	}
-	if body, ok := s.assembled.Get(rec.ID, rec.ETag, rec.Body); ok {
-		rec.Body = body
-		return rec, true, nil
+		if body, ok := s.assembled.Get(rec.ID, rec.ETag, rec.Body); ok {
+			rec.Body = body
+			return rec, true, nil
+		}
+		if etag, ok := s.parts.Kept(rec.ID); !again || !ok || etag == rec.ETag {
+			break
+		}
+		// This store wrote the record again since its row was read: read
+		// the row again, which costs far less than every part.
+		cur, err := s.row(ctx, rec.Kind, rec.ID)
+		if err != nil {
+			return store.Record{}, false, err
+		}
+		if !store.HasParts(cur.Body) {
+			return cur, false, nil
+		}
+		rec = cur
 	}
 	tx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
 	if err != nil {
