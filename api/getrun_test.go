@@ -67,6 +67,9 @@ func TestGetRunServesTheStoresSharedBody(t *testing.T) {
 	if got := ts.get(f + "/updateRuns/r" + newest); !strings.Contains(got, "maxConcurrency") {
 		t.Fatalf("GET under the newest version lacks maxConcurrency: %s", got)
 	}
+	if got := ts.get(f + "/updateRuns" + old); strings.Contains(got, "maxConcurrency") || !strings.HasPrefix(got, `{"value":[{`) || !strings.Contains(got, `"kubernetesVersion":"1.31"`) {
+		t.Fatalf("list under %s: %s; want the run without maxConcurrency", old, got)
+	}
 	// A changed run is shaped again.
 	if status, body, _ := ts.send("PUT", f+"/updateRuns/r"+newest, run("1.31.2")); status != 200 {
 		t.Fatalf("PUT run again: %d %v", status, body)

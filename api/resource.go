@@ -138,11 +138,7 @@ func (a *API) respondStored(w http.ResponseWriter, status int, rec store.Record,
 	}
 	body := rec.Body
 	if sw, ok := w.(*shapingWriter); ok {
-		var kept bool
-		if body, kept = a.shaped.get(rec.ID, rec.ETag, sw.version); !kept {
-			body = shapeBody(rec.Body, sw.version)
-			a.shaped.put(rec.ID, rec.ETag, sw.version, body)
-		}
+		body = a.shapeStored(rec, sw.version)
 		sw.shaped = true
 	}
 	setETag(w, rec.ETag)
@@ -150,6 +146,17 @@ func (a *API) respondStored(w http.ResponseWriter, status int, rec store.Record,
 	w.WriteHeader(status)
 	w.Write(body)
 	return nil
+}
+
+// shapeStored returns a stored resource's body shaped for version v (see
+// shapeBody), once per version of the resource.
+func (a *API) shapeStored(rec store.Record, v apiVersion) []byte {
+	body, kept := a.shaped.get(rec.ID, rec.ETag, v)
+	if !kept {
+		body = shapeBody(rec.Body, v)
+		a.shaped.put(rec.ID, rec.ETag, v, body)
+	}
+	return body
 }
 
 // created is 201 for a new resource and 200 for a replaced one.

@@ -24,3 +24,23 @@ func GetShared(ctx context.Context, s Store, kind Kind, id string) (Record, bool
 	rec, err := s.Get(ctx, kind, id)
 	return rec, false, err
 }
+
+// SharedLister is a store that can list records without copying their
+// bodies. The stores of this module implement it beside Store.
+type SharedLister interface {
+	// ListShared returns a page as List does, except that the records'
+	// bodies may be shared with the store's caches, so the caller must
+	// not change them, and checked[i] reports whether the store knows the
+	// body of the page's record i to be a JSON object (see GetShared).
+	ListShared(ctx context.Context, opts ListOptions) (page Page, checked []bool, err error)
+}
+
+// ListShared lists records through s's ListShared, or through List (with
+// nothing checked) when s is not a SharedLister.
+func ListShared(ctx context.Context, s Store, opts ListOptions) (Page, []bool, error) {
+	if sl, ok := s.(SharedLister); ok {
+		return sl.ListShared(ctx, opts)
+	}
+	page, err := s.List(ctx, opts)
+	return page, make([]bool, len(page.Records)), err
+}

@@ -142,17 +142,20 @@ func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, b
 	return cur, true, nil
 }
 
-// assemblePage assembles the records of a page kept in parts.
-func (s *Store) assemblePage(ctx context.Context, page store.Page) (store.Page, error) {
+// assemblePage assembles the records of a page kept in parts, and says
+// which bodies are known to be JSON objects. Without share, it copies the
+// bodies the caches keep.
+func (s *Store) assemblePage(ctx context.Context, page store.Page, share bool) (store.Page, []bool, error) {
+	checked := make([]bool, len(page.Records))
 	for i, rec := range page.Records {
-		got, _, err := s.assemble(ctx, rec)
+		got, ok, err := s.assemble(ctx, rec)
 		if err != nil {
-			return store.Page{}, err
+			return store.Page{}, nil, err
 		}
-		if store.HasParts(rec.Body) {
+		if !share && store.HasParts(rec.Body) {
 			got.Body = slices.Clone(got.Body)
 		}
-		page.Records[i] = got
+		page.Records[i], checked[i] = got, ok
 	}
-	return page, nil
+	return page, checked, nil
 }

@@ -60,27 +60,39 @@ func (s *Store) row(ctx context.Context, kind store.Kind, id string) (store.Reco
 
 // List implements store.Store.
 func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, error) {
+	page, _, err := s.list(ctx, o, false)
+	return page, err
+}
+
+// ListShared implements store.SharedLister.
+func (s *Store) ListShared(ctx context.Context, o store.ListOptions) (store.Page, []bool, error) {
+	return s.list(ctx, o, true)
+}
+
+// list reads a page of records; with share, the bodies of records kept
+// in parts may be the caches'.
+func (s *Store) list(ctx context.Context, o store.ListOptions, share bool) (store.Page, []bool, error) {
 	if s.closed.Load() {
-		return store.Page{}, store.ErrClosed
+		return store.Page{}, nil, store.ErrClosed
 	}
 	if err := store.CheckList(o); err != nil {
-		return store.Page{}, err
+		return store.Page{}, nil, err
 	}
 	query, args := listQuery(o)
 	rows, err := s.pool.Query(ctx, query, args...)
 	if err != nil {
-		return store.Page{}, s.fail(err, "listing %s", o.Kind)
+		return store.Page{}, nil, s.fail(err, "listing %s", o.Kind)
 	}
 	defer rows.Close()
 	page, err := store.ReadPage(o.Limit, rows.Next, func() (store.Record, error) { return scanRecord(rows) })
 	if err != nil {
-		return store.Page{}, s.fail(err, "listing %s", o.Kind)
+		return store.Page{}, nil, s.fail(err, "listing %s", o.Kind)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return store.Page{}, s.fail(err, "listing %s", o.Kind)
+		return store.Page{}, nil, s.fail(err, "listing %s", o.Kind)
 	}
-	return s.assemblePage(ctx, page)
+	return s.assemblePage(ctx, page, share)
 }
 
 // listQuery selects o's records in id order, one more than the limit so

@@ -10,12 +10,12 @@ import (
 	"github.com/caravan-dev/caravan/store/sqlite"
 )
 
-// GetShared serves a run kept in parts as Get does, checked when it is
+// GetShared and ListShared serve a run kept in parts as Get and List do, checked when it is
 // what this store wrote or what it read and checked; bytes in the
 // database that are not JSON are served unchecked, for the caller to
 // refuse, and a body changed in the database under the same ETag is read
 // again, never served from what was kept.
-func TestGetSharedIsCheckedOnlyWhenKnownGood(t *testing.T) {
+func TestSharedReadsAreCheckedOnlyWhenKnownGood(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), sqlite.FileName)
 	s := open(t, path)
@@ -46,12 +46,20 @@ func TestGetSharedIsCheckedOnlyWhenKnownGood(t *testing.T) {
 				t.Fatalf("%s: GetShared = %s, checked %v; want %s, checked %v", label, rec.Body, checked, wantBody, wantChecked)
 			}
 		}
+		page, listed, err := s.ListShared(ctx, store.ListOptions{Kind: store.Runs})
+		must(err)
+		if len(page.Records) != 1 || string(page.Records[0].Body) != wantBody || listed[0] != wantChecked {
+			t.Fatalf("%s: ListShared = %+v, checked %v; want %s, checked %v", label, page.Records, listed, wantBody, wantChecked)
+		}
 		got, err := s.Get(ctx, store.Runs, id)
 		must(err)
 		if string(got.Body) != wantBody {
 			t.Fatalf("%s: Get = %s, want %s", label, got.Body, wantBody)
 		}
 		got.Body[0] = 'X' // Get's body is the caller's
+		page, err = s.List(ctx, store.ListOptions{Kind: store.Runs})
+		must(err)
+		page.Records[0].Body[0] = 'X' // and so is List's
 	}
 	want("as written", whole, true)
 	s.Close()
