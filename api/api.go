@@ -59,6 +59,7 @@ type API struct {
 	cfg      Config
 	log      *slog.Logger
 	clusters *clusterCache
+	shaped   shapedCache
 }
 
 // New returns the API handler.
@@ -138,7 +139,7 @@ func (a *API) Serve(w http.ResponseWriter, r *http.Request, m Route) {
 		}
 	}
 	if removes(ver) {
-		sw := &shapingWriter{ResponseWriter: w}
+		sw := &shapingWriter{ResponseWriter: w, version: ver}
 		defer sw.finish(ver)
 		w = sw
 	}

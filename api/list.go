@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"net"
@@ -78,25 +79,37 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, opts store.ListOption
 		}
 		opts.After = string(after)
 	}
-	page, err := a.cfg.Store.List(r.Context(), opts)
+	page, checked, err := store.ListShared(r.Context(), a.cfg.Store, opts)
 	if err != nil {
 		return err
 	}
+	sw, shaping := w.(*shapingWriter)
 	out := listPage{Value: make([]json.RawMessage, 0, len(page.Records))}
-	for _, rec := range page.Records {
-		if err := store.CheckBody(rec); err != nil {
-			return err
+	for i, rec := range page.Records {
+		if !checked[i] {
+			if err := store.CheckBody(rec); err != nil {
+				return err
+			}
 		}
 		body := json.RawMessage(rec.Body)
-		if decorate != nil {
+		switch {
+		case decorate != nil:
 			if body, err = decorate(rec); err != nil {
 				return err
 			}
 			if body == nil {
 				continue
 			}
+			if shaping {
+				body = bytes.TrimSuffix(shapeBody(body, sw.version), []byte("\n"))
+			}
+		case shaping:
+			body = bytes.TrimSuffix(a.shapeStored(rec, sw.version), []byte("\n"))
 		}
 		out.Value = append(out.Value, body)
+	}
+	if shaping {
+		sw.shaped = true
 	}
 	if page.Next != "" {
 		next := url.Values{}
@@ -108,8 +121,38 @@ func (a *API) list(w http.ResponseWriter, r *http.Request, opts store.ListOption
 		next.Set("$skipToken", base64.RawURLEncoding.EncodeToString([]byte(page.Next)))
 		out.NextLink = a.baseURL(r) + r.URL.Path + "?" + next.Encode()
 	}
-	writeJSON(w, http.StatusOK, out)
+	writePage(w, out)
 	return nil
+}
+
+// writePage writes a list page as writeJSON would, without encoding the
+// resources again: they are JSON already, checked or written by caravan.
+func writePage(w http.ResponseWriter, p listPage) {
+	var b bytes.Buffer
+	n := len(`{"value":[]}`) + 2 + len(p.NextLink) + len(p.Value)
+	for _, v := range p.Value {
+		n += len(v)
+	}
+	b.Grow(n)
+	b.WriteString(`{"value":[`)
+	for i, v := range p.Value {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.Write(v)
+	}
+	b.WriteByte(']')
+	if p.NextLink != "" {
+		b.WriteString(`,"nextLink":`)
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		enc.Encode(p.NextLink)
+		b.Truncate(b.Len() - 1) // Encode's newline
+	}
+	b.WriteString("}\n")
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(http.StatusOK)
+	w.Write(b.Bytes())
 }
 
 // baseURL is the configured base URL, or else the scheme and address of

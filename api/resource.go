@@ -115,6 +115,50 @@ func respond(w http.ResponseWriter, status int, rec store.Record) error {
 	return nil
 }
 
+// loadShared reads a record as load does, through store.GetShared: its
+// body may be the store's, not to be changed, and checked says whether
+// the store knows it to be a JSON object.
+func (a *API) loadShared(ctx context.Context, kind store.Kind, id, what string) (store.Record, bool, error) {
+	rec, checked, err := store.GetShared(ctx, a.cfg.Store, kind, store.CanonicalID(id))
+	if errors.Is(err, store.ErrNotFound) {
+		return rec, false, fleet.NotFound("%s not found", what)
+	}
+	return rec, checked, err
+}
+
+// respondStored writes a resource read with loadShared, as respond does,
+// without checking again a body the store checked; for an api-version
+// that drops fields, it shapes the body once per version of the resource
+// (see shapedCache).
+func (a *API) respondStored(w http.ResponseWriter, status int, rec store.Record, checked bool) error {
+	if !checked {
+		if err := store.CheckBody(rec); err != nil {
+			return err
+		}
+	}
+	body := rec.Body
+	if sw, ok := w.(*shapingWriter); ok {
+		body = a.shapeStored(rec, sw.version)
+		sw.shaped = true
+	}
+	setETag(w, rec.ETag)
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	w.Write(body)
+	return nil
+}
+
+// shapeStored returns a stored resource's body shaped for version v (see
+// shapeBody), once per version of the resource.
+func (a *API) shapeStored(rec store.Record, v apiVersion) []byte {
+	body, kept := a.shaped.get(rec.ID, rec.ETag, v)
+	if !kept {
+		body = shapeBody(rec.Body, v)
+		a.shaped.put(rec.ID, rec.ETag, v, body)
+	}
+	return body
+}
+
 // created is 201 for a new resource and 200 for a replaced one.
 func created(isNew bool) int {
 	if isNew {

@@ -18,11 +18,11 @@ import (
 var activeStates = []string{string(fleet.Running), string(fleet.Pending), string(fleet.Stopping)}
 
 func (a *API) getRun(w http.ResponseWriter, r *http.Request, rt route) error {
-	rec, err := a.load(r.Context(), store.Runs, rt.childID(), "update run "+rt.name+" of fleet "+rt.fleet)
+	rec, checked, err := a.loadShared(r.Context(), store.Runs, rt.childID(), "update run "+rt.name+" of fleet "+rt.fleet)
 	if err != nil {
 		return err
 	}
-	return respond(w, http.StatusOK, rec)
+	return a.respondStored(w, http.StatusOK, rec, checked)
 }
 
 // putRun creates a run (or changes one that has not started): it copies

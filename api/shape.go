@@ -108,8 +108,12 @@ func shapeBody(body []byte, v apiVersion) []byte {
 // its body can be shaped for the request's api-version.
 type shapingWriter struct {
 	http.ResponseWriter
-	status int
-	buf    bytes.Buffer
+	version apiVersion
+	status  int
+	buf     bytes.Buffer
+	// shaped says the body written is shaped already (see
+	// API.respondStored).
+	shaped bool
 }
 
 func (s *shapingWriter) WriteHeader(code int) {
@@ -135,7 +139,7 @@ func (s *shapingWriter) finish(v apiVersion) {
 	}
 	body := s.buf.Bytes()
 	ct, _, _ := mime.ParseMediaType(s.Header().Get("Content-Type"))
-	if s.status < 300 && ct == "application/json" && len(body) > 0 {
+	if s.status < 300 && ct == "application/json" && len(body) > 0 && !s.shaped {
 		body = shapeBody(body, v)
 	}
 	s.ResponseWriter.WriteHeader(s.status)

@@ -10,20 +10,23 @@ func TestAssembledCacheHoldsBoundedBytes(t *testing.T) {
 	var c AssembledCache
 	body := bytes.Repeat([]byte{'x'}, 1<<20)
 	for i := range 200 {
-		c.Put(fmt.Sprint(i), "e", body)
+		c.Put(fmt.Sprint(i), "e", []byte("{}"), body)
 		if c.size > assembledCacheBytes {
 			t.Fatalf("after %d bodies of 1 MiB the cache holds %d bytes; the bound is %d", i+1, c.size, assembledCacheBytes)
 		}
 	}
-	c.Put("last", "e2", body)
-	if got, ok := c.Get("last", "e2"); !ok || len(got) != len(body) {
+	c.Put("last", "e2", []byte("{}"), body)
+	if got, ok := c.Get("last", "e2", []byte("{}")); !ok || len(got) != len(body) {
 		t.Error("the body kept last is not served")
 	}
-	if _, ok := c.Get("last", "e1"); ok {
+	if _, ok := c.Get("last", "e1", []byte("{}")); ok {
 		t.Error("a body is served for an ETag it was not kept with")
 	}
-	c.Put("huge", "e", make([]byte, assembledCacheBytes))
-	if _, ok := c.Get("huge", "e"); ok {
+	if _, ok := c.Get("last", "e2", []byte(`{"x":1}`)); ok {
+		t.Error("a body is served for a record whose stored body is not the one it was kept with")
+	}
+	c.Put("huge", "e", []byte("{}"), make([]byte, assembledCacheBytes))
+	if _, ok := c.Get("huge", "e", []byte("{}")); ok {
 		t.Error("a body larger than a quarter of the bound was kept")
 	}
 }

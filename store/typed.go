@@ -12,9 +12,11 @@ import (
 func CanonicalID(id string) string { return strings.ToLower(strings.TrimRight(id, "/")) }
 
 // Load reads a record and decodes its body into a new T. A body that does
-// not decode is a *CorruptError naming the record and s.
+// not decode is a *CorruptError naming the record and s. The record is
+// read with GetShared: its Body may be the store's, and must not be
+// changed.
 func Load[T any](ctx context.Context, s Store, kind Kind, id string) (*T, Record, error) {
-	rec, err := s.Get(ctx, kind, CanonicalID(id))
+	rec, _, err := GetShared(ctx, s, kind, CanonicalID(id))
 	if err != nil {
 		return nil, Record{}, err
 	}

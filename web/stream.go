@@ -49,6 +49,7 @@ const streamBuffer = 64
 // the reader role, as reading runs does.
 type Stream struct {
 	cfg       Config
+	views     views
 	closing   chan struct{}
 	closeOnce sync.Once
 }
@@ -107,21 +108,21 @@ func (s *Stream) serveRun(w http.ResponseWriter, r *http.Request, id string) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	changes := s.cfg.Feed.Subscribe(ctx, feed.Filter{RunID: id, Buffer: streamBuffer}).C
-	run, err := s.load(r.Context(), id)
+	view, err := s.view(r.Context(), id)
 	if err != nil {
 		s.fail(w, "update run", id, err)
 		return
 	}
-	first := event{name: "run", data: mustJSON(runview.Of(run, s.cfg.Clock.Now()))}
+	first := event{name: "run", data: view}
 	s.stream(w, r, changes, first, func(ctx context.Context, _ feed.Change) (event, error) {
-		run, err := s.load(ctx, id)
+		view, err := s.view(ctx, id)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
 			return event{name: "gone", data: mustJSON(map[string]string{"message": "update run " + id + " was deleted"}), end: true}, nil
 		case err != nil:
 			return event{}, err
 		}
-		return event{name: "run", data: mustJSON(runview.Of(run, s.cfg.Clock.Now()))}, nil
+		return event{name: "run", data: view}, nil
 	})
 }
 
@@ -229,9 +230,24 @@ func send(w io.Writer, ev event) error {
 	return err
 }
 
-func (s *Stream) load(ctx context.Context, id string) (*fleet.UpdateRun, error) {
-	run, _, err := store.Load[fleet.UpdateRun](ctx, s.cfg.Store, store.Runs, id)
-	return run, err
+// view returns the view of a run as JSON: the one kept, when the run did
+// not change and it is recent, else made afresh and kept.
+func (s *Stream) view(ctx context.Context, id string) ([]byte, error) {
+	rec, _, err := store.GetShared(ctx, s.cfg.Store, store.Runs, store.CanonicalID(id))
+	if err != nil {
+		return nil, err
+	}
+	now := s.cfg.Clock.Now()
+	if data, ok := s.views.get(rec.ID, rec.ETag, now); ok {
+		return data, nil
+	}
+	run, err := store.Decode[fleet.UpdateRun](rec)
+	if err != nil {
+		return nil, store.Blame(err, s.cfg.Store)
+	}
+	data := mustJSON(runview.Of(run, now))
+	s.views.put(rec.ID, rec.ETag, now, data)
+	return data, nil
 }
 
 func (s *Stream) fail(w http.ResponseWriter, what, id string, err error) {

@@ -35,7 +35,8 @@ func putRun(t *testing.T, s store.Store, state fleet.State) {
 	if err := s.Put(context.Background(), store.Record{Kind: store.Fleets, ID: store.CanonicalID(fleetID), Parent: "/subscriptions/s/resourcegroups/rg", ETag: "f", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
-	rec, err := store.NewRecord(store.Runs, runID, fleetID, "e", string(state), run)
+	// Every write has its own ETag, as the store's contract says.
+	rec, err := store.NewRecord(store.Runs, runID, fleetID, "e-"+string(state), string(state), run)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -69,72 +69,100 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 	return nil
 }
 
-// assemble returns rec with its parts in its body, when it has any: from
-// the cache when its ETag is the one cached, else read with its parts in
-// one read transaction (which may find a newer version of the record).
-func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, error) {
+// assemble returns rec with its parts in its body, when it has any, and
+// whether the body is known to be a JSON object: from the parts kept of
+// this store's last write, or the document kept of the last read, when
+// the record is as they were, else read with its parts in one read
+// transaction (which may find a newer version of the record). The body of
+// a record kept in parts is shared with the caches: callers that hand it
+// out copy it.
+func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, bool, error) {
 	if !store.HasParts(rec.Body) {
-		return rec, nil
+		return rec, false, nil
 	}
-	if body, ok := s.assembled.Get(rec.ID, rec.ETag); ok {
-		rec.Body = slices.Clone(body)
-		return rec, nil
-	}
-	if body, ok, err := s.parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
-		if err != nil {
-			return store.Record{}, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+	for again := true; ; again = false {
+		if body, ok, err := s.parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
+			if err != nil {
+				return store.Record{}, false, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+			}
+			rec.Body = body
+			return rec, true, nil
 		}
-		s.assembled.Put(rec.ID, rec.ETag, body)
-		rec.Body = slices.Clone(body)
-		return rec, nil
+		if body, ok := s.assembled.Get(rec.ID, rec.ETag, rec.Body); ok {
+			rec.Body = body
+			return rec, true, nil
+		}
+		if etag, ok := s.parts.Kept(rec.ID); !again || !ok || etag == rec.ETag {
+			break
+		}
+		// This store wrote the record again since its row was read: read
+		// the row again, which costs far less than every part.
+		cur, err := s.row(ctx, rec.Kind, rec.ID)
+		if err != nil {
+			return store.Record{}, false, err
+		}
+		if !store.HasParts(cur.Body) {
+			return cur, false, nil
+		}
+		rec = cur
 	}
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
-		return store.Record{}, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
+		return store.Record{}, false, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
 	}
 	defer tx.Rollback()
 	cur, err := scanRecord(tx.QueryRowContext(ctx, `SELECT `+columns+` FROM caravan_records WHERE id = ?1 AND kind = ?2`, rec.ID, string(rec.Kind)))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		return store.Record{}, store.ErrNotFound
+		return store.Record{}, false, store.ErrNotFound
 	case err != nil:
-		return store.Record{}, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
+		return store.Record{}, false, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
 	}
 	rows, err := tx.QueryContext(ctx, `SELECT key, body FROM caravan_record_parts WHERE id = ?1 ORDER BY key`, rec.ID)
 	if err != nil {
-		return store.Record{}, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
+		return store.Record{}, false, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
 	}
 	defer rows.Close()
 	var parts []store.Part
 	for rows.Next() {
 		var p store.Part
 		if err := rows.Scan(&p.Key, &p.Body); err != nil {
-			return store.Record{}, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
+			return store.Record{}, false, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
 		}
 		parts = append(parts, p)
 	}
 	if err := rows.Err(); err != nil {
-		return store.Record{}, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
+		return store.Record{}, false, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
 	}
 	body, err := store.Assemble(cur.Body, parts)
 	if err != nil {
-		return store.Record{}, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+		return store.Record{}, false, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
 	}
-	s.assembled.Put(cur.ID, cur.ETag, body)
-	cur.Body = slices.Clone(body)
-	return cur, nil
+	head := cur.Body
+	cur.Body = body
+	if err := store.CheckBody(cur); err != nil {
+		return cur, false, nil
+	}
+	s.assembled.Put(cur.ID, cur.ETag, head, body)
+	return cur, true, nil
 }
 
-// assemblePage assembles the records of a page kept in parts.
-func (s *Store) assemblePage(ctx context.Context, page store.Page) (store.Page, error) {
+// assemblePage assembles the records of a page kept in parts, and says
+// which bodies are known to be JSON objects. Without share, it copies the
+// bodies the caches keep.
+func (s *Store) assemblePage(ctx context.Context, page store.Page, share bool) (store.Page, []bool, error) {
+	checked := make([]bool, len(page.Records))
 	for i, rec := range page.Records {
-		got, err := s.assemble(ctx, rec)
+		got, ok, err := s.assemble(ctx, rec)
 		if err != nil {
-			return store.Page{}, err
+			return store.Page{}, nil, err
 		}
-		page.Records[i] = got
+		if !share && store.HasParts(rec.Body) {
+			got.Body = slices.Clone(got.Body)
+		}
+		page.Records[i], checked[i] = got, ok
 	}
-	return page, nil
+	return page, checked, nil
 }
 
 // deleteParts removes the parts of the records a Delete removes (the

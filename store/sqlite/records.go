@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/caravan-dev/caravan/store"
@@ -13,6 +14,30 @@ const columns = `id, kind, parent, etag, state, body`
 
 // Get implements store.Store.
 func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Record, error) {
+	rec, err := s.row(ctx, kind, id)
+	if err != nil || !store.HasParts(rec.Body) {
+		return rec, err
+	}
+	rec, _, err = s.assemble(ctx, rec)
+	if err != nil {
+		return store.Record{}, err
+	}
+	// The document may be the caches'; the caller may change its copy.
+	rec.Body = slices.Clone(rec.Body)
+	return rec, nil
+}
+
+// GetShared implements store.SharedReader.
+func (s *Store) GetShared(ctx context.Context, kind store.Kind, id string) (store.Record, bool, error) {
+	rec, err := s.row(ctx, kind, id)
+	if err != nil {
+		return store.Record{}, false, err
+	}
+	return s.assemble(ctx, rec)
+}
+
+// row reads a record's row, its body as stored.
+func (s *Store) row(ctx context.Context, kind store.Kind, id string) (store.Record, error) {
 	if s.closed.Load() {
 		return store.Record{}, store.ErrClosed
 	}
@@ -27,32 +52,44 @@ func (s *Store) Get(ctx context.Context, kind store.Kind, id string) (store.Reco
 	case err != nil:
 		return store.Record{}, s.fail(err, "reading %s %s", kind, id)
 	}
-	return s.assemble(ctx, rec)
+	return rec, nil
 }
 
 // List implements store.Store.
 func (s *Store) List(ctx context.Context, o store.ListOptions) (store.Page, error) {
+	page, _, err := s.list(ctx, o, false)
+	return page, err
+}
+
+// ListShared implements store.SharedLister.
+func (s *Store) ListShared(ctx context.Context, o store.ListOptions) (store.Page, []bool, error) {
+	return s.list(ctx, o, true)
+}
+
+// list reads a page of records; with share, the bodies of records kept
+// in parts may be the caches'.
+func (s *Store) list(ctx context.Context, o store.ListOptions, share bool) (store.Page, []bool, error) {
 	if s.closed.Load() {
-		return store.Page{}, store.ErrClosed
+		return store.Page{}, nil, store.ErrClosed
 	}
 	if err := store.CheckList(o); err != nil {
-		return store.Page{}, err
+		return store.Page{}, nil, err
 	}
 	query, args := listQuery(o)
 	rows, err := s.reader.QueryContext(ctx, query, args...)
 	if err != nil {
-		return store.Page{}, s.fail(err, "listing %s", o.Kind)
+		return store.Page{}, nil, s.fail(err, "listing %s", o.Kind)
 	}
 	defer rows.Close()
 	page, err := store.ReadPage(o.Limit, rows.Next, func() (store.Record, error) { return scanRecord(rows) })
 	if err != nil {
-		return store.Page{}, s.fail(err, "listing %s", o.Kind)
+		return store.Page{}, nil, s.fail(err, "listing %s", o.Kind)
 	}
 	if err := rows.Err(); err != nil {
-		return store.Page{}, s.fail(err, "listing %s", o.Kind)
+		return store.Page{}, nil, s.fail(err, "listing %s", o.Kind)
 	}
 	rows.Close()
-	return s.assemblePage(ctx, page)
+	return s.assemblePage(ctx, page, share)
 }
 
 // listQuery selects o's records in id order, one more than the limit so
