@@ -46,8 +46,9 @@ type Config struct {
 	// checks. It must not block.
 	Observed func(*cluster.Cluster)
 	// Changed, if set, is told the id of each cluster whose upgrade
-	// operation ended (well or not), since its state has moved. It must
-	// not block.
+	// operation ended (well or not), since its state has moved, unless
+	// the provider read the cluster as the operation succeeded: that read
+	// verifies the member and goes to Observed. It must not block.
 	Changed func(clusterID string)
 	// Damage, if set, is told of every stored run found not to decode.
 	Damage *store.Damage

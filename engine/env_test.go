@@ -43,6 +43,23 @@ type env struct {
 	members []fleet.Member
 	// reads counts the engine's reads of each cluster, by name.
 	reads *readCounter
+	// told counts, by cluster id, what the engine told Observed and
+	// Changed.
+	told *toldCounter
+}
+
+// toldCounter counts the engine's calls of Config.Observed and
+// Config.Changed, by cluster id.
+type toldCounter struct {
+	mu       sync.Mutex
+	observed map[string]int
+	changed  map[string]int
+}
+
+func (c *toldCounter) counts(id string) (observed, changed int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.observed[id], c.changed[id]
 }
 
 func newEnv(t *testing.T) *env {
@@ -54,6 +71,7 @@ func newEnv(t *testing.T) *env {
 		cloud: fake.New(),
 		fleet: fleet.FleetRef{Subscription: "sub-1", ResourceGroup: "rg-1", Fleet: "fleet-1"},
 		reads: &readCounter{n: map[string]int{}},
+		told:  &toldCounter{observed: map[string]int{}, changed: map[string]int{}},
 	}
 	putFleet(t, e.store, e.fleet)
 	for _, r := range []struct {
@@ -87,6 +105,16 @@ func (e *env) newEngine(s store.Store) *engine.Engine {
 	eng, err := engine.New(engine.Config{
 		Store:    s,
 		Provider: countReads{Provider: e.cloud, c: e.reads},
+		Observed: func(c *cluster.Cluster) {
+			e.told.mu.Lock()
+			e.told.observed[c.ID]++
+			e.told.mu.Unlock()
+		},
+		Changed: func(id string) {
+			e.told.mu.Lock()
+			e.told.changed[id]++
+			e.told.mu.Unlock()
+		},
 		// A feed, so that every write's published transitions are
 		// checked against the run (see checkEncoding).
 		Feed:            feed.New(),

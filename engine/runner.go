@@ -528,8 +528,9 @@ func (r *runner) perform(ef effect) {
 				return
 			}
 			err := p.Upgrade(ctx, op, func(err error) {
-				r.mb.post(finished{k: k, opID: op.ID, err: err, end: end.Load()})
-				if r.e.cfg.Changed != nil {
+				read := end.Load()
+				r.mb.post(finished{k: k, opID: op.ID, err: err, end: read})
+				if r.e.cfg.Changed != nil && (err != nil || read == nil) {
 					r.e.cfg.Changed(op.ClusterID)
 				}
 			})

@@ -111,6 +111,8 @@ func verifyAsCase(t *testing.T, endReads bool, pools []cluster.NodePool, update 
 		id := e.createRun("r", nil, update)
 		e.start(id)
 		reads := e.cloud.Describes()
+		clusterID := e.memberStatus(id, "m").ClusterResourceID
+		observed, _ := e.told.counts(clusterID)
 		e.finishAs("m", change)
 		want := 1
 		if endReads {
@@ -118,6 +120,12 @@ func verifyAsCase(t *testing.T, endReads bool, pools []cluster.NodePool, update 
 		}
 		if got := e.cloud.Describes() - reads; got != want {
 			t.Errorf("the engine described the cluster %d times after its upgrade ended, want %d", got, want)
+		}
+		// The read that verified the member is what the engine reports
+		// of the cluster; it asks for another only when it has none.
+		nowObserved, changed := e.told.counts(clusterID)
+		if nowObserved != observed+1 || changed != want {
+			t.Errorf("after the upgrade ended the engine reported %d reads of the cluster and %d changes, want 1 and %d", nowObserved-observed, changed, want)
 		}
 		m := e.memberStatus(id, "m")
 		if code == "" {
