@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"time"
 )
 
@@ -29,21 +30,51 @@ func newARMClient(base, token string) *armClient {
 
 func (c *armClient) close() { c.http.CloseIdleConnections() }
 
+// throttledTries is how many times a request the server throttles (429)
+// is sent before the benchmark gives up.
+const throttledTries = 20
+
 // do sends a request and decodes a 2xx answer into out (when not nil); any
-// other answer is an error carrying the API's message. It returns how many
-// bytes the answer had.
+// other answer is an error carrying the API's message. A request the
+// server throttles (429) is sent again after its Retry-After, as ARM
+// clients do: a scenario that starts many runs at once meets the server's
+// limit on requests in flight per caller. It returns how many bytes the
+// answer had.
 func (c *armClient) do(ctx context.Context, method, path string, body, out any) (int, error) {
-	var rd io.Reader
+	var b []byte
 	if body != nil {
-		b, err := json.Marshal(body)
-		if err != nil {
+		var err error
+		if b, err = json.Marshal(body); err != nil {
 			return 0, fmt.Errorf("error encoding the body of %s %s: %w", method, path, err)
 		}
-		rd = bytes.NewReader(b)
+	}
+	for try := 1; ; try++ {
+		status, retryAfter, data, err := c.send(ctx, method, path, b)
+		if err != nil {
+			return 0, err
+		}
+		if status == http.StatusTooManyRequests && try < throttledTries {
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-time.After(retryAfter):
+				continue
+			}
+		}
+		return c.answer(method, path, status, data, out)
+	}
+}
+
+// send sends one request and reads its answer, with the wait a 429 asks
+// for (a second when it names none).
+func (c *armClient) send(ctx context.Context, method, path string, body []byte) (status int, retryAfter time.Duration, data []byte, err error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
 	}
 	req, err := http.NewRequestWithContext(ctx, method, c.base+path+"?api-version="+apiVersion, rd)
 	if err != nil {
-		return 0, fmt.Errorf("error building %s %s: %w", method, path, err)
+		return 0, 0, nil, fmt.Errorf("error building %s %s: %w", method, path, err)
 	}
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	if body != nil {
@@ -51,15 +82,24 @@ func (c *armClient) do(ctx context.Context, method, path string, body, out any) 
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return 0, fmt.Errorf("error calling %s %s: %w", method, path, err)
+		return 0, 0, nil, fmt.Errorf("error calling %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err := io.ReadAll(resp.Body)
+	data, err = io.ReadAll(resp.Body)
 	if err != nil {
-		return 0, fmt.Errorf("error reading the answer to %s %s: %w", method, path, err)
+		return 0, 0, nil, fmt.Errorf("error reading the answer to %s %s: %w", method, path, err)
 	}
-	if resp.StatusCode/100 != 2 {
-		return len(data), fmt.Errorf("%s %s answered %d: %s", method, path, resp.StatusCode, bytes.TrimSpace(data))
+	retryAfter = time.Second
+	if secs, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && secs >= 0 {
+		retryAfter = time.Duration(secs) * time.Second
+	}
+	return resp.StatusCode, retryAfter, data, nil
+}
+
+// answer decodes a 2xx answer into out, or turns another into an error.
+func (c *armClient) answer(method, path string, status int, data []byte, out any) (int, error) {
+	if status/100 != 2 {
+		return len(data), fmt.Errorf("%s %s answered %d: %s", method, path, status, bytes.TrimSpace(data))
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
