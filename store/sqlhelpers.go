@@ -1,6 +1,9 @@
 package store
 
-import "context"
+import (
+	"context"
+	"fmt"
+)
 
 // Writes are the statements a database store builds a conditional Put
 // from. Each reports whether it changed a row; none checks a
@@ -121,4 +124,40 @@ func ReadPage(limit int, next func() bool, scan func() (Record, error)) (Page, e
 		page.Records = append(page.Records, rec)
 	}
 	return page, nil
+}
+
+// KeptDocument serves a record kept in parts from a database store's
+// caches: the parts the store last wrote (parts), or a document it read
+// and assembled before (assembled). When the store wrote the record again
+// since its row was read, the row is read again through row (which costs
+// far less than every part) and looked up once more. found says whether
+// the caches served it; when they did not, rec is the row to assemble from
+// the database (rec, as read, when it is not kept in parts, with found
+// false and checked false). checked says whether the body served is known
+// to be a JSON object. store names the store in a CorruptError.
+func KeptDocument(ctx context.Context, rec Record, parts *PartsCache, assembled *AssembledCache, row func(context.Context, Kind, string) (Record, error), store string) (out Record, found, checked bool, err error) {
+	for again := true; ; again = false {
+		if !HasParts(rec.Body) {
+			return rec, true, false, nil
+		}
+		if body, ok, err := parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
+			if err != nil {
+				return Record{}, true, false, &CorruptError{Store: store, Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+			}
+			rec.Body = body
+			return rec, true, true, nil
+		}
+		if body, ok := assembled.Get(rec.ID, rec.ETag, rec.Body); ok {
+			rec.Body = body
+			return rec, true, true, nil
+		}
+		if etag, ok := parts.Kept(rec.ID); !again || !ok || etag == rec.ETag {
+			return rec, false, false, nil
+		}
+		cur, err := row(ctx, rec.Kind, rec.ID)
+		if err != nil {
+			return Record{}, true, false, err
+		}
+		rec = cur
+	}
 }

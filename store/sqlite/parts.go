@@ -77,34 +77,9 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 // a record kept in parts is shared with the caches: callers that hand it
 // out copy it.
 func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, bool, error) {
-	if !store.HasParts(rec.Body) {
-		return rec, false, nil
-	}
-	for again := true; ; again = false {
-		if body, ok, err := s.parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
-			if err != nil {
-				return store.Record{}, false, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
-			}
-			rec.Body = body
-			return rec, true, nil
-		}
-		if body, ok := s.assembled.Get(rec.ID, rec.ETag, rec.Body); ok {
-			rec.Body = body
-			return rec, true, nil
-		}
-		if etag, ok := s.parts.Kept(rec.ID); !again || !ok || etag == rec.ETag {
-			break
-		}
-		// This store wrote the record again since its row was read: read
-		// the row again, which costs far less than every part.
-		cur, err := s.row(ctx, rec.Kind, rec.ID)
-		if err != nil {
-			return store.Record{}, false, err
-		}
-		if !store.HasParts(cur.Body) {
-			return cur, false, nil
-		}
-		rec = cur
+	rec, found, checked, err := store.KeptDocument(ctx, rec, &s.parts, &s.assembled, s.row, s.String())
+	if found || err != nil {
+		return rec, checked, err
 	}
 	tx, err := s.reader.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
 	if err != nil {
