@@ -124,7 +124,7 @@ func TestKillNineAroundAutoUpgradeTriggers(t *testing.T) {
 	// The cloud's record: one node image upgrade of each pool per
 	// release, and nothing else upgraded.
 	count := map[string]int{}
-	for _, op := range simOperations(t, simAddr) {
+	for _, op := range simOperationRecords(t, simAddr) {
 		if strings.HasPrefix(op.Kind, "Upgrade") {
 			count[op.Kind+" "+op.Cluster+" "+op.AgentPool]++
 		}

@@ -3,6 +3,7 @@ package e2e
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"net"
 	"net/http"
@@ -114,4 +115,28 @@ func (p *process) kill() {
 	case <-p.exited:
 	case <-ctx.Done():
 	}
+}
+
+// simOpRecord is an operation in the simulated cloud's record, with its
+// request's id and its times.
+type simOpRecord struct {
+	OperationID, Cluster, AgentPool, Kind, Target, Result string
+	Start, End                                            time.Time
+}
+
+// simOperationRecords reads the simulated cloud's record of operations.
+func simOperationRecords(t *testing.T, addr string) []simOpRecord {
+	t.Helper()
+	req, _ := http.NewRequest("GET", "http://"+addr+"/simulator/operations", nil)
+	req.Header.Set("Authorization", "Bearer sim-secret")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var ops []simOpRecord
+	if err := json.NewDecoder(resp.Body).Decode(&ops); err != nil {
+		t.Fatal(err)
+	}
+	return ops
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
-	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -192,7 +191,7 @@ func TestKillNineDuringRunsLosesNothing(t *testing.T) {
 		}
 	}
 	// Nothing done twice, and every cluster at its target.
-	ops := simOperations(t, simAddr)
+	ops := simOperationRecords(t, simAddr)
 	count := map[string]int{}
 	for _, op := range ops {
 		if strings.HasPrefix(op.Kind, "Upgrade") {
@@ -222,24 +221,4 @@ func runState(t *testing.T, fc *fleetsdk.ClientFactory, fleet, run string) fleet
 		t.Fatal(err)
 	}
 	return *got.Properties.Status.Status.State
-}
-
-type simOp struct {
-	Cluster, AgentPool, Kind, Result string
-}
-
-func simOperations(t *testing.T, addr string) []simOp {
-	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+addr+"/simulator/operations", nil)
-	req.Header.Set("Authorization", "Bearer sim-secret")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var ops []simOp
-	if err := json.NewDecoder(resp.Body).Decode(&ops); err != nil {
-		t.Fatal(err)
-	}
-	return ops
 }

@@ -50,27 +50,6 @@ func driving(t *testing.T, addr string) int {
 	return n
 }
 
-type simOpFull struct {
-	OperationID, Cluster, AgentPool, Kind, Target, Result string
-	Start                                                 time.Time
-}
-
-func simOperationsFull(t *testing.T, addr string) []simOpFull {
-	t.Helper()
-	req, _ := http.NewRequest("GET", "http://"+addr+"/simulator/operations", nil)
-	req.Header.Set("Authorization", "Bearer sim-secret")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var ops []simOpFull
-	if err := json.NewDecoder(resp.Body).Decode(&ops); err != nil {
-		t.Fatal(err)
-	}
-	return ops
-}
-
 // TestFailoverAcrossThreeServers runs the real binaries: a throwaway
 // PostgreSQL, `caravan simulate`, and three `caravan serve --db` replicas
 // with the default lease settings. Each trial upgrades a fleet through a
@@ -202,7 +181,7 @@ func TestFailoverAcrossThreeServers(t *testing.T) {
 		// upgrade of the run begun.
 		count := map[string]int{}
 		upgraded := map[string]bool{}
-		for _, op := range simOperationsFull(t, simAddr) {
+		for _, op := range simOperationRecords(t, simAddr) {
 			if strings.HasPrefix(op.Kind, "Upgrade") && strings.HasPrefix(path.Base(op.Cluster), fmt.Sprintf("t%03dc", trial)) {
 				count[strings.Join([]string{op.Cluster, op.AgentPool, op.Kind, op.Target}, " ")]++
 				upgraded[path.Base(op.Cluster)] = true
@@ -241,7 +220,7 @@ func nextBegin(t *testing.T, simAddr string, fc *fleetsdk.ClientFactory, fleetNa
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		for _, op := range simOperationsFull(t, simAddr) {
+		for _, op := range simOperationRecords(t, simAddr) {
 			if strings.HasPrefix(op.Kind, "Upgrade") && op.Start.After(since) {
 				return op.Start.Sub(since), true
 			}

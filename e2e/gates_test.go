@@ -176,7 +176,7 @@ func TestGatesHoldARunAcrossAKillNine(t *testing.T) {
 	if len(all.Value) != 1 || all.Value[0].ID != g.ID || all.Value[0].Properties.State != "Pending" {
 		t.Fatalf("after kill -9, gates %+v", all.Value)
 	}
-	for _, op := range simOperations(t, simAddr) {
+	for _, op := range simOperationRecords(t, simAddr) {
 		if strings.HasPrefix(op.Kind, "Upgrade") {
 			t.Fatalf("the cloud began %s on %s while the gate was pending", op.Kind, op.Cluster)
 		}

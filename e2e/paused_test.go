@@ -336,10 +336,10 @@ func TestPausedOwnerNeverActsAfterLosingItsLease(t *testing.T) {
 }
 
 // upgradesBegun returns the upgrades in the simulated cloud's record.
-func upgradesBegun(t *testing.T, simAddr string) []simOpFull {
+func upgradesBegun(t *testing.T, simAddr string) []simOpRecord {
 	t.Helper()
-	var ups []simOpFull
-	for _, op := range simOperationsFull(t, simAddr) {
+	var ups []simOpRecord
+	for _, op := range simOperationRecords(t, simAddr) {
 		if strings.HasPrefix(op.Kind, "Upgrade") {
 			ups = append(ups, op)
 		}

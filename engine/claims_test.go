@@ -79,9 +79,7 @@ func (e *env) wantWaitingFor(id, member, holder string) {
 // waiting for it, and nothing is begun on a cluster another run upgrades.
 func TestTwoServersNeverUpgradeOneClusterAtOnce(t *testing.T) {
 	test(t, func(e *env) {
-		shared := memory.NewWithClock(e.clock)
-		e.store = shared
-		putFleet(t, shared, e.fleet)
+		shared := e.shareStore()
 		cloud := &watchedCloud{Provider: e.cloud}
 		e.member("a1", "canary", "eastus", "1.30.4")
 		e.member("a2", "canary", "eastus", "1.30.4")
@@ -146,9 +144,7 @@ func TestTwoServersNeverUpgradeOneClusterAtOnce(t *testing.T) {
 // the run's new owner re-attaches to the upgrade and it ends.
 func TestClaimOutlivesTheOwnerThatDied(t *testing.T) {
 	test(t, func(e *env) {
-		shared := memory.NewWithClock(e.clock)
-		e.store = shared
-		putFleet(t, shared, e.fleet)
+		shared := e.shareStore()
 		cloud := &watchedCloud{Provider: e.cloud}
 		e.member("a1", "canary", "eastus", "1.30.4")
 		r1 := e.createRun("r1", stages("first:canary"), full("1.31.2"))

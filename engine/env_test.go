@@ -92,6 +92,16 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
+// shareStore replaces the env's store with a memory store on its clock,
+// for several engines to share, with the env's fleet in it.
+func (e *env) shareStore() *memory.Store {
+	e.t.Helper()
+	shared := memory.NewWithClock(e.clock)
+	e.store = shared
+	putFleet(e.t, shared, e.fleet)
+	return shared
+}
+
 func (e *env) startEngine() {
 	e.t.Helper()
 	e.eng = e.newEngine(e.store)

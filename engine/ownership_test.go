@@ -93,9 +93,7 @@ func (e *env) ownedEngineWith(s *cutOff, owner string, f *feed.Feed) *engine.Eng
 // beginning any upgrade twice.
 func TestOwnerCutOffIsTakenOverAndFenced(t *testing.T) {
 	test(t, func(e *env) {
-		shared := memory.NewWithClock(e.clock)
-		e.store = shared
-		putFleet(t, shared, e.fleet)
+		shared := e.shareStore()
 		a := &cutOff{Store: shared}
 		b := &cutOff{Store: shared}
 		e.member("a1", "canary", "eastus", "1.30.4")
@@ -164,9 +162,7 @@ func TestOwnerCutOffIsTakenOverAndFenced(t *testing.T) {
 // with the command applied.
 func TestCommandOnAnotherServerGoesThroughTheStore(t *testing.T) {
 	test(t, func(e *env) {
-		shared := memory.NewWithClock(e.clock)
-		e.store = shared
-		putFleet(t, shared, e.fleet)
+		shared := e.shareStore()
 		a := &cutOff{Store: shared}
 		b := &cutOff{Store: shared}
 		e.member("a1", "canary", "eastus", "1.30.4")
@@ -207,9 +203,7 @@ func TestCommandOnAnotherServerGoesThroughTheStore(t *testing.T) {
 // was applied through (whose events and webhooks follow that feed).
 func TestCommandOnAnotherServerReachesTheOwnerAndTheFeed(t *testing.T) {
 	test(t, func(e *env) {
-		shared := memory.NewWithClock(e.clock)
-		e.store = shared
-		putFleet(t, shared, e.fleet)
+		shared := e.shareStore()
 		e.member("a1", "canary", "eastus", "1.30.4")
 		e.member("a2", "canary", "eastus", "1.30.4")
 		id := e.createRun("r", stages("first:canary"), full("1.31.2"))
@@ -268,9 +262,7 @@ func TestCommandOnAnotherServerReachesTheOwnerAndTheFeed(t *testing.T) {
 // at their next scan, each at most its fair share.
 func TestClosedServersRunsAreSharedByTheOthers(t *testing.T) {
 	test(t, func(e *env) {
-		shared := memory.NewWithClock(e.clock)
-		e.store = shared
-		putFleet(t, shared, e.fleet)
+		shared := e.shareStore()
 		e.member("a1", "canary", "eastus", "1.30.4")
 		var ids []string
 		for i := range 6 {
@@ -345,9 +337,7 @@ func TestOwnerMarksUnreadableRunFailed(t *testing.T) {
 // its group and stage and the summary, not the fleet.
 func TestOwnerWritesOnlyThePartsThatChanged(t *testing.T) {
 	test(t, func(e *env) {
-		shared := memory.NewWithClock(e.clock)
-		e.store = shared
-		putFleet(t, shared, e.fleet)
+		shared := e.shareStore()
 		const members = 200
 		for i := range members {
 			e.member(fmt.Sprintf("m%03d", i), "canary", "eastus", "1.30.4")
