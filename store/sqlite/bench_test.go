@@ -59,3 +59,25 @@ func BenchmarkListMembersPage(b *testing.B) {
 		}
 	}
 }
+
+// Reading one member of a 1,000-member fleet, as the engine does at each
+// member's turn to check it is still in the fleet.
+func BenchmarkGetMember(b *testing.B) {
+	ctx := context.Background()
+	s := open(b, filepath.Join(b.TempDir(), "caravan.db"))
+	defer s.Close()
+	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: benchFleet, Parent: "/subscriptions/s/resourcegroups/g", ETag: "1", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range 1000 {
+		rec := store.Record{Kind: store.Members, ID: fmt.Sprintf("%s/members/m-%05d", benchFleet, i), Parent: benchFleet, ETag: "1", Body: []byte(`{"properties":{"clusterResourceId":"/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/managedclusters/c"}}`)}
+		if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for i := 0; b.Loop(); i++ {
+		if _, err := s.Get(ctx, store.Members, fmt.Sprintf("%s/members/m-%05d", benchFleet, i%1000)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
