@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 )
 
 // Writes are the statements a database store builds a conditional Put
@@ -142,7 +143,7 @@ func KeptDocument(ctx context.Context, rec Record, parts *PartsCache, assembled 
 		}
 		if body, ok, err := parts.Assemble(rec.ID, rec.ETag, rec.Body); ok {
 			if err != nil {
-				return Record{}, true, false, &CorruptError{Store: store, Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
+				return Record{}, true, false, partsCorrupt(store, rec, err)
 			}
 			rec.Body = body
 			return rec, true, true, nil
@@ -160,4 +161,46 @@ func KeptDocument(ctx context.Context, rec Record, parts *PartsCache, assembled 
 		}
 		rec = cur
 	}
+}
+
+// AssembleRead assembles a record read from the database with its parts,
+// and keeps the document in assembled when it is a JSON object. checked
+// says whether it is; a document that is not is returned unchecked, for
+// the caller to report as corrupt. store names the store in a
+// CorruptError.
+func AssembleRead(cur Record, parts []Part, assembled *AssembledCache, store string) (out Record, checked bool, err error) {
+	body, err := Assemble(cur.Body, parts)
+	if err != nil {
+		return Record{}, false, partsCorrupt(store, cur, err)
+	}
+	head := cur.Body
+	cur.Body = body
+	if err := CheckBody(cur); err != nil {
+		return cur, false, nil
+	}
+	assembled.Put(cur.ID, cur.ETag, head, body)
+	return cur, true, nil
+}
+
+// AssemblePage assembles the records of a page kept in parts through
+// assemble, and says which bodies are known to be JSON objects. Without
+// share, it copies the bodies the caches keep.
+func AssemblePage(ctx context.Context, page Page, share bool, assemble func(context.Context, Record) (Record, bool, error)) (Page, []bool, error) {
+	checked := make([]bool, len(page.Records))
+	for i, rec := range page.Records {
+		got, ok, err := assemble(ctx, rec)
+		if err != nil {
+			return Page{}, nil, err
+		}
+		if !share && HasParts(rec.Body) {
+			got.Body = slices.Clone(got.Body)
+		}
+		page.Records[i], checked[i] = got, ok
+	}
+	return page, checked, nil
+}
+
+// partsCorrupt is the error of a record whose parts do not assemble.
+func partsCorrupt(store string, rec Record, err error) error {
+	return &CorruptError{Store: store, Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
 }

@@ -3,8 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
-	"slices"
 
 	"github.com/jackc/pgx/v5"
 
@@ -114,33 +112,12 @@ func (s *Store) assemble(ctx context.Context, rec store.Record) (store.Record, b
 	if err := rows.Err(); err != nil {
 		return store.Record{}, false, s.fail(err, "reading the parts of %s %s", rec.Kind, rec.ID)
 	}
-	body, err := store.Assemble(cur.Body, parts)
-	if err != nil {
-		return store.Record{}, false, &store.CorruptError{Store: s.String(), Kind: rec.Kind, ID: rec.ID, Err: fmt.Errorf("its parts do not assemble: %w", err)}
-	}
-	head := cur.Body
-	cur.Body = body
-	if err := store.CheckBody(cur); err != nil {
-		return cur, false, nil
-	}
-	s.assembled.Put(cur.ID, cur.ETag, head, body)
-	return cur, true, nil
+	return store.AssembleRead(cur, parts, &s.assembled, s.String())
 }
 
 // assemblePage assembles the records of a page kept in parts, and says
 // which bodies are known to be JSON objects. Without share, it copies the
 // bodies the caches keep.
 func (s *Store) assemblePage(ctx context.Context, page store.Page, share bool) (store.Page, []bool, error) {
-	checked := make([]bool, len(page.Records))
-	for i, rec := range page.Records {
-		got, ok, err := s.assemble(ctx, rec)
-		if err != nil {
-			return store.Page{}, nil, err
-		}
-		if !share && store.HasParts(rec.Body) {
-			got.Body = slices.Clone(got.Body)
-		}
-		page.Records[i], checked[i] = got, ok
-	}
-	return page, checked, nil
+	return store.AssemblePage(ctx, page, share, s.assemble)
 }
