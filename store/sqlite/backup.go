@@ -117,7 +117,7 @@ func integrity(ctx context.Context, db *sql.DB) ([]string, error) {
 // every page) and returns the problems it finds, none for a sound
 // database.
 func (s *Store) Integrity(ctx context.Context) ([]string, error) {
-	problems, err := integrity(ctx, s.reader)
+	problems, err := integrity(ctx, s.reader.DB)
 	if err != nil {
 		return nil, s.fail(err, "checking the integrity of %s", s.path)
 	}

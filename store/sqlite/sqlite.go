@@ -24,8 +24,8 @@ const FileName = "caravan.db"
 // Store is a store.Store in a SQLite file.
 type Store struct {
 	path   string
-	writer *sql.DB // one connection: SQLite has one writer at a time
-	reader *sql.DB // a few query-only connections
+	writer *handle // one connection: SQLite has one writer at a time
+	reader *handle // a few query-only connections
 	// checkpointDB is the connection the checkpoints run on, so that
 	// they never hold the writer's.
 	checkpointDB *sql.DB
@@ -96,7 +96,7 @@ func open(ctx context.Context, path string, mayCreate bool) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{path: abs}
-	s.writer, err = sql.Open("sqlite", dsn(abs, url.Values{
+	writer, err := sql.Open("sqlite", dsn(abs, url.Values{
 		"_journal_mode": {"WAL"},
 		"_txlock":       {"immediate"},
 		"_pragma": {
@@ -107,19 +107,21 @@ func open(ctx context.Context, path string, mayCreate bool) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("error opening SQLite database %s: %w", abs, err)
 	}
+	s.writer = newHandle(writer)
 	s.writer.SetMaxOpenConns(1)
 	s.writer.SetMaxIdleConns(1)
 	s.writer.SetConnMaxLifetime(0)
 	s.writer.SetConnMaxIdleTime(0)
-	if err := migrateSchema(ctx, s.writer); err != nil {
+	if err := migrateSchema(ctx, s.writer.DB); err != nil {
 		s.writer.Close()
 		return nil, fmt.Errorf("error opening SQLite database %s: %w", abs, err)
 	}
-	s.reader, err = sql.Open("sqlite", dsn(abs, url.Values{"_query_only": {"1"}}))
+	reader, err := sql.Open("sqlite", dsn(abs, url.Values{"_query_only": {"1"}}))
 	if err != nil {
 		s.writer.Close()
 		return nil, fmt.Errorf("error opening SQLite database %s: %w", abs, err)
 	}
+	s.reader = newHandle(reader)
 	s.reader.SetMaxOpenConns(readConns)
 	s.reader.SetMaxIdleConns(readConns)
 	s.checkpointDB, err = sql.Open("sqlite", dsn(abs, url.Values{}))
