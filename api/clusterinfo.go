@@ -152,7 +152,7 @@ func (c *clusterCache) refresh() {
 // read asks the provider for a cluster and records the answer, or the
 // failure.
 func (c *clusterCache) read(ctx context.Context, id string) *fleet.ClusterInfo {
-	cl, err := c.p.Describe(ctx, id)
+	cl, err := cluster.Glance(ctx, c.p, id)
 	if err == nil {
 		return c.remember(id, cl)
 	}
@@ -236,7 +236,7 @@ func (c *clusterCache) check(ctx context.Context, id string) error {
 	if c.p == nil {
 		return nil
 	}
-	cl, err := c.p.Describe(ctx, id)
+	cl, err := cluster.Glance(ctx, c.p, id)
 	switch {
 	case err == nil:
 		c.remember(id, cl)

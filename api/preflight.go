@@ -18,8 +18,11 @@ import (
 const observers = 16
 
 // observe reads the clusters of a run's members that have not finished,
-// each once, and keeps what it saw for member responses.
-func (a *API) observe(ctx context.Context, st *fleet.RunStatus) runs.Observations {
+// each once, and keeps what it saw for member responses. With windows,
+// each read has the cluster's maintenance windows (what a plan shows);
+// without, it is a glance (see cluster.Glancer): a preflight decides from
+// versions and pools alone.
+func (a *API) observe(ctx context.Context, st *fleet.RunStatus, windows bool) runs.Observations {
 	obs := runs.Observations{}
 	if a.cfg.Clusters == nil || st == nil {
 		return obs
@@ -44,7 +47,13 @@ func (a *API) observe(ctx context.Context, st *fleet.RunStatus) runs.Observation
 			defer func() { <-sem; wg.Done() }()
 			rctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 			defer cancel()
-			c, err := a.cfg.Clusters.Describe(rctx, id)
+			var c *cluster.Cluster
+			var err error
+			if windows {
+				c, err = a.cfg.Clusters.Describe(rctx, id)
+			} else {
+				c, err = cluster.Glance(rctx, a.cfg.Clusters, id)
+			}
 			if err == nil {
 				a.clusters.remember(id, c)
 			} else if ctx.Err() == nil {
@@ -65,7 +74,7 @@ func (a *API) checkOffered(ctx context.Context, u fleet.ManagedClusterUpdate, st
 	if u.Upgrade.Type == fleet.UpgradeNodeImageOnly || a.cfg.Clusters == nil {
 		return nil
 	}
-	obs := a.observe(ctx, st)
+	obs := a.observe(ctx, st, false)
 	read, unreachable := 0, ""
 	for _, o := range obs {
 		switch {
@@ -93,7 +102,7 @@ func (a *API) checkStart(ctx context.Context, rt route) error {
 	if st == nil || (st.Status.State != fleet.NotStarted && st.Status.State != fleet.Stopped && st.Status.State != fleet.Failed) {
 		return nil
 	}
-	blocked := runs.Build(run, a.observe(ctx, st)).Blocked()
+	blocked := runs.Build(run, a.observe(ctx, st, false)).Blocked()
 	if len(blocked) == 0 {
 		return nil
 	}
@@ -123,7 +132,7 @@ func (a *API) getPlan(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	obs := a.observe(r.Context(), run.Properties.Status)
+	obs := a.observe(r.Context(), run.Properties.Status, true)
 	plan := runs.Build(run, obs)
 	runs.ApplyWindows(&plan, obs, a.now())
 	writeJSON(w, http.StatusOK, plan)

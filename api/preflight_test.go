@@ -28,6 +28,10 @@ func TestPreflight(t *testing.T) {
 		t.Fatalf("create: %d %s", st, msg)
 	}
 
+	// A plan shows maintenance windows, so it describes each member; the
+	// preflights of creating and starting decide from versions and pools
+	// alone, so they glance (no maintenance configurations read).
+	describes, glances := ts.cloud.Describes(), ts.cloud.Glances()
 	var plan runs.Plan
 	if err := json.Unmarshal([]byte(ts.get(f+"/updateRuns/r/plan"+v1)), &plan); err != nil {
 		t.Fatal(err)
@@ -40,7 +44,14 @@ func TestPreflight(t *testing.T) {
 		t.Fatalf("plan %s", got)
 	}
 
+	if d, g := ts.cloud.Describes()-describes, ts.cloud.Glances()-glances; d != 3 || g != 0 {
+		t.Errorf("a plan of 3 members described %d and glanced at %d clusters, want 3 and 0", d, g)
+	}
+	describes, glances = ts.cloud.Describes(), ts.cloud.Glances()
 	st, code, msg, _ = ts.do("POST", f+"/updateRuns/r/start"+v1, "")
+	if d, g := ts.cloud.Describes()-describes, ts.cloud.Glances()-glances; d != 0 || g != 3 {
+		t.Errorf("the preflight of a start over 3 members described %d and glanced at %d clusters, want 0 and 3", d, g)
+	}
 	if st != http.StatusConflict || code != "MembersCannotReachTarget" || !strings.Contains(msg, "1 member cannot reach its target: old (stage default, group default): control plane 1.29.9 → 1.31.2 would skip minor version 1.30") ||
 		!strings.Contains(msg, "--targets Member:old") {
 		t.Fatalf("start with a blocked member: %d %s %s", st, code, msg)

@@ -37,6 +37,26 @@ type Provider interface {
 	Upgrade(ctx context.Context, op Operation, done func(error)) error
 }
 
+// Glancer is a Provider that can also read a cluster without its
+// maintenance windows. Glance returns what Describe would, with
+// MaintenanceWindows and Basis left empty, in fewer round trips (AKS: the
+// managed cluster only, not its maintenance configurations). It serves
+// checks that decide from versions and pools alone, such as the preflight
+// of a run's start, which would otherwise read every member's windows for
+// nothing.
+type Glancer interface {
+	Glance(ctx context.Context, clusterID string) (*Cluster, error)
+}
+
+// Glance reads a cluster through p's Glance when it has one, else through
+// Describe.
+func Glance(ctx context.Context, p Provider, clusterID string) (*Cluster, error) {
+	if g, ok := p.(Glancer); ok {
+		return g.Glance(ctx, clusterID)
+	}
+	return p.Describe(ctx, clusterID)
+}
+
 // UpgradeType says which parts of a cluster an operation moves.
 type UpgradeType string
 

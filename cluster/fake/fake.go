@@ -32,6 +32,7 @@ type Provider struct {
 	began    chan cluster.Operation
 	endReads bool // give op.End the cluster after a success
 	reads    int  // Describes served
+	glances  int  // Glances served
 }
 
 // Region is what a region offers.
@@ -62,7 +63,7 @@ func New() *Provider {
 	}
 }
 
-// FailDescribe makes every Describe of the cluster return err, until it is
+// FailDescribe makes every Describe and Glance of the cluster return err, until it is
 // called again with nil.
 func (p *Provider) FailDescribe(clusterID string, err error) {
 	p.mu.Lock()
@@ -88,6 +89,13 @@ func (p *Provider) Describes() int {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	return p.reads
+}
+
+// Glances returns how many Glance calls the fake served, read or not.
+func (p *Provider) Glances() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.glances
 }
 
 // SetInstant makes every operation end successfully (or with the error set
@@ -186,6 +194,23 @@ func (p *Provider) Describe(_ context.Context, id string) (*cluster.Cluster, err
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.reads++
+	return p.readLocked(id)
+}
+
+// Glance implements cluster.Glancer: Describe's cluster without its
+// maintenance windows.
+func (p *Provider) Glance(_ context.Context, id string) (*cluster.Cluster, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.glances++
+	c, err := p.readLocked(id)
+	if c != nil {
+		c.MaintenanceWindows = nil
+	}
+	return c, err
+}
+
+func (p *Provider) readLocked(id string) (*cluster.Cluster, error) {
 	if err := p.failRead[strings.ToLower(id)]; err != nil {
 		return nil, err
 	}
