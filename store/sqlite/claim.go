@@ -26,44 +26,45 @@ func (s *Store) ClaimCluster(ctx context.Context, cluster, run string, epoch int
 	fail := func(err error) (store.Claim, error) {
 		return store.Claim{}, s.fail(err, "claiming cluster %s for update run %s", cluster, run)
 	}
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fail(err)
-	}
-	defer tx.Rollback()
-	cur := store.Claim{Cluster: cluster}
-	var since int64
-	err = tx.QueryRowContext(ctx, `SELECT run, epoch, since FROM caravan_upgrade_claims WHERE cluster = ?`, cluster).Scan(&cur.Run, &cur.Epoch, &since)
-	found := err == nil
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return fail(err)
-	}
-	cur.Since = time.Unix(0, since).UTC()
-	next := store.Claim{Cluster: cluster, Run: run, Epoch: epoch, Since: time.Now().UTC()}
-	switch {
-	case found && cur.Run == run && cur.Epoch > epoch:
-		return store.Claim{}, store.ErrLeaseLost
-	case found && cur.Run == run:
-		next.Since = cur.Since
-	case found:
-		var state string
-		err := tx.QueryRowContext(ctx, `SELECT state FROM caravan_records WHERE id = ? AND kind = ?`, cur.Run, string(store.Runs)).Scan(&state)
+	var next store.Claim
+	err := s.batch.do(ctx, func(ctx context.Context, tx *txn) error {
+		cur := store.Claim{Cluster: cluster}
+		var since int64
+		err := tx.QueryRowContext(ctx, `SELECT run, epoch, since FROM caravan_upgrade_claims WHERE cluster = ?`, cluster).Scan(&cur.Run, &cur.Epoch, &since)
+		found := err == nil
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return fail(err)
+			return err
 		}
-		if err == nil && stateIn(state, live) {
-			return store.Claim{}, &store.ClaimedError{Holder: cur}
+		cur.Since = time.Unix(0, since).UTC()
+		next = store.Claim{Cluster: cluster, Run: run, Epoch: epoch, Since: time.Now().UTC()}
+		switch {
+		case found && cur.Run == run && cur.Epoch > epoch:
+			return store.ErrLeaseLost
+		case found && cur.Run == run:
+			next.Since = cur.Since
+		case found:
+			var state string
+			err := tx.QueryRowContext(ctx, `SELECT state FROM caravan_records WHERE id = ? AND kind = ?`, cur.Run, string(store.Runs)).Scan(&state)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if err == nil && stateIn(state, live) {
+				return &store.ClaimedError{Holder: cur}
+			}
 		}
-	}
-	if _, err := tx.ExecContext(ctx, `INSERT INTO caravan_upgrade_claims (cluster, run, epoch, since) VALUES (?, ?, ?, ?)
+		_, err = tx.ExecContext(ctx, `INSERT INTO caravan_upgrade_claims (cluster, run, epoch, since) VALUES (?, ?, ?, ?)
 		ON CONFLICT (cluster) DO UPDATE SET run = excluded.run, epoch = excluded.epoch, since = excluded.since`,
-		cluster, run, epoch, next.Since.UnixNano()); err != nil {
-		return fail(err)
+			cluster, run, epoch, next.Since.UnixNano())
+		return err
+	}, func(err error) error { return err })
+	var claimed *store.ClaimedError
+	switch {
+	case err == nil:
+		return next, nil
+	case errors.Is(err, store.ErrLeaseLost) || errors.As(err, &claimed):
+		return store.Claim{}, err
 	}
-	if err := tx.Commit(); err != nil {
-		return fail(err)
-	}
-	return next, nil
+	return fail(err)
 }
 
 func stateIn(state string, states []string) bool {
@@ -80,11 +81,16 @@ func (s *Store) ReleaseClaim(ctx context.Context, cluster, run string, epoch int
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
-	if _, err := s.writer.ExecContext(ctx, `DELETE FROM caravan_upgrade_claims WHERE cluster = ? AND run = ? AND epoch <= ?`,
-		store.CanonicalID(cluster), store.CanonicalID(run), epoch); err != nil {
+	fail := func(err error) error {
 		return s.fail(err, "releasing the claim of update run %s on cluster %s", run, cluster)
 	}
-	return nil
+	return s.batch.do(ctx, func(ctx context.Context, tx *txn) error {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM caravan_upgrade_claims WHERE cluster = ? AND run = ? AND epoch <= ?`,
+			store.CanonicalID(cluster), store.CanonicalID(run), epoch); err != nil {
+			return fail(err)
+		}
+		return nil
+	}, fail)
 }
 
 // ReleaseClaims implements store.Claimer.

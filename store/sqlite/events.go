@@ -30,41 +30,35 @@ func (s *Store) AppendEvents(ctx context.Context, b *store.EventBatch) error {
 	if s.closed.Load() {
 		return store.ErrClosed
 	}
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return s.fail(err, "recording events")
-	}
-	defer tx.Rollback()
-	for i := range b.Events {
-		e := &b.Events[i]
-		err := tx.QueryRowContext(ctx, `INSERT INTO caravan_events (id, run, fleet, type, time, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq`,
-			e.ID, e.Run, e.Fleet, e.Type, nanos(e.Time), e.Body).Scan(&e.Seq)
-		if err != nil {
-			return s.fail(err, "recording event %s", e.ID)
+	return s.batch.do(ctx, func(ctx context.Context, tx *txn) error {
+		for i := range b.Events {
+			e := &b.Events[i]
+			err := tx.QueryRowContext(ctx, `INSERT INTO caravan_events (id, run, fleet, type, time, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq`,
+				e.ID, e.Run, e.Fleet, e.Type, nanos(e.Time), e.Body).Scan(&e.Seq)
+			if err != nil {
+				return s.fail(err, "recording event %s", e.ID)
+			}
 		}
-	}
-	for _, d := range b.Deliveries {
-		_, err := tx.ExecContext(ctx, `INSERT INTO caravan_webhook_deliveries (event_id, subscription, state, next_attempt) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING`,
-			d.EventID, d.Subscription, store.DeliveryPending, nanos(d.NextAttempt))
-		if err != nil {
-			return s.fail(err, "queueing event %s for webhook %s", d.EventID, d.Subscription)
+		for _, d := range b.Deliveries {
+			_, err := tx.ExecContext(ctx, `INSERT INTO caravan_webhook_deliveries (event_id, subscription, state, next_attempt) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING`,
+				d.EventID, d.Subscription, store.DeliveryPending, nanos(d.NextAttempt))
+			if err != nil {
+				return s.fail(err, "queueing event %s for webhook %s", d.EventID, d.Subscription)
+			}
 		}
-	}
-	for run, etag := range b.Cursors {
-		var err error
-		if etag == "" {
-			_, err = tx.ExecContext(ctx, `DELETE FROM caravan_event_cursors WHERE run = ?1`, run)
-		} else {
-			_, err = tx.ExecContext(ctx, `INSERT INTO caravan_event_cursors (run, etag) VALUES (?1, ?2) ON CONFLICT (run) DO UPDATE SET etag = excluded.etag`, run, etag)
+		for run, etag := range b.Cursors {
+			var err error
+			if etag == "" {
+				_, err = tx.ExecContext(ctx, `DELETE FROM caravan_event_cursors WHERE run = ?1`, run)
+			} else {
+				_, err = tx.ExecContext(ctx, `INSERT INTO caravan_event_cursors (run, etag) VALUES (?1, ?2) ON CONFLICT (run) DO UPDATE SET etag = excluded.etag`, run, etag)
+			}
+			if err != nil {
+				return s.fail(err, "recording the event cursor of %s", run)
+			}
 		}
-		if err != nil {
-			return s.fail(err, "recording the event cursor of %s", run)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return s.fail(err, "recording events")
-	}
-	return nil
+		return nil
+	}, func(err error) error { return s.fail(err, "recording events") })
 }
 
 // ListEvents implements store.EventLog.

@@ -21,46 +21,37 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 	}
 	rec := w.Record
 	fail := func(err error) error { return s.fail(err, "writing %s %s", rec.Kind, rec.ID) }
-	tx, err := s.writer.BeginTx(ctx, nil)
-	if err != nil {
-		return fail(err)
-	}
-	defer tx.Rollback()
 	body := rec.Body
 	if body == nil {
 		body = []byte{}
 	}
-	res, err := tx.ExecContext(ctx, `UPDATE caravan_records SET parent = ?2, etag = ?3, state = ?4, body = ?5
+	err := s.batch.do(ctx, func(ctx context.Context, tx *txn) error {
+		res, err := tx.ExecContext(ctx, `UPDATE caravan_records SET parent = ?2, etag = ?3, state = ?4, body = ?5
 		WHERE id = ?1 AND kind = ?6 AND etag = ?7`, rec.ID, rec.Parent, rec.ETag, rec.State, body, string(rec.Kind), cond.IfMatch)
-	if err != nil {
-		return fail(err)
-	}
-	if n, err := res.RowsAffected(); err != nil {
-		return fail(err)
-	} else if n != 1 {
-		return store.ErrPreconditionFailed
-	}
-	if w.Reset {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM caravan_record_parts WHERE id = ?1`, rec.ID); err != nil {
-			return fail(err)
-		}
-	}
-	if len(w.Parts) > 0 {
-		stmt, err := tx.PrepareContext(ctx, `INSERT INTO caravan_record_parts (id, key, body) VALUES (?1, ?2, ?3)
-			ON CONFLICT (id, key) DO UPDATE SET body = excluded.body`)
 		if err != nil {
 			return fail(err)
 		}
-		defer stmt.Close()
-		for _, p := range w.Parts {
-			if _, err := stmt.ExecContext(ctx, rec.ID, p.Key, p.Body); err != nil {
+		if n, err := res.RowsAffected(); err != nil {
+			return fail(err)
+		} else if n != 1 {
+			return store.ErrPreconditionFailed
+		}
+		if w.Reset {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM caravan_record_parts WHERE id = ?1`, rec.ID); err != nil {
 				return fail(err)
 			}
 		}
-	}
-	if err := tx.Commit(); err != nil {
+		for _, p := range w.Parts {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO caravan_record_parts (id, key, body) VALUES (?1, ?2, ?3)
+			ON CONFLICT (id, key) DO UPDATE SET body = excluded.body`, rec.ID, p.Key, p.Body); err != nil {
+				return fail(err)
+			}
+		}
+		return nil
+	}, fail)
+	if err != nil {
 		s.parts.Drop(rec.ID)
-		return fail(err)
+		return err
 	}
 	s.checkpoints.wrote()
 	s.parts.Wrote(w, cond.IfMatch)

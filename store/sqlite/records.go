@@ -181,52 +181,50 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 		body = []byte{}
 	}
 	args := []any{rec.ID, string(rec.Kind), rec.Parent, rec.ETag, rec.State, body}
-	exec := func(query string, more ...any) (bool, error) {
-		res, err := s.writer.ExecContext(ctx, query, append(args, more...)...)
-		if err != nil {
-			return false, s.fail(err, "writing %s %s", rec.Kind, rec.ID)
+	return s.batch.do(ctx, func(ctx context.Context, tx *txn) error {
+		exec := func(query string, more ...any) (bool, error) {
+			res, err := tx.ExecContext(ctx, query, append(args, more...)...)
+			if err != nil {
+				return false, s.fail(err, "writing %s %s", rec.Kind, rec.ID)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return false, s.fail(err, "writing %s %s", rec.Kind, rec.ID)
+			}
+			s.checkpoints.wrote()
+			return n == 1, nil
 		}
-		n, err := res.RowsAffected()
-		if err != nil {
-			return false, s.fail(err, "writing %s %s", rec.Kind, rec.ID)
-		}
-		s.checkpoints.wrote()
-		return n == 1, nil
-	}
 
-	err := store.PutIf(ctx, rec.Kind, cond, store.Writes{
-		Upsert:         func() (bool, error) { return exec(upsert, parentKind) },
-		InsertIfAbsent: func() (bool, error) { return exec(insertIfAbsent, parentKind) },
-		ReplaceIfUnchanged: func(kind, etag string) (bool, error) {
-			return exec(replaceIfUnchanged, kind, etag, parentKind)
-		},
-		ParentExists: func() (bool, error) {
-			var one int
-			err := s.writer.QueryRowContext(ctx, parentRow, rec.Parent, parentKind).Scan(&one)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				return false, nil
-			case err != nil:
-				return false, s.fail(err, "reading the parent of %s %s", rec.Kind, rec.ID)
-			}
-			return true, nil
-		},
-		Current: func() (string, string, bool, error) {
-			var kind, etag string
-			err := s.writer.QueryRowContext(ctx, current, rec.ID).Scan(&kind, &etag)
-			switch {
-			case errors.Is(err, sql.ErrNoRows):
-				return "", "", false, nil
-			case err != nil:
-				return "", "", false, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
-			}
-			return kind, etag, true, nil
-		},
-	})
-	if err != nil && err == ctx.Err() {
-		return s.fail(err, "writing %s %s", rec.Kind, rec.ID)
-	}
-	return err
+		return store.PutIf(ctx, rec.Kind, cond, store.Writes{
+			Upsert:         func() (bool, error) { return exec(upsert, parentKind) },
+			InsertIfAbsent: func() (bool, error) { return exec(insertIfAbsent, parentKind) },
+			ReplaceIfUnchanged: func(kind, etag string) (bool, error) {
+				return exec(replaceIfUnchanged, kind, etag, parentKind)
+			},
+			ParentExists: func() (bool, error) {
+				var one int
+				err := tx.QueryRowContext(ctx, parentRow, rec.Parent, parentKind).Scan(&one)
+				switch {
+				case errors.Is(err, sql.ErrNoRows):
+					return false, nil
+				case err != nil:
+					return false, s.fail(err, "reading the parent of %s %s", rec.Kind, rec.ID)
+				}
+				return true, nil
+			},
+			Current: func() (string, string, bool, error) {
+				var kind, etag string
+				err := tx.QueryRowContext(ctx, current, rec.ID).Scan(&kind, &etag)
+				switch {
+				case errors.Is(err, sql.ErrNoRows):
+					return "", "", false, nil
+				case err != nil:
+					return "", "", false, s.fail(err, "reading %s %s", rec.Kind, rec.ID)
+				}
+				return kind, etag, true, nil
+			},
+		})
+	}, func(err error) error { return s.fail(err, "writing %s %s", rec.Kind, rec.ID) })
 }
 
 // Delete implements store.Store: it removes the record and, in the same

@@ -29,6 +29,8 @@ type Store struct {
 	// checkpointDB is the connection the checkpoints run on, so that
 	// they never hold the writer's.
 	checkpointDB *sql.DB
+	// batch commits the frequent writes in groups (see batch.go).
+	batch batcher
 
 	closed    atomic.Bool
 	closeOnce sync.Once
@@ -108,6 +110,7 @@ func open(ctx context.Context, path string, mayCreate bool) (*Store, error) {
 		return nil, fmt.Errorf("error opening SQLite database %s: %w", abs, err)
 	}
 	s.writer = newHandle(writer)
+	s.batch.h = s.writer
 	s.writer.SetMaxOpenConns(1)
 	s.writer.SetMaxIdleConns(1)
 	s.writer.SetConnMaxLifetime(0)
