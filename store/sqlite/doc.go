@@ -6,7 +6,8 @@
 // survives the caravan process being killed, and readers never wait for
 // the writer. Writes go through a single connection, as SQLite allows one
 // writer at a time; reads use a small pool of read-only connections.
-// Both keep their statements prepared (see prepared.go).
+// Both keep their statements prepared (see prepared.go), and the frequent
+// writes are committed in groups (see batch.go).
 // Bodies are stored as BLOBs, byte for byte.
 //
 // The schema is versioned (see package migrate); Open brings an older
