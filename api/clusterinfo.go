@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"slices"
 	"strings"
 	"sync"
@@ -194,6 +193,10 @@ func (c *clusterCache) writeDirty() {
 		}
 	}
 	c.mu.Unlock()
+	// The writes go out together, so that a store that commits
+	// concurrent writes in one transaction (SQLite's group commit) does.
+	sem := make(chan struct{}, observationWriters)
+	var wg sync.WaitGroup
 	for k, id := range batch {
 		info, ok := infos[k]
 		if !ok {
@@ -203,15 +206,21 @@ func (c *clusterCache) writeDirty() {
 		if err != nil {
 			continue
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		err = c.st.Put(ctx, store.Record{Kind: store.ClusterObservations, ID: observationID(id), Parent: claimID(id), ETag: c.newID(), Body: body}, store.Precondition{})
-		cancel()
-		if err != nil && !errors.Is(err, store.ErrClosed) {
-			// The next observation of the cluster writes it again.
-			continue
-		}
+		sem <- struct{}{}
+		wg.Go(func() {
+			defer func() { <-sem }()
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			// A write that fails is made again at the cluster's next
+			// observation.
+			_ = c.st.Put(ctx, store.Record{Kind: store.ClusterObservations, ID: observationID(id), Parent: claimID(id), ETag: c.newID(), Body: body}, store.Precondition{})
+		})
 	}
+	wg.Wait()
 }
+
+// observationWriters bounds the observations written at once.
+const observationWriters = 16
 
 // observationID is the store id of a cluster's observation.
 func observationID(clusterID string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,7 +20,9 @@ import (
 // it reads it before its turn (under Ownership) and again right before it
 // begins the upgrade, which also keeps the claim of an upgrade in flight
 // across a restart of a server alone on its store; and it
-// releases the claim once the member's end is written. A claim outlives
+// releases the claim once the member's end is written: in that write's
+// transaction when the run is kept in parts in the store that holds the
+// claims (store.PartedWrite's Release), else right after it. A claim outlives
 // the server that took it for as long as the run is live: the run's next
 // owner claims it again under its own lease epoch as it re-attaches to the
 // upgrades in flight. The decisions stay pure: the pure code acquires and
@@ -31,6 +34,29 @@ import (
 // once the run as it is now is written.
 type runClaims struct {
 	releasing map[string]string // canonical cluster id → cluster id
+	// written: the last write of the run released the claims of
+	// releasing in the store, in its transaction (store.PartedWrite's
+	// Release); only the engine's locks are left to release.
+	written bool
+}
+
+// releaseWithWrite returns the clusters whose claims the run's next write
+// releases in its transaction, and the epoch: those it let go of, when
+// the store the run is written to is the one that holds the claims.
+func (r *runner) releaseWithWrite() ([]string, int64) {
+	c := r.e.claimer()
+	if c == nil || len(r.claims.releasing) == 0 {
+		return nil, 0
+	}
+	if r.e.own != nil && any(r.e.own.Leaser) != any(c) {
+		return nil, 0
+	}
+	ids := make([]string, 0, len(r.claims.releasing))
+	for _, id := range r.claims.releasing {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	return ids, r.epoch()
 }
 
 // runLocks is the locker a runner hands its run's pure code: acquiring is
@@ -112,16 +138,18 @@ func (r *runner) claimBeforeBegin(ctx context.Context, k mkey, op cluster.Operat
 }
 
 // letGo releases the clusters the run let go of, once the run is written
-// as it is: in the store, then in the engine's locks, waking the runs of
-// this server waiting for them.
+// as it is: in the store (unless the write did), then in the engine's
+// locks, waking the runs of this server waiting for them.
 func (r *runner) letGo() {
 	if len(r.claims.releasing) == 0 || r.rs.dirty {
 		return
 	}
 	clusters := r.claims.releasing
 	r.claims.releasing = nil
+	written := r.claims.written
+	r.claims.written = false
 	c := r.e.claimer()
-	if c == nil {
+	if c == nil || written {
 		for _, id := range clusters {
 			r.e.locks.release(id, r.id)
 		}

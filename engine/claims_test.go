@@ -3,8 +3,10 @@ package engine_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -251,4 +253,62 @@ func setRunState(t *testing.T, s store.Store, id string, state fleet.State) {
 	if err := s.Put(context.Background(), rec, store.Precondition{}); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// releaseCounter is a memory store that counts the claims released by
+// ReleaseClaim.
+type releaseCounter struct {
+	*memory.Store
+	released atomic.Int64
+}
+
+func (r *releaseCounter) ReleaseClaim(ctx context.Context, cluster, run string, epoch int64) error {
+	r.released.Add(1)
+	return r.Store.ReleaseClaim(ctx, cluster, run, epoch)
+}
+
+// The write that records a member's end releases its cluster's claim in
+// the same transaction: the claim is gone as soon as the end is stored,
+// and no separate release follows.
+func TestTheEndsWriteReleasesTheClaim(t *testing.T) {
+	test(t, func(e *env) {
+		w := &releaseCounter{Store: memory.NewWithClock(e.clock)}
+		e.eng.Close()
+		e.store = w
+		putFleet(t, w, e.fleet)
+		e.startEngine()
+		e.member("a1", "canary", "eastus", "1.30.4")
+		e.member("a2", "canary", "eastus", "1.30.4")
+		r := e.createRun("r", stages("first:canary"), full("1.31.2"))
+		e.start(r)
+		e.wantUpgrading("a1")
+		held := func() []string {
+			claims, err := w.Claims(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, c := range claims {
+				out = append(out, c.Cluster[strings.LastIndex(c.Cluster, "/")+1:])
+			}
+			return out
+		}
+		if got := held(); !slices.Equal(got, []string{"a1"}) {
+			t.Fatalf("claims on %v while a1 upgrades, want a1", got)
+		}
+		e.finish("a1", nil)
+		e.wantState(r, "a1", fleet.Completed)
+		e.wantUpgrading("a2")
+		if got := held(); !slices.Equal(got, []string{"a2"}) {
+			t.Fatalf("claims on %v after a1's end was written and a2 began, want only a2", got)
+		}
+		e.finish("a2", nil)
+		e.wantRun(r, fleet.Completed)
+		if got := held(); len(got) != 0 {
+			t.Fatalf("claims on %v after the run, want none", got)
+		}
+		if n := w.released.Load(); n != 0 {
+			t.Fatalf("%d claims were released apart from the writes that recorded their ends, want none", n)
+		}
+	})
 }

@@ -346,6 +346,7 @@ func (r *runner) persist() error {
 		pw, err = r.rs.encodeParts(rec)
 		if err == nil {
 			r.rs.checkParts(pw)
+			pw.w.Release, pw.w.ReleaseEpoch = r.releaseWithWrite()
 		}
 	} else {
 		rec.Body, err = r.rs.encode()
@@ -379,6 +380,7 @@ func (r *runner) persist() error {
 	}
 	r.rs.etag = etag
 	r.rs.dirty = false
+	r.claims.written = parted && len(pw.w.Release) > 0
 	written := len(rec.Body)
 	if parted {
 		r.rs.wrote(pw)

@@ -35,6 +35,13 @@ type PartedWrite struct {
 	Parts []Part
 	// Reset drops every part of the record not among Parts.
 	Reset bool
+	// Release names clusters whose claims by the record's run (see
+	// Claimer), at ReleaseEpoch or older, the write releases in its
+	// transaction, as ReleaseClaim would after it: the write that records
+	// an upgrade's end lets its cluster go with it. A store that is not a
+	// Claimer ignores them.
+	Release      []string
+	ReleaseEpoch int64
 }
 
 // PartStore is a store that keeps records in parts. The stores of this

@@ -16,6 +16,18 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 	if err := store.CheckPartedWrite(w, cond); err != nil {
 		return err
 	}
+	if err := s.putParts(w, cond); err != nil {
+		return err
+	}
+	// After the write, outside the store's lock: claims take it to read
+	// the holder's run.
+	for _, c := range w.Release {
+		s.LocalClaims.ReleaseClaim(ctx, c, w.Record.ID, w.ReleaseEpoch)
+	}
+	return nil
+}
+
+func (s *Store) putParts(w store.PartedWrite, cond store.Precondition) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.closed {

@@ -58,6 +58,9 @@ func (s *Store) putParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 		b.Queue(`INSERT INTO caravan_record_parts (id, key, body) VALUES ($1, $2, $3)
 			ON CONFLICT (id, key) DO UPDATE SET body = excluded.body`, rec.ID, p.Key, p.Body)
 	}
+	for _, c := range w.Release {
+		b.Queue(releaseClaim, store.CanonicalID(c), store.CanonicalID(rec.ID), w.ReleaseEpoch)
+	}
 	if b.Len() > 0 {
 		if err := tx.SendBatch(ctx, &b).Close(); err != nil {
 			return fail(err)

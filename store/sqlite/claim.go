@@ -76,6 +76,9 @@ func stateIn(state string, states []string) bool {
 	return false
 }
 
+// releaseClaim deletes a cluster's claim by a run at an epoch or older.
+const releaseClaim = `DELETE FROM caravan_upgrade_claims WHERE cluster = ? AND run = ? AND epoch <= ?`
+
 // ReleaseClaim implements store.Claimer.
 func (s *Store) ReleaseClaim(ctx context.Context, cluster, run string, epoch int64) error {
 	if s.closed.Load() {
@@ -85,8 +88,7 @@ func (s *Store) ReleaseClaim(ctx context.Context, cluster, run string, epoch int
 		return s.fail(err, "releasing the claim of update run %s on cluster %s", run, cluster)
 	}
 	return s.batch.do(ctx, func(ctx context.Context, tx *txn) error {
-		if _, err := tx.ExecContext(ctx, `DELETE FROM caravan_upgrade_claims WHERE cluster = ? AND run = ? AND epoch <= ?`,
-			store.CanonicalID(cluster), store.CanonicalID(run), epoch); err != nil {
+		if _, err := tx.ExecContext(ctx, releaseClaim, store.CanonicalID(cluster), store.CanonicalID(run), epoch); err != nil {
 			return fail(err)
 		}
 		return nil

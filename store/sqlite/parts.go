@@ -47,6 +47,11 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 				return fail(err)
 			}
 		}
+		for _, c := range w.Release {
+			if _, err := tx.ExecContext(ctx, releaseClaim, store.CanonicalID(c), store.CanonicalID(rec.ID), w.ReleaseEpoch); err != nil {
+				return fail(err)
+			}
+		}
 		return nil
 	}, fail)
 	if err != nil {

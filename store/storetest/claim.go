@@ -116,6 +116,41 @@ func runClaims(t *testing.T, open func(t *testing.T) store.Store, reopen func(t 
 		}
 	})
 
+	t.Run("ReleasedByTheRunsPartedWrite", func(t *testing.T) {
+		s, c := claimer(t)
+		ps, ok := s.(store.PartStore)
+		if !ok {
+			t.Skip("the store does not keep records in parts")
+		}
+		a, b := runIn(t, s, "a", "Running"), runIn(t, s, "b", "Running")
+		_, err := claim(c, x, a, 2)
+		must(t, err)
+		_, err = claim(c, y, b, 1)
+		must(t, err)
+		rec := childRec(store.Runs, "f1", "a", "e2")
+		rec.State = "Running"
+		write := func(etag, ifMatch string, epoch int64) error {
+			rec.ETag = etag
+			return ps.PutParts(ctx, store.PartedWrite{Record: rec, Release: []string{x, y}, ReleaseEpoch: epoch}, store.Precondition{IfMatch: ifMatch})
+		}
+		// A write refused by its precondition releases nothing.
+		if err := write("e2", "stale", 2); !errors.Is(err, store.ErrPreconditionFailed) {
+			t.Fatalf("a write with a stale ETag: %v, want ErrPreconditionFailed", err)
+		}
+		holder(t, second(claim(c, x, b, 1)))
+		// One at an older epoch than the claim's releases nothing either.
+		must(t, write("e2", "e-Running", 1))
+		holder(t, second(claim(c, x, b, 1)))
+		// At the claim's epoch it releases the run's claim, and only the
+		// run's: y stays b's.
+		must(t, write("e3", "e2", 2))
+		left, err := c.Claims(ctx, "")
+		must(t, err)
+		if len(left) != 1 || left[0].Cluster != y || left[0].Run != b {
+			t.Fatalf("claims %+v after the write, want only y by b", left)
+		}
+	})
+
 	t.Run("NewEpochTakesTheRunsClaim", func(t *testing.T) {
 		s, c := claimer(t)
 		a := runIn(t, s, "a", "Running")
