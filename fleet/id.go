@@ -81,14 +81,16 @@ func CanonicalClusterID(id string) (string, error) {
 			parts = append(parts, p)
 		}
 	}
-	bad := fmt.Errorf("%q is not a managed cluster id: want /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name}", id)
+	bad := func() error {
+		return fmt.Errorf("%q is not a managed cluster id: want /subscriptions/{subscription}/resourceGroups/{group}/providers/Microsoft.ContainerService/managedClusters/{name}", id)
+	}
 	if len(parts) != len(clusterSegments) {
-		return "", bad
+		return "", bad()
 	}
 	for i, want := range clusterSegments {
 		if want != "" {
 			if !strings.EqualFold(parts[i], want) {
-				return "", bad
+				return "", bad()
 			}
 			parts[i] = want
 		}
@@ -101,6 +103,12 @@ func CanonicalClusterID(id string) (string, error) {
 // share: its canonical spelling in lower case. An id that does not parse
 // is only lower-cased.
 func ClusterKey(id string) string {
+	// An id without stray slashes or spaces is its canonical spelling
+	// but for case, or no cluster id at all: either way its key is its
+	// lower case.
+	if id != "" && id[0] == '/' && id[len(id)-1] != '/' && !strings.Contains(id, "//") && strings.TrimSpace(id) == id {
+		return strings.ToLower(id)
+	}
 	if c, err := CanonicalClusterID(id); err == nil {
 		id = c
 	}
