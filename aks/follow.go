@@ -97,7 +97,8 @@ func (f *following) wait(ctx context.Context, tgt target) (*observation, error) 
 		if obs.cluster.Busy {
 			continue
 		}
-		if obs.failed || obs.canceled {
+		ended := false // the status said Succeeded for this read
+		if (obs.failed || obs.canceled) && !checked {
 			st, failure, err := f.status(ctx, next)
 			if err != nil {
 				return nil, err
@@ -112,6 +113,7 @@ func (f *following) wait(ctx context.Context, tgt target) (*observation, error) 
 			}
 			// Succeeded: the Failed state is another's (a pool that
 			// failed before); this operation's effect decides.
+			ended = true
 		}
 		if err := f.p.addOffers(ctx, f.cs, f.id, obs, tgt.offersNeeded()); err != nil {
 			if ctx.Err() != nil {
@@ -124,9 +126,12 @@ func (f *following) wait(ctx context.Context, tgt target) (*observation, error) 
 			continue
 		}
 		if s, ok := nextStep(obs.cluster, tgt); ok && s == f.s && !checked {
-			st, failure, err := f.status(ctx, next)
-			if err != nil {
-				return nil, err
+			st, failure := opSucceeded, error(nil)
+			if !ended {
+				var err error
+				if st, failure, err = f.status(ctx, next); err != nil {
+					return nil, err
+				}
 			}
 			switch st {
 			case opInProgress:
