@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -63,19 +62,7 @@ type following struct {
 // this operation's. The eTag would not serve: a step that did nothing
 // also changes it on clouds that bump it per operation.
 func (f *following) wait(ctx context.Context, tgt target) (*observation, error) {
-	iv := f.p.newInterval()
-	ceiling, capped := wholeSecondHint(f.initial)
-	next := func() time.Duration {
-		d := iv.after(nil)
-		if capped {
-			d = min(d, ceiling)
-		}
-		return d
-	}
-	wait := iv.after(f.initial)
-	if succeeded(f.initial) {
-		wait = 0 // ended in the answer that began it: one read shows it
-	}
+	wait, next := f.p.newInterval().looks(f.initial)
 	checked := false // the status said Succeeded for a read that showed nothing of the step
 	for {
 		if err := sleep(ctx, wait); err != nil {
@@ -238,17 +225,4 @@ func (f *following) endedIn(obs *observation) error {
 	}
 	return cluster.Errorf(cluster.Failed, "ProvisioningState"+state,
 		"the %s ended with the cluster in provisioning state %s; look at the cluster's activity log for the cause, then start the upgrade again", f.what, state)
-}
-
-// wholeSecondHint returns the Retry-After of an answer given in seconds,
-// when no exact hint comes with it: ARM's, a ceiling on every wait.
-func wholeSecondHint(resp *http.Response) (time.Duration, bool) {
-	if resp == nil || exactHint(resp) {
-		return 0, false
-	}
-	s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64)
-	if err != nil || s <= 0 {
-		return 0, false
-	}
-	return time.Duration(s * float64(time.Second)), true
 }

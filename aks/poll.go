@@ -45,6 +45,41 @@ func (iv *interval) after(resp *http.Response) time.Duration {
 	return d
 }
 
+// looks returns the wait before the first look at an operation that the
+// answer initial began, and a function giving the wait before each later
+// look. The first follows initial's hint (see after), or is none when
+// initial says the operation already succeeded. Later ones grow with the
+// interval; a hint in whole seconds stays their ceiling, since the reads
+// that follow the operation carry none of their own.
+func (iv *interval) looks(initial *http.Response) (time.Duration, func() time.Duration) {
+	ceiling, capped := wholeSecondHint(initial)
+	next := func() time.Duration {
+		d := iv.after(nil)
+		if capped {
+			d = min(d, ceiling)
+		}
+		return d
+	}
+	first := iv.after(initial)
+	if succeeded(initial) {
+		first = 0
+	}
+	return first, next
+}
+
+// wholeSecondHint returns the Retry-After of an answer given in seconds,
+// when no exact hint comes with it: ARM's.
+func wholeSecondHint(resp *http.Response) (time.Duration, bool) {
+	if resp == nil || exactHint(resp) {
+		return 0, false
+	}
+	s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64)
+	if err != nil || s <= 0 {
+		return 0, false
+	}
+	return time.Duration(s * float64(time.Second)), true
+}
+
 // exactHint reports whether the response says when to look again to the
 // millisecond.
 func exactHint(resp *http.Response) bool {
