@@ -133,3 +133,98 @@ func TestStaleReadAfterTheWriteIsNotTakenForTheEnd(t *testing.T) {
 		})
 	}
 }
+
+// endedAs makes every operation end as state: reads of the managed cluster
+// after a PUT show the cluster in that state, and the operation status
+// says so with status (or answers 404 when status is empty: the status
+// URL is gone).
+type endedAs struct {
+	state, status string
+	err           map[string]string // the status's error
+}
+
+func (e *endedAs) wrap(next http.Handler) http.Handler {
+	var mu sync.Mutex
+	written := false
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		path := strings.ToLower(r.URL.Path)
+		mu.Lock()
+		after := written
+		if r.Method == http.MethodPut && isClusterPath(path) {
+			written = true
+		}
+		mu.Unlock()
+		switch {
+		case after && r.Method == http.MethodGet && strings.Contains(path, "/operations/"):
+			if e.status == "" {
+				w.Header().Set("Content-Type", "application/json")
+				w.WriteHeader(http.StatusNotFound)
+				_, _ = w.Write([]byte(`{"error":{"code":"NotFound","message":"The operation was not found."}}`))
+				return
+			}
+			body, _ := json.Marshal(map[string]any{"status": e.status, "error": e.err})
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		case after && r.Method == http.MethodGet && isClusterPath(path):
+			rec := httptest.NewRecorder()
+			next.ServeHTTP(rec, r)
+			var mc map[string]any
+			if rec.Code != http.StatusOK || json.Unmarshal(rec.Body.Bytes(), &mc) != nil {
+				w.WriteHeader(rec.Code)
+				_, _ = w.Write(rec.Body.Bytes())
+				return
+			}
+			if props, _ := mc["properties"].(map[string]any); props != nil {
+				props["provisioningState"] = e.state
+			}
+			body, _ := json.Marshal(mc)
+			w.Header().Set("Content-Type", "application/json")
+			_, _ = w.Write(body)
+		default:
+			next.ServeHTTP(w, r)
+		}
+	})
+}
+
+// TestOperationEndingFailedOrCanceledReportsTheCloudsCode: a read of the
+// cluster that shows an operation ended Failed or Canceled ends the
+// upgrade Failed, with the code and message of the operation's status,
+// read once; when the status URL is gone, with the state the cluster
+// shows.
+func TestOperationEndingFailedOrCanceledReportsTheCloudsCode(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		how  endedAs
+		code string
+	}{
+		{"Canceled", endedAs{state: "Canceled", status: "Canceled", err: map[string]string{"code": "OperationCanceled", "message": "The operation was canceled by a later request."}}, "OperationCanceled"},
+		{"Failed", endedAs{state: "Failed", status: "Failed", err: map[string]string{"code": "UpgradeFailed", "message": "Drain of node aks-sys-0 timed out."}}, "UpgradeFailed"},
+		{"CanceledStatusGone", endedAs{state: "Canceled"}, "ProvisioningStateCanceled"},
+		{"FailedStatusGone", endedAs{state: "Failed"}, "ProvisioningStateFailed"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			sim := newSim(t, simcloud.Options{}, tc.how.wrap)
+			p := sim.provider(t, nil)
+			id := sim.twoPoolCluster(t, "ended", simRegion, "0", nil)
+			ended := false
+			r, err := upgrade(t, p, cluster.Operation{ID: "ended-1", ClusterID: id, Type: cluster.ControlPlaneOnly, KubernetesVersion: "1.30.11",
+				End: func(*cluster.Cluster) { ended = true }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = r.wait(t)
+			if cluster.ReasonOf(err) != cluster.Failed || cluster.CodeOf(err) != tc.code {
+				t.Fatalf("the upgrade ended with %v (%s %q), want Failed %q", err, cluster.ReasonOf(err), cluster.CodeOf(err), tc.code)
+			}
+			if msg := tc.how.err["message"]; msg != "" && !strings.Contains(err.Error(), msg) {
+				t.Errorf("the failure %q does not carry the cloud's message %q", err, msg)
+			}
+			if n := sim.polls.Load(); n != 1 {
+				t.Errorf("read the operation status %d times, want once", n)
+			}
+			if ended {
+				t.Error("End was called for an upgrade that failed")
+			}
+		})
+	}
+}
