@@ -59,8 +59,10 @@ type following struct {
 // read once more, and what that read shows is the end, so a step that
 // took no effect is reported by the caller). A Failed state is checked
 // the same way, so a state left by an earlier failure is never taken for
-// this operation's. The eTag would not serve: a step that did nothing
-// also changes it on clouds that bump it per operation.
+// this operation's. Comparing the read's eTag with the one the write
+// was based on would catch a read from before the write, but could not
+// tell an operation that ended without effect from one still running;
+// the status tells both, and costs a request only in these cases.
 func (f *following) wait(ctx context.Context, tgt target) (*observation, error) {
 	wait, next := f.p.newInterval().looks(f.initial)
 	checked := false // the status said Succeeded for a read that showed nothing of the step
