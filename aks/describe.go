@@ -22,6 +22,9 @@ type observation struct {
 	// failed reports the cluster or one of its pools in provisioning
 	// state Failed: the last operation on it failed.
 	failed bool
+	// canceled reports the cluster or one of its pools in provisioning
+	// state Canceled: the last operation on it was canceled.
+	canceled bool
 	// etag is the managed cluster's eTag as read.
 	etag string
 	// reused marks a read that Describe made and an Upgrade took over
@@ -161,36 +164,56 @@ func (p *Provider) observe(ctx context.Context, id clusterID, offers offerUse) (
 	if err != nil {
 		return nil, err
 	}
+	obs, err := p.read(ctx, cs, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.addOffers(ctx, cs, id, obs, offers); err != nil {
+		return nil, err
+	}
+	return obs, nil
+}
+
+// read reads the cluster alone: one GET of the managed cluster.
+func (p *Provider) read(ctx context.Context, cs *clientSet, id clusterID) (*observation, error) {
 	body, mc, err := p.getCluster(ctx, cs, id)
 	if err != nil {
 		return nil, asError(err, fmt.Sprintf("error getting cluster %s", id.name))
 	}
-	c := toCluster(id, mc)
-	if offers != noOffers {
-		if c.Region == "" {
-			return nil, cluster.Errorf(cluster.Transient, "MissingLocation", "cluster %s has no location in its ARM resource; try again", id.name)
+	return &observation{body: body, cluster: toCluster(id, mc), failed: failedIn(mc), canceled: canceledIn(mc), etag: deref(mc.ETag)}, nil
+}
+
+// addOffers completes an observation with what the cluster's region
+// offers, as offers says.
+func (p *Provider) addOffers(ctx context.Context, cs *clientSet, id clusterID, obs *observation, offers offerUse) error {
+	if offers == noOffers {
+		return nil
+	}
+	c := obs.cluster
+	if c.Region == "" {
+		return cluster.Errorf(cluster.Transient, "MissingLocation", "cluster %s has no location in its ARM resource; try again", id.name)
+	}
+	var err error
+	switch offers {
+	case cachedOffers:
+		if c.AvailableVersions, err = p.regionVersions(ctx, cs, c.Region); err != nil {
+			return err
 		}
-		switch offers {
-		case cachedOffers:
-			if c.AvailableVersions, err = p.regionVersions(ctx, cs, c.Region); err != nil {
-				return nil, err
-			}
-		case freshOffers:
-			if c.AvailableVersions, c.LongTermSupportOnly, err = p.gaVersions(ctx, cs, c.Region); err != nil {
-				return nil, err
-			}
-		}
-		for i := range c.NodePools {
-			pool := &c.NodePools[i]
-			if pool.LatestNodeImageVersion, err = p.latestImage(ctx, cs, id, c.Region, pool.Name, pool.NodeImageVersion, offers == freshOffers); err != nil {
-				if cluster.ReasonOf(err) == cluster.NotFound {
-					continue // the pool went away since the cluster was read
-				}
-				return nil, err
-			}
+	case freshOffers:
+		if c.AvailableVersions, c.LongTermSupportOnly, err = p.gaVersions(ctx, cs, c.Region); err != nil {
+			return err
 		}
 	}
-	return &observation{body: body, cluster: c, failed: failedIn(mc), etag: deref(mc.ETag)}, nil
+	for i := range c.NodePools {
+		pool := &c.NodePools[i]
+		if pool.LatestNodeImageVersion, err = p.latestImage(ctx, cs, id, c.Region, pool.Name, pool.NodeImageVersion, offers == freshOffers); err != nil {
+			if cluster.ReasonOf(err) == cluster.NotFound {
+				continue // the pool went away since the cluster was read
+			}
+			return err
+		}
+	}
+	return nil
 }
 
 // toCluster converts the ARM resource; exact versions come from the
@@ -247,6 +270,27 @@ func failedIn(mc clusterSummary) bool {
 		}
 	}
 	return false
+}
+
+// canceledIn reports whether the cluster or one of its pools is Canceled.
+func canceledIn(mc clusterSummary) bool {
+	if mc.Properties == nil {
+		return false
+	}
+	if canceledState(deref(mc.Properties.ProvisioningState)) {
+		return true
+	}
+	for _, ap := range mc.Properties.AgentPoolProfiles {
+		if ap != nil && canceledState(deref(ap.ProvisioningState)) {
+			return true
+		}
+	}
+	return false
+}
+
+// canceledState reports whether a provisioning state is Canceled.
+func canceledState(state string) bool {
+	return strings.EqualFold(state, "Canceled") || strings.EqualFold(state, "Cancelled")
 }
 
 // terminal reports whether a provisioning state ends an operation. An

@@ -9,8 +9,10 @@
 // cluster, begins the one cloud operation that brings it closest to the
 // target (the control plane, then each node pool in name order; a Full
 // upgrade to the latest node images moves the control plane and every
-// pool in one managed cluster PUT, as az aks upgrade does), waits for it,
-// and observes again, until nothing is left to do. Because every step
+// pool in one managed cluster PUT, as az aks upgrade does), follows it by
+// reading the cluster until the read shows it ended, and decides the next
+// step from that read, until nothing is left to do; the last such read is
+// the upgrade's end. Because every step
 // first checks what is already done, re-attaching to an operation after a
 // restart never repeats finished work. The first step may start from the
 // cluster a Describe read a moment before, under If-Match with that

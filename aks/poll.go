@@ -3,13 +3,11 @@ package aks
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"net/http"
 	"strconv"
 	"strings"
 	"time"
 
-	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
 
 	"github.com/caravan-dev/caravan/cluster"
@@ -45,6 +43,41 @@ func (iv *interval) after(resp *http.Response) time.Duration {
 		return min(d, hint)
 	}
 	return d
+}
+
+// looks returns the wait before the first look at an operation that the
+// answer initial began, and a function giving the wait before each later
+// look. The first follows initial's hint (see after), or is none when
+// initial says the operation already succeeded. Later ones grow with the
+// interval; a hint in whole seconds stays their ceiling, since the reads
+// that follow the operation carry none of their own.
+func (iv *interval) looks(initial *http.Response) (time.Duration, func() time.Duration) {
+	ceiling, capped := wholeSecondHint(initial)
+	next := func() time.Duration {
+		d := iv.after(nil)
+		if capped {
+			d = min(d, ceiling)
+		}
+		return d
+	}
+	first := iv.after(initial)
+	if succeeded(initial) {
+		first = 0
+	}
+	return first, next
+}
+
+// wholeSecondHint returns the Retry-After of an answer given in seconds,
+// when no exact hint comes with it: ARM's.
+func wholeSecondHint(resp *http.Response) (time.Duration, bool) {
+	if resp == nil || exactHint(resp) {
+		return 0, false
+	}
+	s, err := strconv.ParseFloat(resp.Header.Get("Retry-After"), 64)
+	if err != nil || s <= 0 {
+		return 0, false
+	}
+	return time.Duration(s * float64(time.Second)), true
 }
 
 // exactHint reports whether the response says when to look again to the
@@ -104,117 +137,26 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // lro is a cloud operation under way.
 type lro interface {
-	// wait returns nil when the operation succeeded, an error with reason
-	// Failed when it ended Failed or Canceled, a lostError when it can no
-	// longer be followed, or ctx's error.
-	wait(ctx context.Context) error
+	// wait follows the operation to its end. It returns the read of the
+	// cluster that shows the end, with the offers tgt needs, when it made
+	// one (nil otherwise: the caller reads the cluster), and nil error
+	// when the operation succeeded; an error with reason Failed when it
+	// ended Failed or Canceled, a lostError when it can no longer be
+	// followed, or ctx's error.
+	wait(ctx context.Context, tgt target) (*observation, error)
 }
 
-// lostError says an operation could not be followed to its end through
-// its polling URL; its outcome has to be read from the cluster instead.
+// lostError says an operation could not be followed to its end; its
+// outcome has to be read from the cluster instead.
 type lostError struct{ err error }
 
 func (e *lostError) Error() string { return e.err.Error() }
 func (e *lostError) Unwrap() error { return e.err }
 
-// pollerLRO follows an SDK poller with Poll, Done and Result.
-type pollerLRO[T any] struct {
-	p       *Provider
-	cs      *clientSet
-	poller  *runtime.Poller[T]
-	initial *http.Response // the response that began it, for its Retry-After
-	what    string
-}
-
-func (l *pollerLRO[T]) wait(ctx context.Context) error {
-	iv := l.p.newInterval()
-	resp := l.initial
-	for !l.poller.Done() {
-		if err := sleep(ctx, iv.after(resp)); err != nil {
-			return err
-		}
-		r, err := l.poller.Poll(ctx)
-		if err != nil {
-			if ctx.Err() != nil {
-				return ctx.Err()
-			}
-			e := asError(err, "error following the "+l.what)
-			if reason(e) != cluster.Transient {
-				return &lostError{err: e}
-			}
-			lookFailed(ctx, e)
-			resp = nil // poll again after the growing interval
-			continue
-		}
-		lookSucceeded(ctx)
-		resp = r
-	}
-	if succeeded(resp) {
-		// The last response says so: the final GET of the resource
-		// would tell nothing the next observation does not.
-		return nil
-	}
-	for {
-		_, err := l.poller.Result(ctx)
-		if err == nil {
-			return nil
-		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		var re *azcore.ResponseError
-		if !errors.As(err, &re) {
-			return &lostError{err: asError(err, "error reading the result of the "+l.what)}
-		}
-		switch e := asError(err, "error reading the result of the "+l.what); reason(e) {
-		case cluster.Transient:
-			lookFailed(ctx, e)
-			if err := sleep(ctx, iv.after(nil)); err != nil {
-				return err
-			}
-		case cluster.NotFound:
-			return e
-		default:
-			return l.failure(ctx, re)
-		}
-	}
-}
-
-// failure reports the operation's failure with the cloud's code. When the
-// terminal response carries no ARM error (a resource body whose
-// provisioningState says Failed), the code is read from the operation
-// status URL the operation began with.
-func (l *pollerLRO[T]) failure(ctx context.Context, re *azcore.ResponseError) error {
-	what := "the " + l.what + " failed"
-	if code, _ := armError(re); code != "" || l.initial == nil {
-		return operationFailed(re, what)
-	}
-	status := l.initial.Header.Get("Azure-AsyncOperation")
-	if status == "" {
-		return operationFailed(re, what)
-	}
-	req, err := runtime.NewRequest(ctx, http.MethodGet, status)
-	if err != nil {
-		return operationFailed(re, what)
-	}
-	resp, err := l.cs.raw.Pipeline().Do(req)
-	if err != nil {
-		return operationFailed(re, what)
-	}
-	defer resp.Body.Close()
-	var sre *azcore.ResponseError
-	if errors.As(runtime.NewResponseError(resp), &sre) {
-		if code, _ := armError(sre); code != "" {
-			return operationFailed(sre, what)
-		}
-	}
-	return operationFailed(re, what)
-}
-
-// succeeded reports whether a response that ended an operation says it
-// succeeded: an operation status whose status is Succeeded, or a resource
-// whose provisioningState is Succeeded (the first response of an
-// operation that ended as it began).
+// succeeded reports whether a response says an operation succeeded: an
+// operation status whose status is Succeeded, or a resource whose
+// provisioningState is Succeeded (the answer to a write whose operation
+// ended as it began).
 func succeeded(resp *http.Response) bool {
 	if resp == nil || resp.StatusCode != http.StatusOK {
 		return false
@@ -239,20 +181,30 @@ func succeeded(resp *http.Response) bool {
 }
 
 // waitIdle waits until no operation runs on the cluster and returns the
-// observation that shows it idle.
-func (p *Provider) waitIdle(ctx context.Context, id clusterID) (*observation, error) {
+// observation that shows it idle, with the offers asked for.
+func (p *Provider) waitIdle(ctx context.Context, id clusterID, offers offerUse) (*observation, error) {
+	cs, err := p.clients(id.subscription)
+	if err != nil {
+		return nil, err
+	}
 	iv := p.newInterval()
 	for {
-		obs, err := p.observe(ctx, id, noOffers)
-		switch {
-		case err == nil:
+		obs, err := p.read(ctx, cs, id)
+		if err == nil {
 			lookSucceeded(ctx)
 			if !obs.cluster.Busy {
-				return obs, nil
+				if err = p.addOffers(ctx, cs, id, obs, offers); err == nil {
+					return obs, nil
+				}
 			}
-		case reason(err) != cluster.Transient:
-			return nil, err
-		default:
+		}
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			if reason(err) != cluster.Transient {
+				return nil, err
+			}
 			lookFailed(ctx, err)
 		}
 		if err := sleep(ctx, iv.after(nil)); err != nil {

@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -75,6 +76,42 @@ func TestWholeSecondHintIsACeiling(t *testing.T) {
 	exact := &http.Response{Header: http.Header{"Retry-After": {"1"}, "Retry-After-Ms": {"900"}}}
 	if d := iv.after(exact); d != 900*time.Millisecond {
 		t.Errorf("with retry-after-ms 900 the wait is %v, want exactly 900ms", d)
+	}
+}
+
+func TestLooksAtAnOperation(t *testing.T) {
+	waits := func(initial *http.Response, n int) []int64 {
+		iv := &interval{next: 100 * time.Millisecond, max: 2 * time.Second, now: time.Now}
+		first, next := iv.looks(initial)
+		out := []int64{first.Milliseconds()}
+		for range n {
+			out = append(out, next().Milliseconds())
+		}
+		return out
+	}
+	answer := func(header http.Header, body string) *http.Response {
+		return &http.Response{StatusCode: http.StatusOK, Header: header, Body: io.NopCloser(strings.NewReader(body))}
+	}
+	upgrading := `{"properties":{"provisioningState":"Upgrading"}}`
+	for _, tc := range []struct {
+		name    string
+		initial *http.Response
+		want    []int64
+	}{
+		// ARM's whole-second hint caps every look, the later ones too:
+		// the reads of the cluster carry no hint of their own.
+		{"WholeSeconds", answer(http.Header{"Retry-After": {"1"}}, upgrading), []int64{100, 150, 225, 337, 506, 759, 1000, 1000}},
+		// An exact hint says when the operation ends: the first look is
+		// then, and the interval takes over after it, up to its maximum.
+		{"Exact", answer(http.Header{"Retry-After": {"1"}, "Retry-After-Ms": {"40"}}, upgrading), []int64{40, 100, 150, 225, 337, 506, 759, 1139}},
+		{"NoHint", answer(http.Header{}, upgrading), []int64{100, 150, 225, 337, 506, 759, 1139, 1708}},
+		// An operation that ended in its answer is read at once.
+		{"EndedInTheAnswer", answer(http.Header{}, `{"properties":{"provisioningState":"Succeeded"}}`), []int64{0, 150, 225, 337, 506, 759, 1139, 1708}},
+		{"NoAnswer", nil, []int64{100, 150, 225, 337, 506, 759, 1139, 1708}},
+	} {
+		if got := waits(tc.initial, 7); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: waits %v ms, want %v", tc.name, got, tc.want)
+		}
 	}
 }
 

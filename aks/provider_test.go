@@ -127,9 +127,10 @@ func TestZeroSecondUpgradeFinishesInMilliseconds(t *testing.T) {
 		t.Errorf("a Full upgrade of 0-second operations took %v, want milliseconds", d)
 	}
 	// The cloud answers the PUT with the operation under way, due now
-	// (retry-after-ms 0): one poll ends it.
-	if n := sim.polls.Load(); n != 1 {
-		t.Errorf("polled operation status %d times for an operation due when it began, want 1", n)
+	// (retry-after-ms 0): one read of the cluster ends it and is its
+	// end, with no status poll and no read after it.
+	if n, polls := sim.follows.Load(), sim.polls.Load(); n != 1 || polls != 0 {
+		t.Errorf("looked %d times at an operation due when it began (%d of them its status), want one read of the cluster", n, polls)
 	}
 }
 
@@ -150,8 +151,8 @@ func TestPollingFollowsRetryAfter(t *testing.T) {
 	if d < 300*time.Millisecond || d > 2*time.Second {
 		t.Errorf("a 0.3s operation was followed to its end in %v", d)
 	}
-	if n := sim.polls.Load(); n > 2 {
-		t.Errorf("polled %d times; the server's retry-after-ms says exactly when to look", n)
+	if n := sim.follows.Load(); n < 1 || n > 2 {
+		t.Errorf("looked %d times at the operation's end; the server's retry-after-ms says exactly when to look", n)
 	}
 }
 
@@ -172,8 +173,8 @@ func TestWholeSecondRetryAfterDoesNotOversleep(t *testing.T) {
 	if d := time.Since(start); d < 200*time.Millisecond || d >= time.Second {
 		t.Errorf("a 0.2s operation with whole-second hints was followed to its end in %v, want well under a second", d)
 	}
-	if n := sim.polls.Load(); n < 1 || n > 4 {
-		t.Errorf("polled %d times, want a few", n)
+	if n := sim.follows.Load(); n < 1 || n > 4 {
+		t.Errorf("looked %d times at the operation's end, want a few", n)
 	}
 }
 

@@ -50,7 +50,11 @@ type simEnv struct {
 	clock    *simClock
 	requests atomic.Int64 // ARM requests served
 	polls    atomic.Int64 // operation status requests served
-	conns    atomic.Int64 // TCP connections accepted
+	// follows counts the looks at an operation's end: GETs of a managed
+	// cluster or of an operation status after the first write.
+	follows atomic.Int64
+	writes  atomic.Int64 // PUTs and POSTs served
+	conns   atomic.Int64 // TCP connections accepted
 }
 
 // newSim starts a simulated cloud that accepts only simToken. wrap, when
@@ -67,8 +71,16 @@ func newSim(t *testing.T, opts simcloud.Options, wrap ...func(http.Handler) http
 	}
 	e.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		e.requests.Add(1)
-		if strings.Contains(strings.ToLower(r.URL.Path), "/operations/") {
+		path := strings.ToLower(r.URL.Path)
+		status := strings.Contains(path, "/operations/")
+		if status {
 			e.polls.Add(1)
+		}
+		switch {
+		case r.Method == http.MethodPut || r.Method == http.MethodPost:
+			e.writes.Add(1)
+		case e.writes.Load() > 0 && (status || isClusterPath(path)):
+			e.follows.Add(1)
 		}
 		h.ServeHTTP(w, r)
 	}))
@@ -83,6 +95,13 @@ func newSim(t *testing.T, opts simcloud.Options, wrap ...func(http.Handler) http
 		e.cloud.Close()
 	})
 	return e
+}
+
+// isClusterPath reports whether a path (in lower case) names a managed
+// cluster resource.
+func isClusterPath(path string) bool {
+	_, after, ok := strings.Cut(path, "/managedclusters/")
+	return ok && after != "" && !strings.Contains(after, "/")
 }
 
 // provider returns an AKS provider for the simulated cloud, closed when

@@ -26,13 +26,15 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 	var initial *http.Response
 	// A write is retried by the SDK only when throttled; see write.
 	capture := runtime.WithCaptureResponse(policy.WithRetryOptions(ctx, p.writeRetry()), &initial)
+	// Each operation is followed through the managed cluster (see
+	// following), so the SDK's poller that a Begin method returns is not
+	// used: the answer that began the operation is all it needs.
+	follow := &following{p: p, cs: cs, id: id, s: s, what: what}
 	switch s.kind {
 	case stepControlPlane, stepClusterUpgrade:
-		poller, err := p.putCluster(capture, cs, id, obs, s)
-		if err != nil {
+		if err := p.putCluster(capture, cs, id, obs, s); err != nil {
 			return nil, asError(err, "error beginning the "+what)
 		}
-		return &pollerLRO[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse]{p: p, cs: cs, poller: poller, initial: initial, what: what}, nil
 
 	case stepPoolVersion, stepPoolImagePinned:
 		ap, ok := obs.pool(s.pool)
@@ -48,20 +50,20 @@ func (p *Provider) begin(ctx context.Context, id clusterID, obs *observation, s 
 		if s.image != "" {
 			client = cs.pinPools
 		}
-		poller, err := client.BeginCreateOrUpdate(capture, id.resourceGroup, id.name, s.pool, body, nil)
-		if err != nil {
+		if _, err := client.BeginCreateOrUpdate(capture, id.resourceGroup, id.name, s.pool, body, nil); err != nil {
 			return nil, asError(err, "error beginning the "+what)
 		}
-		return &pollerLRO[armcontainerservice.AgentPoolsClientCreateOrUpdateResponse]{p: p, cs: cs, poller: poller, initial: initial, what: what}, nil
 
 	case stepPoolImageLatest:
-		poller, err := cs.pools.BeginUpgradeNodeImageVersion(capture, id.resourceGroup, id.name, s.pool, nil)
-		if err != nil {
+		if _, err := cs.pools.BeginUpgradeNodeImageVersion(capture, id.resourceGroup, id.name, s.pool, nil); err != nil {
 			return nil, asError(err, "error beginning the "+what)
 		}
-		return &pollerLRO[armcontainerservice.AgentPoolsClientUpgradeNodeImageVersionResponse]{p: p, cs: cs, poller: poller, initial: initial, what: what}, nil
+
+	default:
+		return nil, fmt.Errorf("error beginning step %d: unknown kind", s.kind)
 	}
-	return nil, fmt.Errorf("error beginning step %d: unknown kind", s.kind)
+	follow.initial = initial
+	return follow, nil
 }
 
 // clusterUpdate is the managed cluster as read (body, as ARM returned
@@ -132,17 +134,17 @@ func rawString(raw json.RawMessage) *string {
 }
 
 // putCluster sends the managed cluster PUT of a step, as
-// ManagedClustersClient.BeginCreateOrUpdate does (the same pipeline,
-// api-version and poller), with the body as clusterUpdate builds it, and
-// If-Match with the read's eTag when the observation is a basis.
-func (p *Provider) putCluster(ctx context.Context, cs *clientSet, id clusterID, obs *observation, s step) (*runtime.Poller[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse], error) {
+// ManagedClustersClient.BeginCreateOrUpdate does (the same pipeline and
+// api-version), with the body as clusterUpdate builds it, and If-Match
+// with the read's eTag when the observation is a basis.
+func (p *Provider) putCluster(ctx context.Context, cs *clientSet, id clusterID, obs *observation, s step) error {
 	body, err := clusterUpdate(obs.body, s)
 	if err != nil {
-		return nil, cluster.Errorf(cluster.Transient, "InvalidResponse", "error reading managed cluster %s as ARM returned it: %v", id.name, err)
+		return cluster.Errorf(cluster.Transient, "InvalidResponse", "error reading managed cluster %s as ARM returned it: %v", id.name, err)
 	}
 	req, err := runtime.NewRequest(ctx, http.MethodPut, runtime.JoinPaths(cs.raw.Endpoint(), id.path()))
 	if err != nil {
-		return nil, err
+		return err
 	}
 	q := req.Raw().URL.Query()
 	q.Set("api-version", apiVersion)
@@ -154,16 +156,19 @@ func (p *Provider) putCluster(ctx context.Context, cs *clientSet, id clusterID, 
 		req.Raw().Header["If-Match"] = []string{obs.etag}
 	}
 	if err := req.SetBody(streaming.NopCloser(bytes.NewReader(body)), "application/json"); err != nil {
-		return nil, err
+		return err
 	}
 	resp, err := cs.raw.Pipeline().Do(req)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	if !runtime.HasStatusCode(resp, http.StatusOK, http.StatusCreated) {
-		return nil, runtime.NewResponseError(resp)
+		return runtime.NewResponseError(resp)
 	}
-	return runtime.NewPoller(resp, cs.raw.Pipeline(), &runtime.NewPollerOptions[armcontainerservice.ManagedClustersClientCreateOrUpdateResponse]{Tracer: cs.raw.Tracer()})
+	// The body is read now, so the connection goes back to the pool; the
+	// answer stays readable for its hints.
+	_, err = runtime.Payload(resp)
+	return err
 }
 
 // poolUpdate is the agent pool as read with the step's change: the

@@ -260,28 +260,31 @@ func (p *Provider) track(t *tracker, st start) {
 // converge waits for the step under way, then observes the cluster and
 // begins the next step, until the cluster is at target or a step fails.
 // On success it returns the observation that found the cluster at target,
-// made after the last step ended: the read ARM's own pollers make to get
-// a PUT's result, decoding only what the provider uses. It returns nil
-// with success when no step was needed.
+// made after the last step ended: the read that showed the step's
+// operation ended (see following), decoding only what the provider uses.
+// It returns nil with success when no step was needed.
 func (p *Provider) converge(ctx context.Context, t *tracker, st start) (*observation, error) {
 	if st.finishNow {
 		return nil, st.result
 	}
 	cur, curStep := st.lro, st.step
 	// unobserved: the cluster ran an operation whose end was not seen
-	// through its poller, so a Failed state is that operation's outcome.
+	// by following it, so a Failed state is that operation's outcome.
 	unobserved := st.waitFirst
 	var last *step // the step that just succeeded
 	retry := p.newInterval()
 	conflicts := 0 // 409s in a row on a cluster that looks idle
+	// seen is a read made since the last step ended, with the offers the
+	// target needs, to decide from; nil when the cluster is to be read.
+	var seen *observation
 	for {
 		if cur != nil {
-			err := cur.wait(ctx)
+			end, err := cur.wait(ctx, st.target)
 			var lost *lostError
 			switch {
 			case err == nil:
 				s := curStep
-				last = &s
+				last, seen = &s, end
 			case ctx.Err() != nil:
 				return nil, ctx.Err()
 			case errors.As(err, &lost):
@@ -296,26 +299,31 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) (*observa
 			}
 			cur = nil
 		}
-		obs, err := p.observe(ctx, t.id, st.target.offersNeeded())
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
+		obs := seen
+		seen = nil
+		if obs == nil {
+			var err error
+			if obs, err = p.observe(ctx, t.id, st.target.offersNeeded()); err != nil {
+				if ctx.Err() != nil {
+					return nil, ctx.Err()
+				}
+				if reason(err) != cluster.Transient {
+					return nil, err
+				}
+				lookFailed(ctx, err)
+				if err := sleep(ctx, retry.after(nil)); err != nil {
+					return nil, err
+				}
+				continue
 			}
-			if reason(err) != cluster.Transient {
-				return nil, err
-			}
-			lookFailed(ctx, err)
-			if err := sleep(ctx, retry.after(nil)); err != nil {
-				return nil, err
-			}
-			continue
+			lookSucceeded(ctx)
 		}
-		lookSucceeded(ctx)
 		if obs.cluster.Busy {
-			if _, err := p.waitIdle(ctx, t.id); err != nil {
+			idle, err := p.waitIdle(ctx, t.id, st.target.offersNeeded())
+			if err != nil {
 				return nil, err
 			}
-			unobserved = true
+			unobserved, seen = true, idle
 			continue
 		}
 		s, ok := nextStep(obs.cluster, st.target)
@@ -341,7 +349,7 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) (*observa
 				if conflicts++; conflicts > maxConflicts {
 					return nil, err
 				}
-				if _, err := p.waitIdle(ctx, t.id); err != nil {
+				if _, err := p.waitIdle(ctx, t.id, noOffers); err != nil {
 					return nil, err
 				}
 				if err := sleep(ctx, retry.after(nil)); err != nil {

@@ -114,11 +114,11 @@ type lostWrite struct {
 	failedBefore bool
 }
 
-func (l *lostWrite) wait(ctx context.Context) error {
+func (l *lostWrite) wait(ctx context.Context, _ target) (*observation, error) {
 	if err := ctx.Err(); err != nil {
-		return err
+		return nil, err
 	}
-	return &lostError{err: l.err}
+	return nil, &lostError{err: l.err}
 }
 
 // working reports whether the observed cluster runs an operation that

@@ -80,10 +80,10 @@ func TestSmallestScenarioReportsEveryField(t *testing.T) {
 }
 
 func TestPollingNote(t *testing.T) {
-	if got := pollingNote(3, 0); !strings.Contains(got, "3.00 cloud requests") || !strings.Contains(got, "nothing was polled") {
+	if got := pollingNote(3, 0); !strings.Contains(got, "3.00 cloud requests") || !strings.Contains(got, "followed by reading the managed cluster") {
 		t.Errorf("no polls: %q", got)
 	}
-	if got := pollingNote(4, 1); !strings.Contains(got, "1.00 of them polls") || strings.Contains(got, "nothing was polled") {
+	if got := pollingNote(4, 1); !strings.Contains(got, "1.00 of them polls") || strings.Contains(got, "followed by reading the managed cluster") {
 		t.Errorf("one poll each: %q", got)
 	}
 }

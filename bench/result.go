@@ -72,10 +72,13 @@ type Result struct {
 	RunWrites                 int64   `json:"run_writes"`
 	BytesWrittenPerTransition float64 `json:"bytes_written_per_transition"`
 	// CloudRequestsPerUpgrade is the provider's HTTP requests to the
-	// cloud per member upgraded, PollsPerUpgrade those that followed a
-	// long-running operation (GETs of its status or result): 0 polls
-	// means the upgrades' operations ended in the responses that began
-	// them. CloudRequests has the requests by operation.
+	// cloud per member upgraded, PollsPerUpgrade those that read a
+	// long-running operation's status or result. The AKS provider follows
+	// an operation by reading the managed cluster, whose read is the
+	// operation's end, and reads the status only when that read cannot
+	// tell (a failure's code, a read that shows nothing of the step), so
+	// its polls are usually 0. CloudRequests has the requests by
+	// operation.
 	CloudRequestsPerUpgrade float64            `json:"cloud_requests_per_upgrade"`
 	PollsPerUpgrade         float64            `json:"polls_per_upgrade"`
 	CloudRequests           map[string]float64 `json:"cloud_requests"`
@@ -162,12 +165,12 @@ func newResult(s scenario, o Options, members int, p plan, m *measurement, setup
 	return res
 }
 
-// pollingNote says, from what was measured, whether the upgrades went
-// through long-running operations that the provider polled.
+// pollingNote says, from what was measured, how the upgrades' operations
+// were followed.
 func pollingNote(requests, polls float64) string {
-	note := fmt.Sprintf("measured: %.2f cloud requests per member upgrade, %.2f of them polls of a long-running operation", requests, polls)
+	note := fmt.Sprintf("measured: %.2f cloud requests per member upgrade, %.2f of them polls of a long-running operation's status", requests, polls)
 	if polls == 0 {
-		note += " (each operation had ended in the answer that began it: nothing was polled)"
+		note += " (each operation was followed by reading the managed cluster, and that read was its end)"
 	}
 	return note
 }

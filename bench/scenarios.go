@@ -67,9 +67,9 @@ func (s scenario) settle(o Options) (members, runs int, latency time.Duration) {
 const (
 	upgradePath = "each member is a Full upgrade with the newest node images: one managed-cluster PUT, with the reads of the cluster around it, from the AKS provider through Azure's SDK to the simulated cloud over loopback HTTP, the run written to the store before it and after it"
 	// instantUpgrades: the tag is 0 seconds.
-	instantUpgrades = upgradePath + "; the cloud answers the PUT with the operation under way and a retry-after-ms of 0, and the provider's first poll finds it ended"
+	instantUpgrades = upgradePath + "; the cloud answers the PUT with the operation under way and a retry-after-ms of 0, and the provider's first read of the cluster after it finds it ended and is its end"
 	// timedUpgrades: the tag is the member's latency.
-	timedUpgrades = upgradePath + "; the cloud ends each operation after the member's latency and says when in the PUT's answer (retry-after-ms), and the provider polls the operation then"
+	timedUpgrades = upgradePath + "; the cloud ends each operation after the member's latency and says when in the PUT's answer (retry-after-ms), and the provider reads the cluster then"
 )
 
 var scenarios = []scenario{
