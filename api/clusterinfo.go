@@ -49,6 +49,11 @@ type observed struct {
 	loaded bool
 	// queued is when the entry was last queued for the store.
 	queued time.Time
+	// cluster is the last successful read of the cluster, without its
+	// maintenance windows and basis, and at is when it was made: what a
+	// preflight may decide from (see recent). Kept in memory only.
+	cluster *cluster.Cluster
+	at      time.Time
 }
 
 // refreshers is how many clusters are read again at once in the
@@ -339,7 +344,28 @@ func (c *clusterCache) remember(id string, cl *cluster.Cluster) *fleet.ClusterIn
 	slices.Sort(info.NodeImageVersions)
 	slices.SortFunc(info.NodePools, func(a, b fleet.PoolInfo) int { return strings.Compare(a.Name, b.Name) })
 	c.record(id, info, now, func(old fleet.ClusterInfo) bool { return !sameCluster(old, info) })
+	kept := *cl
+	kept.Basis, kept.MaintenanceWindows = nil, nil
+	kept.NodePools, kept.AvailableVersions = slices.Clone(cl.NodePools), slices.Clone(cl.AvailableVersions)
+	c.mu.Lock()
+	if e := c.seen[fleet.ClusterKey(id)]; e != nil {
+		e.cluster, e.at = &kept, now
+	}
+	c.mu.Unlock()
 	return &info
+}
+
+// recent returns the cluster as last read, when that read succeeded at
+// most maxAge ago and no read failed since; nil otherwise. The caller
+// must not change it.
+func (c *clusterCache) recent(id string, maxAge time.Duration) *cluster.Cluster {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e := c.seen[fleet.ClusterKey(id)]
+	if e == nil || e.cluster == nil || c.clock.Now().Sub(e.at) > maxAge {
+		return nil
+	}
+	return e.cluster
 }
 
 // failed records that a cluster could not be read: what was last seen
@@ -357,6 +383,7 @@ func (c *clusterCache) failed(id string, err error) *fleet.ClusterInfo {
 	var info fleet.ClusterInfo
 	if e := c.seen[fleet.ClusterKey(id)]; e != nil {
 		info = e.info
+		e.cluster = nil
 	}
 	c.mu.Unlock()
 	info.Error = msg

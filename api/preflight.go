@@ -17,15 +17,32 @@ import (
 // observers is how many clusters a preflight reads at once.
 const observers = 16
 
+// preflightAge is how old a read of a cluster may be for a preflight to
+// pass on it (see observe).
+const preflightAge = 30 * time.Second
+
+// reading says how a preflight reads the clusters of a run's members.
+type reading int
+
+const (
+	// recentOrGlance: from a read at most preflightAge old (the engine's,
+	// the API's or an earlier preflight's), else a glance. What a
+	// preflight passes on; a refusal is decided again on fresh reads.
+	recentOrGlance reading = iota
+	// glance: a fresh read of the cluster without its maintenance windows
+	// (cluster.Glancer), for a preflight's refusal.
+	glance
+	// describe: a fresh read with the windows, for a plan.
+	describe
+)
+
 // observe reads the clusters of a run's members that have not finished,
-// each once, and keeps what it saw for member responses. With windows,
-// each read has the cluster's maintenance windows (what a plan shows);
-// without, it is a glance (see cluster.Glancer): a preflight decides from
-// versions and pools alone.
-func (a *API) observe(ctx context.Context, st *fleet.RunStatus, windows bool) runs.Observations {
+// each once, and keeps what it saw for member responses. It reports
+// whether some observation came from an earlier read.
+func (a *API) observe(ctx context.Context, st *fleet.RunStatus, how reading) (runs.Observations, bool) {
 	obs := runs.Observations{}
 	if a.cfg.Clusters == nil || st == nil {
-		return obs
+		return obs, false
 	}
 	ids := map[string]string{}
 	for _, s := range st.Stages {
@@ -34,6 +51,16 @@ func (a *API) observe(ctx context.Context, st *fleet.RunStatus, windows bool) ru
 				if !m.Status.State.Finished() {
 					ids[fleet.ClusterKey(m.ClusterResourceID)] = m.ClusterResourceID
 				}
+			}
+		}
+	}
+	reused := false
+	if how == recentOrGlance {
+		for key, id := range ids {
+			if c := a.clusters.recent(id, preflightAge); c != nil {
+				obs[key] = runs.Observation{Cluster: c}
+				delete(ids, key)
+				reused = true
 			}
 		}
 	}
@@ -49,7 +76,7 @@ func (a *API) observe(ctx context.Context, st *fleet.RunStatus, windows bool) ru
 			defer cancel()
 			var c *cluster.Cluster
 			var err error
-			if windows {
+			if how == describe {
 				c, err = a.cfg.Clusters.Describe(rctx, id)
 			} else {
 				c, err = cluster.Glance(rctx, a.cfg.Clusters, id)
@@ -65,7 +92,21 @@ func (a *API) observe(ctx context.Context, st *fleet.RunStatus, windows bool) ru
 		}()
 	}
 	wg.Wait()
-	return obs
+	return obs, reused
+}
+
+// preflight decides check on the members' clusters as recently read, and
+// when that refuses and some read was an earlier one, decides again on
+// fresh reads: a preflight passes on what was seen lately, but refuses
+// only on what is there now.
+func (a *API) preflight(ctx context.Context, st *fleet.RunStatus, check func(runs.Observations) error) error {
+	obs, reused := a.observe(ctx, st, recentOrGlance)
+	err := check(obs)
+	if err == nil || !reused {
+		return err
+	}
+	obs, _ = a.observe(ctx, st, glance)
+	return check(obs)
 }
 
 // checkOffered is the preflight of a new or changed run: its Kubernetes
@@ -74,20 +115,21 @@ func (a *API) checkOffered(ctx context.Context, u fleet.ManagedClusterUpdate, st
 	if u.Upgrade.Type == fleet.UpgradeNodeImageOnly || a.cfg.Clusters == nil {
 		return nil
 	}
-	obs := a.observe(ctx, st, false)
-	read, unreachable := 0, ""
-	for _, o := range obs {
-		switch {
-		case o.Cluster != nil:
-			read++
-		case cluster.ReasonOf(o.Err) != cluster.NotFound && unreachable == "":
-			unreachable = o.Err.Error()
+	return a.preflight(ctx, st, func(obs runs.Observations) error {
+		read, unreachable := 0, ""
+		for _, o := range obs {
+			switch {
+			case o.Cluster != nil:
+				read++
+			case cluster.ReasonOf(o.Err) != cluster.NotFound && unreachable == "":
+				unreachable = o.Err.Error()
+			}
 		}
-	}
-	if read == 0 && unreachable != "" {
-		return unavailable("cannot reach the cloud to check that Kubernetes " + u.Upgrade.KubernetesVersion + " is offered to the run's clusters: " + unreachable)
-	}
-	return runs.CheckOffered(u, obs)
+		if read == 0 && unreachable != "" {
+			return unavailable("cannot reach the cloud to check that Kubernetes " + u.Upgrade.KubernetesVersion + " is offered to the run's clusters: " + unreachable)
+		}
+		return runs.CheckOffered(u, obs)
+	})
 }
 
 // checkStart is the preflight of starting a run: every member that has
@@ -102,22 +144,24 @@ func (a *API) checkStart(ctx context.Context, rt route) error {
 	if st == nil || (st.Status.State != fleet.NotStarted && st.Status.State != fleet.Stopped && st.Status.State != fleet.Failed) {
 		return nil
 	}
-	blocked := runs.Build(run, a.observe(ctx, st, false)).Blocked()
-	if len(blocked) == 0 {
-		return nil
-	}
-	var lines, targets []string
-	for _, m := range blocked {
-		lines = append(lines, fmt.Sprintf("%s (stage %s, group %s): %s", m.Name, m.Stage, m.Group, m.Reason))
-		targets = append(targets, "Member:"+m.Name)
-	}
-	noun := "members cannot"
-	if len(blocked) == 1 {
-		noun = "member cannot"
-	}
-	return &fleet.Error{Kind: fleet.KindConflict, Code: "MembersCannotReachTarget", Message: fmt.Sprintf(
-		"update run %s cannot start: %d %s reach its target: %s. Skip them first (caravan updaterun skip -g %s -f %s -n %s --targets %s), or create a run with a target they can reach; caravan updaterun plan shows what each member will do",
-		rt.name, len(blocked), noun, strings.Join(lines, "; "), rt.rg, rt.fleet, rt.name, strings.Join(targets, ","))}
+	return a.preflight(ctx, st, func(obs runs.Observations) error {
+		blocked := runs.Build(run, obs).Blocked()
+		if len(blocked) == 0 {
+			return nil
+		}
+		var lines, targets []string
+		for _, m := range blocked {
+			lines = append(lines, fmt.Sprintf("%s (stage %s, group %s): %s", m.Name, m.Stage, m.Group, m.Reason))
+			targets = append(targets, "Member:"+m.Name)
+		}
+		noun := "members cannot"
+		if len(blocked) == 1 {
+			noun = "member cannot"
+		}
+		return &fleet.Error{Kind: fleet.KindConflict, Code: "MembersCannotReachTarget", Message: fmt.Sprintf(
+			"update run %s cannot start: %d %s reach its target: %s. Skip them first (caravan updaterun skip -g %s -f %s -n %s --targets %s), or create a run with a target they can reach; caravan updaterun plan shows what each member will do",
+			rt.name, len(blocked), noun, strings.Join(lines, "; "), rt.rg, rt.fleet, rt.name, strings.Join(targets, ","))}
+	})
 }
 
 // getPlan answers GET .../updateRuns/{r}/plan, caravan's own extension:
@@ -132,7 +176,7 @@ func (a *API) getPlan(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	obs := a.observe(r.Context(), run.Properties.Status, true)
+	obs, _ := a.observe(r.Context(), run.Properties.Status, describe)
 	plan := runs.Build(run, obs)
 	runs.ApplyWindows(&plan, obs, a.now())
 	writeJSON(w, http.StatusOK, plan)
