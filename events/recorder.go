@@ -31,7 +31,7 @@ type Config struct {
 	Logger *slog.Logger
 	// Retention is how long events are kept (default DefaultRetention).
 	Retention time.Duration
-	// NewID makes event ids (default: random).
+	// NewID makes event ids (default: random, in the order they are made).
 	NewID func() string
 	// Subscribers, if set, names the webhook subscriptions an event goes
 	// to; each gets a delivery in the outbox, written with the event.
@@ -83,7 +83,8 @@ func Start(ctx context.Context, cfg Config) (*Recorder, error) {
 		cfg.Retention = DefaultRetention
 	}
 	if cfg.NewID == nil {
-		cfg.NewID = randomID
+		clk := cfg.Clock
+		cfg.NewID = func() string { return orderedID(clk.Now()) }
 	}
 	r := &Recorder{cfg: cfg, log: cfg.Logger, done: make(chan struct{}), changed: make(chan struct{}), reconciled: map[string]string{}}
 	sub := cfg.Feed.Subscribe(ctx, feed.Filter{Buffer: 1 << 16})
@@ -95,9 +96,18 @@ func Start(ctx context.Context, cfg Config) (*Recorder, error) {
 	return r, nil
 }
 
-func randomID() string {
+// orderedID is an event id that sorts by the time it was made: 48 bits of
+// Unix milliseconds, then 80 random bits, in hex (as UUIDv7 lays them
+// out). Stores index events by id; ids that grow with time are added at
+// the end of that index instead of all over it, which keeps a write to
+// a few pages however many events there are.
+func orderedID(now time.Time) string {
 	var b [16]byte
-	rand.Read(b[:])
+	ms := uint64(now.UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	rand.Read(b[6:])
 	return hex.EncodeToString(b[:])
 }
 

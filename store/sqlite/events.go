@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/caravan-dev/caravan/store"
@@ -31,13 +33,12 @@ func (s *Store) AppendEvents(ctx context.Context, b *store.EventBatch) error {
 		return store.ErrClosed
 	}
 	return s.batch.do(ctx, func(ctx context.Context, tx *txn) error {
-		for i := range b.Events {
-			e := &b.Events[i]
-			err := tx.QueryRowContext(ctx, `INSERT INTO caravan_events (id, run, fleet, type, time, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq`,
-				e.ID, e.Run, e.Fleet, e.Type, nanos(e.Time), e.Body).Scan(&e.Seq)
-			if err != nil {
-				return s.fail(err, "recording event %s", e.ID)
+		for rest := b.Events; len(rest) > 0; {
+			n := eventRows(len(rest))
+			if err := insertEvents(ctx, tx, rest[:n]); err != nil {
+				return s.fail(err, "recording events")
 			}
+			rest = rest[n:]
 		}
 		for _, d := range b.Deliveries {
 			_, err := tx.ExecContext(ctx, `INSERT INTO caravan_webhook_deliveries (event_id, subscription, state, next_attempt) VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING`,
@@ -59,6 +60,72 @@ func (s *Store) AppendEvents(ctx context.Context, b *store.EventBatch) error {
 		}
 		return nil
 	}, func(err error) error { return s.fail(err, "recording events") })
+}
+
+// Events are inserted several rows to a statement, in statements of a few
+// fixed sizes (so that each is prepared once): a batch of events costs a
+// few statements, not one per event.
+var eventStatements = func() map[int]string {
+	out := map[int]string{}
+	for _, n := range []int{1, 8, 64} {
+		var q strings.Builder
+		q.WriteString(`INSERT INTO caravan_events (id, run, fleet, type, time, body) VALUES `)
+		for i := range n {
+			if i > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?)")
+		}
+		q.WriteString(` RETURNING id, seq`)
+		out[n] = q.String()
+	}
+	return out
+}()
+
+// eventRows is how many of left events the next statement inserts.
+func eventRows(left int) int {
+	switch {
+	case left >= 64:
+		return 64
+	case left >= 8:
+		return 8
+	}
+	return 1
+}
+
+// insertEvents inserts events in one statement and sets their Seq.
+func insertEvents(ctx context.Context, tx *txn, events []store.Event) error {
+	args := make([]any, 0, 6*len(events))
+	at := make(map[string]*store.Event, len(events))
+	for i := range events {
+		e := &events[i]
+		args = append(args, e.ID, e.Run, e.Fleet, e.Type, nanos(e.Time), e.Body)
+		at[e.ID] = e
+	}
+	rows, err := tx.QueryContext(ctx, eventStatements[len(events)], args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			return err
+		}
+		if e := at[id]; e != nil {
+			e.Seq = seq
+			n++
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if n != len(events) {
+		return fmt.Errorf("%d events inserted, %d sequence numbers returned", len(events), n)
+	}
+	return nil
 }
 
 // ListEvents implements store.EventLog.

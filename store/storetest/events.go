@@ -18,6 +18,34 @@ func RunEventLog(t *testing.T, newLog func(t *testing.T) store.EventLog) {
 		return store.Event{ID: id, Run: run, Fleet: "/f", Type: "dev.caravan.test", Time: at, Body: []byte(`{"id":"` + id + `"}`)}
 	}
 
+	t.Run("LargeBatchInOrder", func(t *testing.T) {
+		l := newLog(t)
+		// Ids that sort against the order of the batch.
+		b := &store.EventBatch{}
+		var want []string
+		for i := range 75 {
+			id := fmt.Sprintf("e%03d", 100-i)
+			b.Events = append(b.Events, ev(id, "/r1", t0.Add(time.Duration(i)*time.Millisecond)))
+			want = append(want, id)
+		}
+		must(t, l.AppendEvents(ctx, b))
+		for i := 1; i < len(b.Events); i++ {
+			if b.Events[i].Seq <= b.Events[i-1].Seq {
+				t.Fatalf("event %d has sequence %d after %d: want sequences increasing in the batch's order", i, b.Events[i].Seq, b.Events[i-1].Seq)
+			}
+		}
+		got, err := l.ListEvents(ctx, "/r1", 0, 100)
+		must(t, err)
+		if fmt.Sprint(eventIDs(got)) != fmt.Sprint(want) {
+			t.Fatalf("events read back %v, want the batch's order %v", eventIDs(got), want)
+		}
+		for i, e := range got {
+			if e.Seq != b.Events[i].Seq {
+				t.Fatalf("event %s read back with sequence %d, appended with %d", e.ID, e.Seq, b.Events[i].Seq)
+			}
+		}
+	})
+
 	t.Run("EventsInOrder", func(t *testing.T) {
 		l := newLog(t)
 		b := &store.EventBatch{Events: []store.Event{ev("a", "/r1", t0), ev("b", "/r2", t0), ev("c", "/r1", t0.Add(time.Second))}, Cursors: map[string]string{"/r1": "e1"}}
