@@ -411,6 +411,11 @@ func (r *runner) snapshot() (*fleet.UpdateRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.partsWritable() {
+		// The groups' encodings speed up writes of the whole document;
+		// a run written in parts would keep them only for the next reply.
+		r.rs.groupJSON = nil
+	}
 	return store.Decode[fleet.UpdateRun](store.Record{Kind: store.Runs, ID: r.id, Body: body})
 }
 
