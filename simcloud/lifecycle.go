@@ -189,6 +189,10 @@ func (cl *Cloud) finish(c *cluster, op *operation) {
 	if op.timer != nil {
 		op.timer.Stop()
 	}
+	// A finished operation is kept for its status and result, as long as
+	// the cloud runs: what only a running one needs goes.
+	op.timer = nil
+	op.prevVersion, op.prevPoolVersions = "", nil
 }
 
 // simulatedFailure is the error an upgrade on a cluster tagged
