@@ -51,6 +51,7 @@ func (cl *Cloud) begin(c *cluster, pl plan, now time.Time) *operation {
 		prevPoolVersions: pl.prevPoolVersions,
 		status:           statusInProgress,
 	}
+	op.removes = op.deletesCluster() || op.deletesPool()
 	if pl.hasUpgrade() && failUpgradeTag(c.tags) {
 		op.failure = simulatedFailure(c.name)
 	}
@@ -192,6 +193,7 @@ func (cl *Cloud) finish(c *cluster, op *operation) {
 	// A finished operation is kept for its status and result, as long as
 	// the cloud runs: what only a running one needs goes.
 	op.timer = nil
+	op.parts = nil
 	op.prevVersion, op.prevPoolVersions = "", nil
 }
 
