@@ -11,8 +11,11 @@ import (
 // sequence of requests: with fewer idle connections than requests in
 // flight, plain-HTTP endpoints (a simulated cloud) would see a new
 // connection for most requests. Over HTTP/2 (Azure) one connection
-// carries many requests and the limit does not matter.
-const maxIdleConnsPerHost = 256
+// carries many requests and the limit does not matter. Each plain-HTTP
+// connection costs buffers and goroutines on both ends (about 40 KB with
+// an in-process simulated cloud); 64 carry as many requests as two cores
+// serve, so more only hold memory.
+const maxIdleConnsPerHost = 64
 
 // maxConnsPerHost caps the connections to the endpoint, idle or not: past
 // it, requests wait for a connection to come free rather than open more,

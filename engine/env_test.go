@@ -46,6 +46,8 @@ type env struct {
 	// told counts, by cluster id, what the engine told Observed and
 	// Changed.
 	told *toldCounter
+	// wrap, when set, wraps the provider of engines started after.
+	wrap func(cluster.Provider) cluster.Provider
 }
 
 // toldCounter counts the engine's calls of Config.Observed and
@@ -112,9 +114,13 @@ func (e *env) startEngine() {
 
 func (e *env) newEngine(s store.Store) *engine.Engine {
 	e.t.Helper()
+	var p cluster.Provider = countReads{Provider: e.cloud, c: e.reads}
+	if e.wrap != nil {
+		p = e.wrap(p)
+	}
 	eng, err := engine.New(engine.Config{
 		Store:    s,
-		Provider: countReads{Provider: e.cloud, c: e.reads},
+		Provider: p,
 		Observed: func(c *cluster.Cluster) {
 			e.told.mu.Lock()
 			e.told.observed[c.ID]++

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -24,9 +25,14 @@ import (
 
 // partsState is what the engine knows of the parts stored.
 type partsState struct {
-	// written holds each part's JSON as last stored; nil until the run
+	// written holds the SHA-256 of each part's JSON as last stored, which
+	// tells a part that changed from one that did not without keeping a
+	// second copy of the run's JSON beside the store's; nil until the run
 	// is first written in parts (which then resets its parts).
-	written map[string][]byte
+	written map[string]partSum
+	// bodies holds each part's JSON as last stored, with checkEncoding
+	// only (see checkParts).
+	bodies map[string][]byte
 	// dirty holds the groups changed since the last write (see
 	// touchGroup); all marks them all (touchAll).
 	dirty map[[2]int]bool
@@ -79,8 +85,10 @@ func (rs *runState) encodeParts(rec store.Record) (partedWrite, error) {
 	var parts []store.Part
 	size := 0
 	emit := func(key string, body []byte) {
-		if !reset && bytes.Equal(p.written[key], body) {
-			return
+		if !reset {
+			if sum, ok := p.written[key]; ok && sum == sumOf(body) {
+				return
+			}
 		}
 		parts = append(parts, store.Part{Key: key, Body: body})
 		size += len(key) + len(body)
@@ -171,14 +179,28 @@ func (rs *runState) encodePartsReset(rec store.Record) (partedWrite, error) {
 	return pw, err
 }
 
+// partSum is the SHA-256 of a part's JSON.
+type partSum [sha256.Size]byte
+
+func sumOf(body []byte) partSum { return sha256.Sum256(body) }
+
 // wrote records that a write in parts succeeded.
 func (rs *runState) wrote(pw partedWrite) {
 	p := &rs.parts
 	if pw.w.Reset || p.written == nil {
-		p.written = make(map[string][]byte, len(pw.w.Parts))
+		p.written = make(map[string]partSum, len(pw.w.Parts))
+		p.bodies = nil
 	}
 	for _, part := range pw.w.Parts {
-		p.written[part.Key] = part.Body
+		p.written[part.Key] = sumOf(part.Body)
+	}
+	if checkEncoding {
+		if p.bodies == nil {
+			p.bodies = make(map[string][]byte, len(pw.w.Parts))
+		}
+		for _, part := range pw.w.Parts {
+			p.bodies[part.Key] = part.Body
+		}
 	}
 	p.dirty = nil
 	p.members = nil
@@ -191,7 +213,7 @@ func (rs *runState) checkParts(pw partedWrite) {
 	if !checkEncoding {
 		return
 	}
-	all := maps.Clone(rs.parts.written)
+	all := maps.Clone(rs.parts.bodies)
 	if pw.w.Reset || all == nil {
 		all = map[string][]byte{}
 	}

@@ -413,6 +413,11 @@ func (r *runner) snapshot() (*fleet.UpdateRun, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r.partsWritable() {
+		// The groups' encodings speed up writes of the whole document;
+		// a run written in parts would keep them only for the next reply.
+		r.rs.groupJSON = nil
+	}
 	return store.Decode[fleet.UpdateRun](store.Record{Kind: store.Runs, ID: r.id, Body: body})
 }
 
@@ -513,8 +518,12 @@ func (r *runner) perform(ef effect) {
 		})
 	case effectBegin:
 		op := ef.op
-		k := ef.k
-		op.Report = func(err error) { r.mb.post(reported{k: k, opID: op.ID, err: err}) }
+		k, opID, mb := ef.k, op.ID, r.mb
+		// A provider may keep Report as long as it remembers the
+		// operation (the AKS provider: for its result retention, an
+		// hour after the end), so it holds the mailbox and the member
+		// only: not the runner, its run, or the read in op.Basis.
+		op.Report = func(err error) { mb.post(reported{k: k, opID: opID, err: err}) }
 		var end atomic.Pointer[cluster.Cluster]
 		op.End = func(c *cluster.Cluster) { end.Store(c) }
 		r.e.goEffect(func() {

@@ -137,12 +137,14 @@ func (cl *Cloud) newClusterFromARM(q *request, mc *armcontainerservice.ManagedCl
 	} else {
 		return nil, plan{}, badRequest(CodeVersionNotSupported, "Region %s offers no Kubernetes versions.", ri.name)
 	}
+	// The route's names are cut from the request's path: the cluster
+	// keeps copies, not the request line.
 	c := &cluster{
 		key:       clusterKey(q.rt.sub, q.rt.rg, q.rt.cluster),
 		id:        clusterID(q.rt.sub, q.rt.rg, q.rt.cluster),
-		sub:       q.rt.sub,
-		rg:        q.rt.rg,
-		name:      q.rt.cluster,
+		sub:       strings.Clone(q.rt.sub),
+		rg:        strings.Clone(q.rt.rg),
+		name:      strings.Clone(q.rt.cluster),
 		region:    ri.name,
 		dnsPrefix: deref(props.DNSPrefix),
 		tags:      tags,

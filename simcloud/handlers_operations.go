@@ -77,7 +77,7 @@ func (cl *Cloud) getOperationResult(q *request) (*reply, *armError) {
 		return nil, &e
 	}
 	switch {
-	case op.deletesCluster() || op.deletesPool() || c.deleted:
+	case op.removes || c.deleted:
 		return &reply{status: http.StatusNoContent}, nil
 	case op.pool != "":
 		if p := c.poolByName(op.pool); p != nil {

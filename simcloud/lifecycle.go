@@ -2,6 +2,7 @@ package simcloud
 
 import (
 	"net/http"
+	"strings"
 	"time"
 )
 
@@ -39,9 +40,15 @@ func (p *plan) hasUpgrade() bool {
 // has finished when begin returns.
 func (cl *Cloud) begin(c *cluster, pl plan, now time.Time) *operation {
 	seq := cl.seq.Add(1)
+	// The plan's subscription is cut from the request's path: kept as it
+	// is, it would keep the request line for as long as the operation.
+	sub := c.sub
+	if pl.sub != c.sub {
+		sub = strings.Clone(pl.sub)
+	}
 	op := &operation{
 		id:               operationID(cl.opts.Seed, seq),
-		sub:              pl.sub,
+		sub:              sub,
 		region:           c.region,
 		cluster:          c,
 		pool:             pl.pool,
@@ -51,6 +58,7 @@ func (cl *Cloud) begin(c *cluster, pl plan, now time.Time) *operation {
 		prevPoolVersions: pl.prevPoolVersions,
 		status:           statusInProgress,
 	}
+	op.removes = op.deletesCluster() || op.deletesPool()
 	if pl.hasUpgrade() && failUpgradeTag(c.tags) {
 		op.failure = simulatedFailure(c.name)
 	}
@@ -189,6 +197,11 @@ func (cl *Cloud) finish(c *cluster, op *operation) {
 	if op.timer != nil {
 		op.timer.Stop()
 	}
+	// A finished operation is kept for its status and result, as long as
+	// the cloud runs: what only a running one needs goes.
+	op.timer = nil
+	op.parts = nil
+	op.prevVersion, op.prevPoolVersions = "", nil
 }
 
 // simulatedFailure is the error an upgrade on a cluster tagged

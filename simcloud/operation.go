@@ -101,7 +101,12 @@ type operation struct {
 	pool  string
 	start time.Time
 	end   time.Time
+	// parts are its steps, while it runs; once it finished, their
+	// records in the cloud's log say what they did.
 	parts []*part
+	// removes is set when it deletes its cluster or a pool: it finishes
+	// with no resource to show.
+	removes bool
 	// failure, when set, is the error every part ends with.
 	failure *armError
 	// prevVersion and prevPoolVersions are the desired versions before

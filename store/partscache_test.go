@@ -60,7 +60,7 @@ func TestPartsCacheAssemblesWhatAssembleDoes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for range 2 { // the second read is of the document kept
+		for range 2 { // a second read assembles the same document again
 			got, ok, err := c.Assemble("r", etag, tree.head)
 			if !ok || err != nil || !bytes.Equal(got, want) {
 				t.Fatalf("after write %d the cache assembles (%v, %v)\n%s\nwant\n%s", step, ok, err, got, want)
