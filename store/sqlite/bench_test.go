@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/caravan-dev/caravan/store"
+	"github.com/caravan-dev/caravan/store/sqlite"
 )
 
 const benchFleet = "/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/fleets/f"
@@ -64,17 +65,7 @@ func BenchmarkListMembersPage(b *testing.B) {
 // member's turn to check it is still in the fleet.
 func BenchmarkGetMember(b *testing.B) {
 	ctx := context.Background()
-	s := open(b, filepath.Join(b.TempDir(), "caravan.db"))
-	defer s.Close()
-	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: benchFleet, Parent: "/subscriptions/s/resourcegroups/g", ETag: "1", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
-		b.Fatal(err)
-	}
-	for i := range 1000 {
-		rec := store.Record{Kind: store.Members, ID: fmt.Sprintf("%s/members/m-%05d", benchFleet, i), Parent: benchFleet, ETag: "1", Body: []byte(`{"properties":{"clusterResourceId":"/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/managedclusters/c"}}`)}
-		if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := benchMembers(b, 1000)
 	for i := 0; b.Loop(); i++ {
 		if _, err := s.Get(ctx, store.Members, fmt.Sprintf("%s/members/m-%05d", benchFleet, i%1000)); err != nil {
 			b.Fatal(err)
@@ -88,17 +79,7 @@ func BenchmarkGetMember(b *testing.B) {
 // date.
 func BenchmarkGetMemberWhileWriting(b *testing.B) {
 	ctx := context.Background()
-	s := open(b, filepath.Join(b.TempDir(), "caravan.db"))
-	defer s.Close()
-	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: benchFleet, Parent: "/subscriptions/s/resourcegroups/g", ETag: "1", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
-		b.Fatal(err)
-	}
-	for i := range 10000 {
-		rec := store.Record{Kind: store.Members, ID: fmt.Sprintf("%s/members/m-%05d", benchFleet, i), Parent: benchFleet, ETag: "1", Body: []byte(`{"properties":{"clusterResourceId":"/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/managedclusters/c"}}`)}
-		if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
-			b.Fatal(err)
-		}
-	}
+	s := benchMembers(b, 10000)
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -123,4 +104,22 @@ func BenchmarkGetMemberWhileWriting(b *testing.B) {
 	}
 	close(stop)
 	<-done
+}
+
+// benchMembers opens a store, closed when the benchmark ends, holding a
+// fleet of n members.
+func benchMembers(b *testing.B, n int) *sqlite.Store {
+	ctx := context.Background()
+	s := open(b, filepath.Join(b.TempDir(), "caravan.db"))
+	b.Cleanup(func() { s.Close() })
+	if err := s.Put(ctx, store.Record{Kind: store.Fleets, ID: benchFleet, Parent: "/subscriptions/s/resourcegroups/g", ETag: "1", Body: []byte(`{}`)}, store.Precondition{}); err != nil {
+		b.Fatal(err)
+	}
+	for i := range n {
+		rec := store.Record{Kind: store.Members, ID: fmt.Sprintf("%s/members/m-%05d", benchFleet, i), Parent: benchFleet, ETag: "1", Body: []byte(`{"properties":{"clusterResourceId":"/subscriptions/s/resourcegroups/g/providers/microsoft.containerservice/managedclusters/c"}}`)}
+		if err := s.Put(ctx, rec, store.Precondition{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	return s
 }
