@@ -380,7 +380,14 @@ const maxConflicts = 5
 func (p *Provider) finish(t *tracker, err error, end *observation) {
 	p.mu.Lock()
 	t.finished, t.err, t.finishedAt = true, err, p.cfg.Now()
-	p.finished = append(p.finished, t)
+	// What is kept of a finished operation for ResultRetention, to answer
+	// an Upgrade that asks for it again: its id and its result, not its
+	// operation, reports or callbacks.
+	kept := &tracker{op: cluster.Operation{ID: t.op.ID}, id: t.id, started: t.started, finished: true, err: err, finishedAt: t.finishedAt}
+	if p.trackers[t.op.ID] == t {
+		p.trackers[t.op.ID] = kept
+	}
+	p.finished = append(p.finished, kept)
 	waiters, ends := t.waiters, t.ends
 	t.waiters, t.ends = nil, nil
 	if p.active[t.id.key()] == t {
