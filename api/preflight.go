@@ -18,33 +18,16 @@ import (
 const observers = 16
 
 // preflightAge is how old a read of a cluster may be for a preflight to
-// pass on it (see observe).
+// pass on it (see preflight).
 const preflightAge = 30 * time.Second
 
-// reading says how a preflight reads the clusters of a run's members.
-type reading int
-
-const (
-	// recentOrGlance: from a read at most preflightAge old (the engine's,
-	// the API's or an earlier preflight's), else a glance. What a
-	// preflight passes on; a refusal is decided again on fresh reads.
-	recentOrGlance reading = iota
-	// glance: a fresh read of the cluster without its maintenance windows
-	// (cluster.Glancer), for a preflight's refusal.
-	glance
-	// describe: a fresh read with the windows, for a plan.
-	describe
-)
-
-// observe reads the clusters of a run's members that have not finished,
-// each once, and keeps what it saw for member responses. It reports
-// whether some observation came from an earlier read.
-func (a *API) observe(ctx context.Context, st *fleet.RunStatus, how reading) (runs.Observations, bool) {
-	obs := runs.Observations{}
-	if a.cfg.Clusters == nil || st == nil {
-		return obs, false
-	}
+// unfinished returns the clusters of a run's members that have not
+// finished, by fleet.ClusterKey.
+func unfinished(st *fleet.RunStatus) map[string]string {
 	ids := map[string]string{}
+	if st == nil {
+		return ids
+	}
 	for _, s := range st.Stages {
 		for _, g := range s.Groups {
 			for _, m := range g.Members {
@@ -54,15 +37,23 @@ func (a *API) observe(ctx context.Context, st *fleet.RunStatus, how reading) (ru
 			}
 		}
 	}
-	reused := false
-	if how == recentOrGlance {
-		for key, id := range ids {
-			if c := a.clusters.recent(id, preflightAge); c != nil {
-				obs[key] = runs.Observation{Cluster: c}
-				delete(ids, key)
-				reused = true
-			}
-		}
+	return ids
+}
+
+// observe reads the clusters of a run's members that have not finished,
+// each once, with their maintenance windows (what a plan shows).
+func (a *API) observe(ctx context.Context, st *fleet.RunStatus) runs.Observations {
+	obs := runs.Observations{}
+	a.read(ctx, obs, unfinished(st), true)
+	return obs
+}
+
+// read reads the clusters ids into obs, by key, and keeps what it saw for
+// member responses. With windows each read is a Describe, else a glance
+// (cluster.Glancer).
+func (a *API) read(ctx context.Context, obs runs.Observations, ids map[string]string, windows bool) {
+	if a.cfg.Clusters == nil {
+		return
 	}
 	var mu sync.Mutex
 	var wg sync.WaitGroup
@@ -76,7 +67,7 @@ func (a *API) observe(ctx context.Context, st *fleet.RunStatus, how reading) (ru
 			defer cancel()
 			var c *cluster.Cluster
 			var err error
-			if how == describe {
+			if windows {
 				c, err = a.cfg.Clusters.Describe(rctx, id)
 			} else {
 				c, err = cluster.Glance(rctx, a.cfg.Clusters, id)
@@ -92,20 +83,32 @@ func (a *API) observe(ctx context.Context, st *fleet.RunStatus, how reading) (ru
 		}()
 	}
 	wg.Wait()
-	return obs, reused
 }
 
-// preflight decides check on the members' clusters as recently read, and
-// when that refuses and some read was an earlier one, decides again on
-// fresh reads: a preflight passes on what was seen lately, but refuses
-// only on what is there now.
+// preflight decides check on the clusters of a run's unfinished members,
+// read without their windows: a cluster read at most preflightAge ago (by
+// the engine, the API or an earlier preflight) is not read again. When
+// that refuses, the clusters taken from earlier reads are read afresh and
+// check decides again: a preflight passes on what was seen lately, but
+// refuses only on what is there now.
 func (a *API) preflight(ctx context.Context, st *fleet.RunStatus, check func(runs.Observations) error) error {
-	obs, reused := a.observe(ctx, st, recentOrGlance)
+	obs := runs.Observations{}
+	ids, reused := unfinished(st), map[string]string{}
+	if a.cfg.Clusters != nil {
+		for key, id := range ids {
+			if c := a.clusters.recent(id, preflightAge); c != nil {
+				obs[key] = runs.Observation{Cluster: c}
+				reused[key] = id
+				delete(ids, key)
+			}
+		}
+	}
+	a.read(ctx, obs, ids, false)
 	err := check(obs)
-	if err == nil || !reused {
+	if err == nil || len(reused) == 0 {
 		return err
 	}
-	obs, _ = a.observe(ctx, st, glance)
+	a.read(ctx, obs, reused, false)
 	return check(obs)
 }
 
@@ -176,7 +179,7 @@ func (a *API) getPlan(w http.ResponseWriter, r *http.Request, rt route) error {
 	if err != nil {
 		return err
 	}
-	obs, _ := a.observe(r.Context(), run.Properties.Status, describe)
+	obs := a.observe(r.Context(), run.Properties.Status)
 	plan := runs.Build(run, obs)
 	runs.ApplyWindows(&plan, obs, a.now())
 	writeJSON(w, http.StatusOK, plan)

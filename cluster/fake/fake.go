@@ -63,8 +63,8 @@ func New() *Provider {
 	}
 }
 
-// FailDescribe makes every Describe and Glance of the cluster return err, until it is
-// called again with nil.
+// FailDescribe makes every Describe and Glance of the cluster return err,
+// until it is called again with nil.
 func (p *Provider) FailDescribe(clusterID string, err error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

@@ -63,32 +63,25 @@ func (s *Store) AppendEvents(ctx context.Context, b *store.EventBatch) error {
 }
 
 // Events are inserted several rows to a statement, in statements of a few
-// fixed sizes (so that each is prepared once): a batch of events costs a
-// few statements, not one per event.
+// fixed sizes, largest first (so that each is prepared once): a batch of
+// events costs a few statements, not one per event.
+var eventRowCounts = []int{64, 8, 1}
+
 var eventStatements = func() map[int]string {
 	out := map[int]string{}
-	for _, n := range []int{1, 8, 64} {
-		var q strings.Builder
-		q.WriteString(`INSERT INTO caravan_events (id, run, fleet, type, time, body) VALUES `)
-		for i := range n {
-			if i > 0 {
-				q.WriteString(", ")
-			}
-			q.WriteString("(?, ?, ?, ?, ?, ?)")
-		}
-		q.WriteString(` RETURNING id, seq`)
-		out[n] = q.String()
+	for _, n := range eventRowCounts {
+		out[n] = `INSERT INTO caravan_events (id, run, fleet, type, time, body) VALUES (?, ?, ?, ?, ?, ?)` +
+			strings.Repeat(`, (?, ?, ?, ?, ?, ?)`, n-1) + ` RETURNING id, seq`
 	}
 	return out
 }()
 
 // eventRows is how many of left events the next statement inserts.
 func eventRows(left int) int {
-	switch {
-	case left >= 64:
-		return 64
-	case left >= 8:
-		return 8
+	for _, n := range eventRowCounts {
+		if left >= n {
+			return n
+		}
 	}
 	return 1
 }

@@ -189,12 +189,3 @@ func (t *txn) QueryRowContext(ctx context.Context, query string, args ...any) *s
 	}
 	return t.Tx.QueryRowContext(ctx, query, args...)
 }
-
-// PrepareContext returns the handle's statement for query bound to the
-// transaction, prepared once for the handle.
-func (t *txn) PrepareContext(ctx context.Context, query string) (*sql.Stmt, error) {
-	if st := t.stmt(ctx, query); st != nil {
-		return st, nil
-	}
-	return t.Tx.PrepareContext(ctx, query)
-}
