@@ -16,11 +16,12 @@ import (
 // Two runs never upgrade one cluster at the same time. Within a server the
 // engine's cluster locks (locks.go) say which run has which cluster, and
 // wake the runs waiting for one; across the servers sharing a store, the
-// store's claims (store.Claimer) do: a run claims a member's cluster when
-// it reads it before its turn (under Ownership) and again right before it
-// begins the upgrade, which also keeps the claim of an upgrade in flight
-// across a restart of a server alone on its store; and it
-// releases the claim once the member's end is written: in that write's
+// store's claims (store.Claimer) do: a run claims a member's cluster at
+// the member's turn, while it checks the member (inspect.go), and begins
+// the upgrade on that claim; an upgrade begun otherwise (re-attached to
+// after a restart or takeover) claims it right before. The claim also
+// keeps an upgrade in flight across a restart of a server alone on its
+// store. The run releases the claim once the member's end is written: in that write's
 // transaction when the run is kept in parts in the store that holds the
 // claims (store.PartedWrite's Release), else right after it. A claim outlives
 // the server that took it for as long as the run is live: the run's next
@@ -120,9 +121,10 @@ func (r *runner) claim(ctx context.Context, clusterID string) (holder string, er
 	return "", err
 }
 
-// claimBeforeBegin claims the cluster again right before its upgrade is
-// begun: a member read earlier holds it already; one re-attached to after
-// a takeover passes the claim to this server's epoch. It returns the
+// claimBeforeBegin claims the cluster right before its upgrade is begun,
+// for a beginning whose check did not claim it at this lease epoch: one
+// re-attached to after a restart or a takeover passes the claim to this
+// server's epoch. It returns the
 // event to post instead of beginning, if any.
 func (r *runner) claimBeforeBegin(ctx context.Context, k mkey, op cluster.Operation) any {
 	holder, err := r.claim(ctx, op.ClusterID)

@@ -223,7 +223,7 @@ func TestStoredClaimHoldsOffAnotherRun(t *testing.T) {
 		e.start(r1)
 		e.wantUpgrading()
 		m := e.memberStatus(r1, "a1")
-		if m.Status.State != fleet.Pending || !strings.Contains(m.Message, "update run r0 is upgrading cluster") {
+		if m.Status.State != fleet.Pending || !strings.Contains(m.Message, "waiting for update run r0, which is upgrading this cluster") {
 			t.Fatalf("member a1 of r1 is %s (%q), want Pending, held off by r0's claim", m.Status.State, m.Message)
 		}
 		// r0 ends: its claim lapses, and r1 upgrades a1 at its next check.

@@ -33,6 +33,10 @@ type inspected struct {
 	claimRetry time.Duration
 	// ahead reports a read made ahead of the member's turn.
 	ahead bool
+	// claimed reports that the cluster was claimed in the store for
+	// this inspection, at lease epoch claimEpoch (0 without Ownership).
+	claimed    bool
+	claimEpoch int64
 }
 
 // beginFailed reports that the provider did not begin an operation.
@@ -126,7 +130,7 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	op := rs.operation(m, false)
 	// The upgrade begins from the read the decision was made on.
 	op.Basis = ev.cluster.Basis
-	return []effect{{kind: effectBegin, k: k, op: op}}
+	return []effect{{kind: effectBegin, k: k, op: op, claimed: ev.claimed, claimEpoch: ev.claimEpoch}}
 }
 
 // onBeginFailed applies a provider's refusal to begin: a busy cluster, a

@@ -12,9 +12,13 @@ type mailbox struct {
 
 func newMailbox() *mailbox { return &mailbox{signal: make(chan struct{}, 1)} }
 
-func (b *mailbox) post(ev any) {
+// post queues events; those posted together are drained together.
+func (b *mailbox) post(evs ...any) {
+	if len(evs) == 0 {
+		return
+	}
 	b.mu.Lock()
-	b.items = append(b.items, ev)
+	b.items = append(b.items, evs...)
 	b.mu.Unlock()
 	select {
 	case b.signal <- struct{}{}:

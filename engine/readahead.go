@@ -25,10 +25,11 @@ import (
 // only if it is at most aheadMaxAge old when the member's turn comes and
 // the member's cluster was not held by another run meanwhile; otherwise
 // the member is read at its turn, as without reading ahead. A read still
-// in flight when the turn comes becomes the member's inspection. Whether
-// the member is still in the fleet is checked at its turn in any case
-// (a read of the store, not of the cloud). Nothing is held while reading
-// ahead: the cluster is taken from other runs only at the turn.
+// in flight when the turn comes is the one the member's inspection uses.
+// Whether the member is still in the fleet is checked at its turn in any
+// case (a read of the store, not of the cloud; see inspect.go), and not
+// by the read ahead. Nothing is held while reading ahead: the cluster is
+// taken from other runs only at the turn.
 // Reads ahead are decided here, in the pure core, from the run's state
 // and the time; the runner only performs them.
 
@@ -163,21 +164,21 @@ func (rs *runState) takeRead(k mkey) (inspected, bool) {
 }
 
 // onReadAhead applies a read made ahead: kept for the member's turn, or,
-// if the turn came while it was read, applied as its inspection (then
-// asInspection is set).
-func (rs *runState) onReadAhead(ev inspected, locks locker) (effs []effect, asInspection bool) {
+// if the turn came while it was read, the member's inspection, which
+// checks its membership with the read in hand.
+func (rs *runState) onReadAhead(ev inspected) []effect {
 	if !rs.reading[ev.k] {
-		return nil, false
+		return nil
 	}
 	delete(rs.reading, ev.k)
 	if rs.inspecting[ev.k] {
-		return rs.onInspected(ev, locks), true
+		return []effect{{kind: effectInspect, k: ev.k, read: ev.cluster, readErr: ev.err}}
 	}
-	if ev.err == nil && !ev.gone && ev.cluster != nil && !ev.cluster.Busy && rs.member(ev.k).Status.State == fleet.NotStarted {
+	if ev.err == nil && ev.cluster != nil && !ev.cluster.Busy && rs.member(ev.k).Status.State == fleet.NotStarted {
 		// A busy cluster is about to change, and a member that became
 		// Pending meanwhile (its cluster held by another run) waits for
 		// a change: they are read at their turn.
 		rs.ahead[ev.k] = aheadRead{ev: ev, at: rs.now}
 	}
-	return nil, false
+	return nil
 }

@@ -163,11 +163,7 @@ func (r *runner) handle(events []any) bool {
 			}
 		case inspected:
 			if ev.ahead {
-				more, asInspection := r.rs.onReadAhead(ev, r.locks())
-				effs = append(effs, more...)
-				if asInspection {
-					r.onInspectedTrouble(ev)
-				}
+				effs = append(effs, r.rs.onReadAhead(ev)...)
 				continue
 			}
 			effs = append(effs, r.rs.onInspected(ev, r.locks())...)
@@ -313,9 +309,7 @@ func (r *runner) advance(effs []effect, force bool) outcome {
 	r.mu.Lock()
 	r.isActive = r.rs.active()
 	r.mu.Unlock()
-	for _, ef := range effs {
-		r.perform(ef)
-	}
+	r.performAll(effs)
 	r.setTimer(wake)
 	return advanced
 }
@@ -442,80 +436,32 @@ func (r *runner) retireOnLoss() {
 	r.refuseCommands(r.mb.drain())
 }
 
+// performAll starts the side effects: upgrades to begin first, as they
+// are on the run's critical path, then the inspections, together (see
+// inspectAll), then the reads ahead of members' turns.
+func (r *runner) performAll(effs []effect) {
+	var inspect, ahead []effect
+	for _, ef := range effs {
+		switch ef.kind {
+		case effectInspect:
+			inspect = append(inspect, ef)
+		case effectReadAhead:
+			ahead = append(ahead, ef)
+		default:
+			r.perform(ef)
+		}
+	}
+	r.inspectAll(inspect)
+	for _, ef := range ahead {
+		r.readAhead(ef)
+	}
+}
+
 // perform starts one side effect; its result comes back as an event.
 func (r *runner) perform(ef effect) {
 	ctx := r.e.ctx
 	p := r.e.cfg.Provider
 	switch ef.kind {
-	case effectInspect, effectReadAhead:
-		m := *r.rs.member(ef.k)
-		memberID := r.fleetID + "/members/" + m.Name
-		verifying := r.rs.verifying[ef.k]
-		// A member whose upgrade just succeeded is verified with the read
-		// its provider made after the operation's end, when it made one.
-		end, ok := r.ended[ef.k]
-		delete(r.ended, ef.k)
-		if !ok || !r.rs.verifying[ef.k] || end.opID != m.OperationID {
-			end = endRead{}
-		}
-		r.e.goEffect(func() {
-			ev := inspected{k: ef.k, ahead: ef.kind == effectReadAhead}
-			// Servers sharing the store claim the cluster before its
-			// turn (within one server, the engine's locks keep runs
-			// apart until the claim before the upgrade begins); the run
-			// holds it still while the upgrade is verified. A read
-			// ahead of the turn claims nothing: the claim before the
-			// upgrade begins still keeps runs apart.
-			if r.e.own != nil && !verifying && !ev.ahead {
-				holder, err := r.claim(ctx, m.ClusterResourceID)
-				switch {
-				case errors.Is(err, store.ErrLeaseLost):
-					r.mb.post(leaseLost{})
-					return
-				case err != nil:
-					ev.err = fmt.Errorf("cannot claim the cluster in the store: %w", err)
-					r.mb.post(ev)
-					return
-				case holder != "":
-					ev.claimedBy, ev.claimRetry = holder, r.e.claimRetry()
-					r.mb.post(ev)
-					return
-				}
-			}
-			// Both reads at once: whether the member is still in the
-			// fleet, and its cluster.
-			described := make(chan struct{})
-			var c *cluster.Cluster
-			var derr error
-			go func() {
-				defer close(described)
-				switch {
-				case ef.read != nil:
-					c = ef.read
-					return
-				case end.cluster != nil:
-					c = end.cluster
-					return
-				}
-				c, derr = p.Describe(ctx, m.ClusterResourceID)
-			}()
-			sctx, cancel := context.WithTimeout(ctx, saveTryTimeout)
-			_, err := r.e.cfg.Store.Get(sctx, store.Members, store.CanonicalID(memberID))
-			cancel()
-			<-described
-			switch {
-			case errors.Is(err, store.ErrNotFound):
-				ev.gone = true
-			case err != nil:
-				ev.err = fmt.Errorf("error reading member %s: %w", m.Name, err)
-			default:
-				ev.cluster, ev.err = c, derr
-			}
-			r.mb.post(ev)
-			if c != nil && ef.read == nil && r.e.cfg.Observed != nil {
-				r.e.cfg.Observed(c)
-			}
-		})
 	case effectBegin:
 		op := ef.op
 		k, opID, mb := ef.k, op.ID, r.mb
@@ -534,9 +480,13 @@ func (r *runner) perform(ef effect) {
 				r.mb.post(leaseLost{})
 				return
 			}
-			if ev := r.claimBeforeBegin(ctx, k, op); ev != nil {
-				r.mb.post(ev)
-				return
+			// A cluster claimed at the member's turn, at this epoch,
+			// is not claimed again.
+			if !ef.claimed || ef.claimEpoch != r.epoch() {
+				if ev := r.claimBeforeBegin(ctx, k, op); ev != nil {
+					r.mb.post(ev)
+					return
+				}
 			}
 			err := p.Upgrade(ctx, op, func(err error) {
 				read := end.Load()

@@ -35,8 +35,14 @@ type effect struct {
 	op   cluster.Operation
 	gate *fleet.Gate
 	// read, for an inspection, is the member's cluster read ahead (see
-	// readAheadEffects), which need not be read again.
-	read *cluster.Cluster
+	// readAheadEffects), which need not be read again; readErr, the error
+	// of such a read that failed while the turn came.
+	read    *cluster.Cluster
+	readErr error
+	// claimed, for a beginning: the member's inspection claimed its
+	// cluster in the store, at lease epoch claimEpoch.
+	claimed    bool
+	claimEpoch int64
 }
 
 // step advances the run as far as it can at rs.now: it finishes a stopping

@@ -182,3 +182,19 @@ func (s *Store) Close() error {
 
 // String names the store for messages.
 func (s *Store) String() string { return "the in-memory store" }
+
+// Existing implements store.Checker.
+func (s *Store) Existing(ctx context.Context, kind store.Kind, ids []string) (map[string]bool, error) {
+	s.mu.RLock()
+	defer s.mu.RUnlock()
+	if s.closed {
+		return nil, store.ErrClosed
+	}
+	out := map[string]bool{}
+	for _, id := range store.ValidKeys(kind, ids) {
+		if r, ok := s.records[id]; ok && r.Kind == kind {
+			out[id] = true
+		}
+	}
+	return out, nil
+}

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -68,6 +69,39 @@ func Run(t *testing.T, h Harness) {
 		must(t, s.Put(ctx, rec, store.Precondition{}))
 		_, err := s.Get(ctx, store.Members, rec.ID)
 		wantErr(t, err, store.ErrNotFound)
+	})
+
+	t.Run("ExistingInOneRead", func(t *testing.T) {
+		s := open(t)
+		c, ok := s.(store.Checker)
+		if !ok {
+			t.Fatalf("%T does not check existence in one read (store.Checker)", s)
+		}
+		putFleets(t, s, "f1")
+		var ids []string
+		for i := range 600 {
+			rec := childRec(store.Members, "f1", fmt.Sprintf("m%03d", i), "e1")
+			ids = append(ids, rec.ID)
+			if i%3 != 0 {
+				must(t, s.Put(ctx, rec, store.Precondition{}))
+			}
+		}
+		asked := append(slices.Clone(ids), fleetRec("f1", "").ID, "", "not/a valid\x00key")
+		got, err := c.Existing(ctx, store.Members, asked)
+		must(t, err)
+		for i, id := range ids {
+			if got[id] != (i%3 != 0) {
+				t.Fatalf("Existing says %s exists: %v, want %v", id, got[id], i%3 != 0)
+			}
+		}
+		if len(got) != 400 {
+			t.Fatalf("Existing found %d members, want 400 (the fleet is not a member; invalid keys do not exist)", len(got))
+		}
+		none, err := c.Existing(ctx, store.Members, nil)
+		must(t, err)
+		if len(none) != 0 {
+			t.Fatalf("Existing of no ids: %v", none)
+		}
 	})
 
 	t.Run("Preconditions", func(t *testing.T) {

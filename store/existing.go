@@ -1,0 +1,55 @@
+package store
+
+import (
+	"context"
+	"errors"
+)
+
+// Checker is a store that tells which of many records exist in one read,
+// without reading their bodies: the engine checks the membership of a
+// wave of members at once. The stores of this module implement it beside
+// Store.
+type Checker interface {
+	// Existing returns the ids among ids of records of kind that exist.
+	// An id that is not a valid key does not exist.
+	Existing(ctx context.Context, kind Kind, ids []string) (map[string]bool, error)
+}
+
+// Existing reports which of ids name records of kind in s: through s's
+// Existing when s is a Checker, else one Get per id.
+func Existing(ctx context.Context, s Store, kind Kind, ids []string) (map[string]bool, error) {
+	if c, ok := s.(Checker); ok {
+		return c.Existing(ctx, kind, ids)
+	}
+	out := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		_, err := s.Get(ctx, kind, id)
+		switch {
+		case err == nil:
+			out[id] = true
+		case errors.Is(err, ErrNotFound) || isInvalidKey(err):
+		default:
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// ValidKeys returns the ids that are valid keys, for a Checker's query.
+func ValidKeys(kind Kind, ids []string) []string {
+	if CheckKey("kind", string(kind)) != nil {
+		return nil
+	}
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if CheckKey("id", id) == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func isInvalidKey(err error) bool {
+	var ik *InvalidKeyError
+	return errors.As(err, &ik)
+}
