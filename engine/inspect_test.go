@@ -3,6 +3,7 @@ package engine_test
 import (
 	"bytes"
 	"context"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -99,27 +100,27 @@ func TestWaveIsCheckedAndBegunTogether(t *testing.T) {
 			}
 		}
 		_, existing, before := cs.counts()
-		if want := []int{1}; !equalInts(existing, want) {
+		if want := []int{1}; !slices.Equal(existing, want) {
 			t.Fatalf("membership reads while z upgrades: %v ids per read, want %v (z's turn only)", existing, want)
 		}
 		e.finish("z", nil)
 		e.wantUpgrading("a", "b", "c", "d", "e", "f")
 		gets, existing, _ := cs.counts()
 		// z's verification, then the second stage's first wave.
-		if want := []int{1, 1, 6}; !equalInts(existing, want) {
+		if want := []int{1, 1, 6}; !slices.Equal(existing, want) {
 			t.Fatalf("membership reads: %v ids per read, want %v", existing, want)
 		}
 		if gets != 0 {
 			t.Fatalf("%d reads of single members, want none", gets)
 		}
-		if got := cs.begunSince(before); !equalInts(got, []int{6}) {
+		if got := cs.begunSince(before); !slices.Equal(got, []int{6}) {
 			t.Fatalf("writes that begin members after z's end: %v members each, want one write of all 6", got)
 		}
 		e.finish("a", nil)
 		e.wantUpgrading("b", "c", "d", "e", "f", "a2")
 		_, existing, _ = cs.counts()
 		// a's verification, then a2's turn: one read each.
-		if want := []int{1, 1, 6, 1, 1}; !equalInts(existing, want) {
+		if want := []int{1, 1, 6, 1, 1}; !slices.Equal(existing, want) {
 			t.Fatalf("membership reads: %v ids per read, want %v", existing, want)
 		}
 		for _, m := range []string{"b", "c", "d", "e", "f", "a2"} {
@@ -127,16 +128,4 @@ func TestWaveIsCheckedAndBegunTogether(t *testing.T) {
 		}
 		e.wantRun(id, fleet.Completed)
 	})
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }

@@ -53,3 +53,24 @@ func isInvalidKey(err error) bool {
 	var ik *InvalidKeyError
 	return errors.As(err, &ik)
 }
+
+// IDRows are the rows of a query of ids, as database/sql and pgx give
+// them.
+type IDRows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// CollectIDs reads the ids a database store's Existing query returns.
+func CollectIDs(rows IDRows) (map[string]bool, error) {
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}

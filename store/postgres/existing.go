@@ -13,24 +13,16 @@ func (s *Store) Existing(ctx context.Context, kind store.Kind, ids []string) (ma
 		return nil, store.ErrClosed
 	}
 	valid := store.ValidKeys(kind, ids)
-	out := make(map[string]bool, len(valid))
 	if len(valid) == 0 {
-		return out, nil
+		return map[string]bool{}, nil
 	}
 	rows, err := s.pool.Query(ctx, `SELECT id FROM caravan_records WHERE kind = $1 AND id = ANY($2)`, string(kind), valid)
-	if err != nil {
-		return nil, s.fail(err, "checking which of %d %s exist", len(valid), kind)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, s.fail(err, "checking which of %d %s exist", len(valid), kind)
+	if err == nil {
+		defer rows.Close()
+		var out map[string]bool
+		if out, err = store.CollectIDs(rows); err == nil {
+			return out, nil
 		}
-		out[id] = true
 	}
-	if err := rows.Err(); err != nil {
-		return nil, s.fail(err, "checking which of %d %s exist", len(valid), kind)
-	}
-	return out, nil
+	return nil, s.fail(err, "checking which of %d %s exist", len(valid), kind)
 }
