@@ -72,8 +72,11 @@ func (p *Provider) clientOptions(apiVersion string) *arm.ClientOptions {
 		// would only add a slow path on unrelated 409s.
 		DisableRPRegistration: true,
 	}
+	if p.inFlight != nil {
+		o.PerRetryPolicies = append(o.PerRetryPolicies, inFlightPolicy{p.inFlight})
+	}
 	if p.cfg.ObserveRequest != nil {
-		o.PerRetryPolicies = []policy.Policy{observePolicy{p.cfg.ObserveRequest}}
+		o.PerRetryPolicies = append(o.PerRetryPolicies, observePolicy{p.cfg.ObserveRequest})
 	}
 	if p.cfg.Endpoint != "" {
 		o.Cloud = cloud.Configuration{

@@ -21,6 +21,9 @@ const (
 	DefaultPollMax         = 15 * time.Second
 	DefaultOfferTTL        = 30 * time.Second
 	DefaultResultRetention = time.Hour
+	// DefaultMaxInFlight is how many requests the provider has in flight
+	// at once unless Config.MaxInFlight says otherwise.
+	DefaultMaxInFlight = 64
 	// DefaultAudience is the token audience of Azure Resource Manager in
 	// the public cloud, used for any endpoint unless Config.Audience says
 	// otherwise.
@@ -65,6 +68,15 @@ type Config struct {
 	// remembered so that a repeated Upgrade with its id reports it
 	// instead of beginning anew. Zero means DefaultResultRetention.
 	ResultRetention time.Duration
+
+	// MaxInFlight caps the requests in flight at once, retries included;
+	// more wait their turn before they are sent. An engine begins and
+	// reads hundreds of clusters at once when many runs start together:
+	// each request in flight holds a goroutine's grown stack and its
+	// buffers, so past what the endpoint serves at once (ARM throttles a
+	// subscription's bursts long before) they only hold memory. Zero
+	// means DefaultMaxInFlight; a negative value means no cap.
+	MaxInFlight int
 
 	// Transport sends the HTTP requests; nil means the SDK's default.
 	Transport policy.Transporter
@@ -130,6 +142,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.ResultRetention <= 0 {
 		c.ResultRetention = DefaultResultRetention
+	}
+	if c.MaxInFlight == 0 {
+		c.MaxInFlight = DefaultMaxInFlight
 	}
 	if c.Now == nil {
 		c.Now = time.Now

@@ -46,18 +46,19 @@ func TestConfigFromEnvironment(t *testing.T) {
 	cfg, err := ConfigFromEnvironment(env(map[string]string{
 		EnvEndpoint: "http://127.0.0.1:9", EnvToken: "secret", EnvMaxRetries: "0",
 		EnvPollMax: "2s", EnvNodeImageAPIVersion: "2025-01-02-preview", EnvInsecureHTTP: "false",
+		EnvMaxInFlight: "16",
 	}))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if cfg.Endpoint != "http://127.0.0.1:9" || cfg.Retry.MaxRetries != -1 || cfg.Poll.Max.String() != "2s" || cfg.NodeImageAPIVersion != "2025-01-02-preview" {
+	if cfg.Endpoint != "http://127.0.0.1:9" || cfg.Retry.MaxRetries != -1 || cfg.Poll.Max.String() != "2s" || cfg.NodeImageAPIVersion != "2025-01-02-preview" || cfg.MaxInFlight != 16 {
 		t.Errorf("config = %+v", cfg)
 	}
 	tok, err := cfg.Credential.GetToken(context.Background(), policy.TokenRequestOptions{})
 	if err != nil || tok.Token != "secret" {
 		t.Errorf("token = %q, %v; want the static token", tok.Token, err)
 	}
-	for k, v := range map[string]string{EnvMaxRetries: "many", EnvPollMax: "soon", EnvInsecureHTTP: "perhaps"} {
+	for k, v := range map[string]string{EnvMaxRetries: "many", EnvPollMax: "soon", EnvInsecureHTTP: "perhaps", EnvMaxInFlight: "0"} {
 		if _, err := ConfigFromEnvironment(env(map[string]string{EnvToken: "x", k: v})); err == nil || !strings.Contains(err.Error(), k) {
 			t.Errorf("%s=%q: error %v, want one naming the variable", k, v, err)
 		}

@@ -16,6 +16,7 @@ const (
 	EnvInsecureHTTP        = "CARAVAN_ARM_INSECURE_HTTP"
 	EnvMaxRetries          = "CARAVAN_ARM_MAX_RETRIES"
 	EnvPollMax             = "CARAVAN_ARM_POLL_MAX"
+	EnvMaxInFlight         = "CARAVAN_ARM_MAX_IN_FLIGHT"
 	EnvNodeImageAPIVersion = "CARAVAN_AKS_NODE_IMAGE_API_VERSION"
 )
 
@@ -37,6 +38,8 @@ func NewFromEnvironment() (*Provider, error) {
 //	CARAVAN_ARM_INSECURE_HTTP           "true" allows plain http to a non-loopback endpoint
 //	CARAVAN_ARM_MAX_RETRIES             retries per request (0 or negative: none)
 //	CARAVAN_ARM_POLL_MAX                longest polling interval, such as 15s
+//	CARAVAN_ARM_MAX_IN_FLIGHT           requests in flight at once (default 64;
+//	                                    negative: no cap)
 //	CARAVAN_AKS_NODE_IMAGE_API_VERSION  api-version for agent pool updates that pin
 //	                                    nodeImageVersion (a preview version on Azure)
 func ConfigFromEnvironment(getenv func(string) string) (Config, error) {
@@ -67,6 +70,13 @@ func ConfigFromEnvironment(getenv func(string) string) (Config, error) {
 			return Config{}, fmt.Errorf("error reading %s: %q is not a positive duration such as 15s", EnvPollMax, s)
 		}
 		cfg.Poll.Max = d
+	}
+	if s := getenv(EnvMaxInFlight); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n == 0 {
+			return Config{}, fmt.Errorf("error reading %s: %q is not a whole number other than 0; give the most requests to have in flight at once, such as 64 (negative: no cap)", EnvMaxInFlight, s)
+		}
+		cfg.MaxInFlight = n
 	}
 	if tok := getenv(EnvToken); tok != "" {
 		cfg.Credential = StaticToken(tok)

@@ -15,6 +15,9 @@ type Provider struct {
 	insecureHTTP bool
 	// transport is the provider's own, when Config.Transport was nil.
 	transport *http.Transport
+	// inFlight holds a slot per request in flight (Config.MaxInFlight);
+	// nil when there is no cap.
+	inFlight chan struct{}
 
 	versions *offerCache[[]string] // by region
 	images   *offerCache[string]   // by region and image family
@@ -48,9 +51,14 @@ func New(cfg Config) (*Provider, error) {
 		own = newTransport()
 		cfg.Transport = &http.Client{Transport: own}
 	}
+	var inFlight chan struct{}
+	if cfg.MaxInFlight > 0 {
+		inFlight = make(chan struct{}, cfg.MaxInFlight)
+	}
 	life, cancel := context.WithCancel(context.Background())
 	return &Provider{
 		cfg:          cfg,
+		inFlight:     inFlight,
 		insecureHTTP: insecure,
 		transport:    own,
 		versions:     newOfferCache[[]string](cfg.OfferTTL, cfg.Now),
