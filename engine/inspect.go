@@ -203,12 +203,19 @@ func (r *runner) inspectAll(effs []effect) {
 	})
 }
 
-// readAhead reads a member's cluster ahead of its turn. It claims
-// nothing and checks no membership: both are done at the turn.
-func (r *runner) readAhead(ef effect) {
+// readAhead reads a member's cluster ahead of its turn, once after is
+// closed. It claims nothing and checks no membership: both are done at
+// the turn.
+func (r *runner) readAhead(ef effect, after <-chan struct{}) {
 	id := r.rs.member(ef.k).ClusterResourceID
 	ctx, mb := r.e.ctx, r.mb
 	r.e.goEffect(func() {
+		select {
+		case <-after:
+		case <-ctx.Done():
+			mb.post(inspected{k: ef.k, ahead: true, err: ctx.Err()})
+			return
+		}
 		c, err := r.e.cfg.Provider.Describe(ctx, id)
 		if c != nil && r.e.cfg.Observed != nil {
 			r.e.cfg.Observed(c)

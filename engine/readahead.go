@@ -24,7 +24,11 @@ import (
 // kept only if it succeeded and found the cluster not busy, and is used
 // only if it is at most aheadMaxAge old when the member's turn comes and
 // the member's cluster was not held by another run meanwhile; otherwise
-// the member is read at its turn, as without reading ahead. A read still
+// the member is read at its turn, as without reading ahead. Reads ahead
+// are not made while members whose turn came are being checked: they
+// would compete with those members' writes and PUTs, which are on the
+// critical path; the runner also sends them only once the upgrades begun
+// in the same step are sent. A read still
 // in flight when the turn comes is the one the member's inspection uses.
 // Whether the member is still in the fleet is checked at its turn in any
 // case (a read of the store, not of the cloud; see inspect.go), and not
@@ -59,7 +63,7 @@ func (rs *runState) readAheadEffects() (effs []effect, wake time.Time) {
 		return nil, time.Time{}
 	}
 	si := rs.currentStage()
-	if si < 0 {
+	if si < 0 || rs.turnsPending() {
 		return nil, time.Time{}
 	}
 	again := rs.aheadDeferred
@@ -85,6 +89,19 @@ func (rs *runState) readAheadEffects() (effs []effect, wake time.Time) {
 		return effs, time.Time{}
 	}
 	return rs.readAheadStage(next, again, effs), time.Time{}
+}
+
+// turnsPending reports whether members whose turn came are being checked:
+// reads ahead wait for them to begin, so as not to compete with their
+// checks, writes and PUTs. Each check that ends leads to a step, which
+// looks again.
+func (rs *runState) turnsPending() bool {
+	for k := range rs.inspecting {
+		if !rs.verifying[k] {
+			return true
+		}
+	}
+	return false
 }
 
 // allBegun reports whether every unsettled member of stage si is in

@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"context"
 	"errors"
 	"testing"
 	"time"
@@ -111,6 +112,57 @@ func TestNextStageReadDuringWait(t *testing.T) {
 		e.wantUpgrading("x")
 		if got := e.reads.get("x"); got != 1 {
 			t.Fatalf("x read %d times before it began, want once (ahead)", got)
+		}
+	})
+}
+
+// heldReads holds the reads of some clusters until released.
+type heldReads struct {
+	cluster.Provider
+	held map[string]chan struct{} // by cluster id
+}
+
+func (p heldReads) Describe(ctx context.Context, id string) (*cluster.Cluster, error) {
+	if ch, ok := p.held[id]; ok {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+	}
+	return p.Provider.Describe(ctx, id)
+}
+
+// Reads ahead wait while members whose turn came are being checked, so
+// that they do not compete with those members' checks and PUTs: here a's
+// check waits for its read, and b, next in a's group, is read ahead only
+// once a has begun.
+func TestReadAheadWaitsForTurnsBeingChecked(t *testing.T) {
+	test(t, func(e *env) {
+		e.eng.Close()
+		release := make(chan struct{})
+		e.wrap = func(inner cluster.Provider) cluster.Provider {
+			return heldReads{Provider: inner, held: map[string]chan struct{}{clusterID("a"): release}}
+		}
+		e.startEngine()
+		e.member("a", "g", "eastus", "1.30.4")
+		e.member("b", "g", "eastus", "1.30.4")
+		id := e.createRun("r", stages("s:g"), full("1.31.2"))
+		e.start(id)
+		e.wantUpgrading()
+		if n := e.reads.get("b"); n != 0 {
+			t.Fatalf("b read %d times while a's turn is being checked, want 0", n)
+		}
+		close(release)
+		e.settle()
+		e.wantUpgrading("a")
+		if n := e.reads.get("b"); n != 1 {
+			t.Fatalf("b read %d times once a began, want 1 (ahead)", n)
+		}
+		e.finish("a", nil)
+		e.wantUpgrading("b")
+		if n := e.reads.get("b"); n != 1 {
+			t.Fatalf("b read %d times before it began, want once (ahead)", n)
 		}
 	})
 }

@@ -438,9 +438,11 @@ func (r *runner) retireOnLoss() {
 
 // performAll starts the side effects: upgrades to begin first, as they
 // are on the run's critical path, then the inspections, together (see
-// inspectAll), then the reads ahead of members' turns.
+// inspectAll), then the reads ahead of members' turns, which wait until
+// the upgrades begun here have been sent, so as not to hold them up.
 func (r *runner) performAll(effs []effect) {
 	var inspect, ahead []effect
+	var begun sync.WaitGroup
 	for _, ef := range effs {
 		switch ef.kind {
 		case effectInspect:
@@ -448,17 +450,27 @@ func (r *runner) performAll(effs []effect) {
 		case effectReadAhead:
 			ahead = append(ahead, ef)
 		default:
-			r.perform(ef)
+			r.perform(ef, &begun)
 		}
 	}
 	r.inspectAll(inspect)
+	if len(ahead) == 0 {
+		return
+	}
+	sent := make(chan struct{})
+	go func() {
+		begun.Wait()
+		close(sent)
+	}()
 	for _, ef := range ahead {
-		r.readAhead(ef)
+		r.readAhead(ef, sent)
 	}
 }
 
-// perform starts one side effect; its result comes back as an event.
-func (r *runner) perform(ef effect) {
+// perform starts one side effect; its result comes back as an event. An
+// upgrade is counted in begun until the provider has sent (or refused)
+// its first request.
+func (r *runner) perform(ef effect, begun *sync.WaitGroup) {
 	ctx := r.e.ctx
 	p := r.e.cfg.Provider
 	switch ef.kind {
@@ -472,7 +484,9 @@ func (r *runner) perform(ef effect) {
 		op.Report = func(err error) { mb.post(reported{k: k, opID: opID, err: err}) }
 		var end atomic.Pointer[cluster.Cluster]
 		op.End = func(c *cluster.Cluster) { end.Store(c) }
+		begun.Add(1)
 		r.e.goEffect(func() {
+			defer begun.Done()
 			// Only the run's owner begins an upgrade: one that lost
 			// its lease leaves it to the next owner, which finds it
 			// recorded as begun and begins or re-attaches to it.
