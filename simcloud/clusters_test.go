@@ -244,6 +244,9 @@ func TestBadBodiesAreARMErrors(t *testing.T) {
 		{`{"location":"eastus","properties":{"agentPoolProfiles":[{"name":"win","osType":"Windows","osSKU":"Ubuntu"}]}}`, CodeInvalidParameter},
 		{`{"location":"eastus","properties":{"agentPoolProfiles":[{"name":"user","mode":"User"}]}}`, CodeInvalidParameter},
 		{`{"location":"eastus","tags":{"sim-upgrade-seconds":"soon"},"properties":{"agentPoolProfiles":[{"name":"system"}]}}`, CodeInvalidParameter},
+		{`{"location":"eastus","properties":{"agentPoolProfiles":[null]}}`, CodeInvalidParameter},
+		{`{"location":"eastus","properties":"big"}`, CodeInvalidRequestContent},
+		{`{"location":"eastus","properties":{"agentPoolProfiles":[{"name":"system","count":"three"}]}}`, CodeInvalidRequestContent},
 	} {
 		resp, body := h.raw(http.MethodPut, path, tc.body)
 		if resp.StatusCode != http.StatusBadRequest {

@@ -67,7 +67,7 @@ func checkPreconditions(r *http.Request, etag string, exists bool) *armError {
 }
 
 func (cl *Cloud) putCluster(q *request) (*reply, *armError) {
-	var mc armcontainerservice.ManagedCluster
+	var mc clusterPut
 	if aerr := decodeBody(q.r, &mc); aerr != nil {
 		return nil, aerr
 	}
@@ -105,7 +105,7 @@ func (cl *Cloud) putCluster(q *request) (*reply, *armError) {
 
 // newClusterFromARM validates a create request and builds the cluster
 // (state Creating) and its create plan.
-func (cl *Cloud) newClusterFromARM(q *request, mc *armcontainerservice.ManagedCluster) (*cluster, plan, *armError) {
+func (cl *Cloud) newClusterFromARM(q *request, mc *clusterPut) (*cluster, plan, *armError) {
 	cat := cl.catalog.Load()
 	if !clusterNameRE.MatchString(q.rt.cluster) {
 		return nil, plan{}, invalidParameter("name",
@@ -161,6 +161,9 @@ func (cl *Cloud) newClusterFromARM(q *request, mc *armcontainerservice.ManagedCl
 	}
 	for i, prof := range props.AgentPoolProfiles {
 		f := poolFields{prefix: fmt.Sprintf("properties.agentPoolProfiles[%d]", i), versionField: "orchestratorVersion"}
+		if prof == nil {
+			return nil, plan{}, invalidParameter(f.prefix, "Node pool %d is null; give each node pool as an object with its name.", i)
+		}
 		in := inputFromProfile(prof)
 		if c.poolByName(in.name) != nil {
 			return nil, plan{}, invalidParameter(f.field("name"), "Node pool name %q appears more than once.", in.name)
@@ -192,7 +195,7 @@ func unknownRegion(cat *catalogIndex, region string) *armError {
 // kubernetesVersion upgrades the control plane, listed pools whose
 // orchestratorVersion changed are upgraded in the same operation, new
 // pools are created, and everything else just updates.
-func (cl *Cloud) updateCluster(q *request, c *cluster, mc *armcontainerservice.ManagedCluster) (*reply, *armError) {
+func (cl *Cloud) updateCluster(q *request, c *cluster, mc *clusterPut) (*reply, *armError) {
 	if aerr := checkPreconditions(q.r, c.etagString(), true); aerr != nil {
 		return nil, aerr
 	}
@@ -215,7 +218,7 @@ func (cl *Cloud) updateCluster(q *request, c *cluster, mc *armcontainerservice.M
 	}
 	props := mc.Properties
 	if props == nil {
-		props = &armcontainerservice.ManagedClusterProperties{}
+		props = &clusterPutProperties{}
 	}
 	cpFrom := stored(c.current)
 	cpTo := cpFrom
@@ -240,6 +243,9 @@ func (cl *Cloud) updateCluster(q *request, c *cluster, mc *armcontainerservice.M
 	seen := map[string]bool{}
 	for i, prof := range props.AgentPoolProfiles {
 		f := poolFields{prefix: fmt.Sprintf("properties.agentPoolProfiles[%d]", i), versionField: "orchestratorVersion"}
+		if prof == nil {
+			return nil, invalidParameter(f.prefix, "Node pool %d is null; give each node pool as an object with its name.", i)
+		}
 		in := inputFromProfile(prof)
 		lname := strings.ToLower(in.name)
 		if seen[lname] {

@@ -39,7 +39,7 @@ type poolInput struct {
 	hasTags bool
 }
 
-func inputFromProfile(p *armcontainerservice.ManagedClusterAgentPoolProfile) poolInput {
+func inputFromProfile(p *poolPut) poolInput {
 	in := poolInput{
 		name:    deref(p.Name),
 		count:   p.Count,
