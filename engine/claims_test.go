@@ -312,3 +312,115 @@ func TestTheEndsWriteReleasesTheClaim(t *testing.T) {
 		}
 	})
 }
+
+// claimCounter is a memory store that counts ClaimCluster calls and can
+// hide the claims LiveClaims would report.
+type claimCounter struct {
+	*memory.Store
+	mu     sync.Mutex
+	claims int
+	blind  bool // LiveClaims reports none
+}
+
+func (s *claimCounter) ClaimCluster(ctx context.Context, cluster, run string, epoch int64, live []string) (store.Claim, error) {
+	s.mu.Lock()
+	s.claims++
+	s.mu.Unlock()
+	return s.Store.ClaimCluster(ctx, cluster, run, epoch, live)
+}
+
+func (s *claimCounter) LiveClaims(ctx context.Context, clusters []string, live []string) (map[string]store.Claim, error) {
+	if s.blind {
+		return map[string]store.Claim{}, nil
+	}
+	return s.Store.LiveClaims(ctx, clusters, live)
+}
+
+func (s *claimCounter) count() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.claims
+}
+
+// On a store a server is alone on, a member's cluster is checked free at
+// its turn and claimed by the write that records its upgrade's beginning:
+// no write of its own, before or after that one. The claim is held while
+// the upgrade runs and released by the write that records its end.
+func TestBeginsWriteClaimsTheCluster(t *testing.T) {
+	test(t, func(e *env) {
+		e.eng.Close()
+		cs := &claimCounter{Store: e.store.(*memory.Store)}
+		e.store = cs
+		e.startEngine()
+		e.member("a", "g", "eastus", "1.30.4")
+		e.member("b", "g", "eastus", "1.30.4")
+		id := e.createRun("r", stages("s:g"), full("1.31.2"))
+		e.start(id)
+		e.wantUpgrading("a")
+		held := func() []string {
+			t.Helper()
+			claims, err := cs.Claims(context.Background(), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var out []string
+			for _, c := range claims {
+				out = append(out, c.Cluster)
+			}
+			return out
+		}
+		if got := held(); !slices.Equal(got, []string{store.CanonicalID(clusterID("a"))}) {
+			t.Fatalf("claims while a upgrades: %v, want a's cluster", got)
+		}
+		e.finish("a", nil)
+		e.wantUpgrading("b")
+		if got := held(); !slices.Equal(got, []string{store.CanonicalID(clusterID("b"))}) {
+			t.Fatalf("claims while b upgrades: %v, want b's cluster only", got)
+		}
+		e.finish("b", nil)
+		e.wantRun(id, fleet.Completed)
+		if got := held(); len(got) != 0 {
+			t.Fatalf("claims after the run: %v, want none", got)
+		}
+		if n := cs.count(); n != 0 {
+			t.Fatalf("%d claims of their own were written, want none: the writes of the beginnings claim", n)
+		}
+	})
+}
+
+// Should a cluster checked free at its member's turn be claimed by the
+// time the write that begins the upgrade comes (here the check is made
+// blind to a stored claim), the write goes without the claim and the
+// upgrade, claiming its cluster before it begins, is refused: the member
+// waits, Pending, and the cluster is not upgraded.
+func TestClaimTakenSinceTheCheckHoldsTheMember(t *testing.T) {
+	test(t, func(e *env) {
+		e.eng.Close()
+		cs := &claimCounter{Store: e.store.(*memory.Store), blind: true}
+		e.store = cs
+		e.startEngine()
+		e.member("a1", "canary", "eastus", "1.30.4")
+		r0 := e.createRun("r0", stages("first:canary"), full("1.31.2"))
+		r1 := e.createRun("r1", stages("first:canary"), full("1.31.2"))
+		setRunState(t, cs, r0, fleet.Running)
+		if _, err := cs.Store.ClaimCluster(context.Background(), clusterID("a1"), r0, 0, []string{"Running", "Pending", "Stopping"}); err != nil {
+			t.Fatal(err)
+		}
+		e.start(r1)
+		e.wantUpgrading()
+		if n := len(e.cloud.Began()); n != 0 {
+			t.Fatalf("%d upgrades began, want none: a1 is r0's", n)
+		}
+		m := e.memberStatus(r1, "a1")
+		if m.Status.State != fleet.Pending || !strings.Contains(m.Message, "update run r0 is upgrading cluster") {
+			t.Fatalf("member a1 of r1 is %s (%q), want Pending, held off by r0's claim", m.Status.State, m.Message)
+		}
+		claims, err := cs.Claims(context.Background(), r1)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(claims) != 0 {
+			t.Fatalf("r1 holds %+v, want nothing", claims)
+		}
+	})
+}

@@ -151,6 +151,85 @@ func runClaims(t *testing.T, open func(t *testing.T) store.Store, reopen func(t 
 		}
 	})
 
+	t.Run("TakenByTheRunsPartedWrite", func(t *testing.T) {
+		s, c := claimer(t)
+		ps, ok := s.(store.PartStore)
+		if !ok {
+			t.Skip("the store does not keep records in parts")
+		}
+		a, b := runIn(t, s, "a", "Running"), runIn(t, s, "b", "Running")
+		rec := childRec(store.Runs, "f1", "a", "e2")
+		rec.State = "Running"
+		write := func(etag, ifMatch string, clusters ...string) error {
+			rec.ETag = etag
+			return ps.PutParts(ctx, store.PartedWrite{Record: rec, Parts: []store.Part{{Key: "m/000000", Body: []byte(`{"n":"` + etag + `"}`)}},
+				Claim: clusters, ClaimEpoch: 0, ClaimLive: liveStates}, store.Precondition{IfMatch: ifMatch})
+		}
+		if _, ok := s.(store.PartClaimer); !ok {
+			if err := write("e2", "e-Running", x); err == nil {
+				t.Fatal("a store that is not a PartClaimer took a claim in a write")
+			}
+			return
+		}
+		// A write refused by its precondition claims nothing.
+		if err := write("e2", "stale", x); !errors.Is(err, store.ErrPreconditionFailed) {
+			t.Fatalf("a write with a stale ETag: %v, want ErrPreconditionFailed", err)
+		}
+		must(t, second(claim(c, x, b, 0)))
+		must(t, c.ReleaseClaim(ctx, x, b, 0))
+		// The write claims x for a.
+		must(t, write("e2", "e-Running", x))
+		if got := holder(t, second(claim(c, x, b, 0))); got != store.CanonicalID(a) {
+			t.Fatalf("x is held by %s after a's write claimed it, want %s", got, a)
+		}
+		// y held by b, which is live: the write fails whole.
+		must(t, second(claim(c, y, b, 0)))
+		if got := holder(t, write("e3", "e2", x, y)); got != store.CanonicalID(b) {
+			t.Fatalf("the write claiming y names %s, want its holder %s", got, b)
+		}
+		got, err := s.Get(ctx, store.Runs, rec.ID)
+		must(t, err)
+		if got.ETag != "e2" {
+			t.Fatalf("a write refused for a claim left ETag %s, want e2 (nothing written)", got.ETag)
+		}
+		mine, err := c.Claims(ctx, a)
+		must(t, err)
+		if len(mine) != 1 || mine[0].Cluster != store.CanonicalID(x) {
+			t.Fatalf("a's claims %+v after the refused write, want x still (and only x)", mine)
+		}
+		// b ends: its claim lapses, and the write takes y.
+		must(t, s.Put(ctx, func() store.Record { r := childRec(store.Runs, "f1", "b", "e-done"); r.State = "Succeeded"; return r }(), store.Precondition{}))
+		must(t, write("e3", "e2", x, y))
+		mine, err = c.Claims(ctx, a)
+		must(t, err)
+		if len(mine) != 2 {
+			t.Fatalf("a's claims %+v, want x and y", mine)
+		}
+	})
+
+	t.Run("LiveClaimsInOneRead", func(t *testing.T) {
+		s, c := claimer(t)
+		pc, ok := s.(store.PartClaimer)
+		if !ok {
+			t.Skip("the store does not read many claims at once")
+		}
+		const z = "/subscriptions/sub-1/resourceGroups/rg-1/providers/Microsoft.ContainerService/managedClusters/z"
+		a, done := runIn(t, s, "a", "Running"), runIn(t, s, "d", "Running")
+		must(t, second(claim(c, x, a, 0)))
+		must(t, second(claim(c, y, done, 0)))
+		must(t, s.Put(ctx, func() store.Record { r := childRec(store.Runs, "f1", "d", "e-done"); r.State = "Succeeded"; return r }(), store.Precondition{}))
+		got, err := pc.LiveClaims(ctx, []string{x, y, z}, liveStates)
+		must(t, err)
+		if len(got) != 1 || got[store.CanonicalID(x)].Run != store.CanonicalID(a) {
+			t.Fatalf("live claims %+v, want only x, by a (y's run ended; z is free)", got)
+		}
+		none, err := pc.LiveClaims(ctx, nil, liveStates)
+		must(t, err)
+		if len(none) != 0 {
+			t.Fatalf("live claims of no clusters: %+v", none)
+		}
+	})
+
 	t.Run("NewEpochTakesTheRunsClaim", func(t *testing.T) {
 		s, c := claimer(t)
 		a := runIn(t, s, "a", "Running")
