@@ -18,10 +18,8 @@ import (
 // wake the runs waiting for one; across the servers sharing a store, the
 // store's claims (store.Claimer) do: a run claims a member's cluster at
 // the member's turn, while it checks the member (inspect.go), and begins
-// the upgrade on that claim; on a store the server is alone on, it checks
-// the cluster free at the turn and claims it in the write that records the
-// upgrade's beginning (claimsInWrite); an upgrade begun otherwise
-// (re-attached to after a restart or takeover) claims it right before. The claim also
+// the upgrade on that claim; an upgrade begun otherwise (re-attached to
+// after a restart or takeover) claims it right before. The claim also
 // keeps an upgrade in flight across a restart of a server alone on its
 // store. The run releases the claim once the member's end is written: in that write's
 // transaction when the run is kept in parts in the store that holds the
@@ -121,32 +119,6 @@ func (r *runner) claim(ctx context.Context, clusterID string) (holder string, er
 		return ce.Holder.Run, nil
 	}
 	return "", err
-}
-
-// claimsInWrite reports whether the runner claims clusters in the write
-// that records an upgrade's beginning (store.PartedWrite's Claim), having
-// checked them free at the member's turn (store.PartClaimer), rather than
-// with a write of its own at the turn: on a store the server is alone on,
-// where no other writer can take the cluster in between (within the
-// server the engine's locks keep runs apart), and that keeps runs in parts.
-func (r *runner) claimsInWrite() bool {
-	if r.e.own != nil || !r.partsWritable() {
-		return false
-	}
-	_, ok := r.e.cfg.Store.(store.PartClaimer)
-	return ok
-}
-
-// writtenClaims returns the clusters the next write claims: those of the
-// beginnings among effs whose checks found them free.
-func writtenClaims(effs []effect) []string {
-	var out []string
-	for _, ef := range effs {
-		if ef.kind == effectBegin && ef.claimInWrite {
-			out = append(out, ef.op.ClusterID)
-		}
-	}
-	return out
 }
 
 // claimBeforeBegin claims the cluster right before its upgrade is begun,

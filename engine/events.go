@@ -37,9 +37,6 @@ type inspected struct {
 	// this inspection, at lease epoch claimEpoch (0 without Ownership).
 	claimed    bool
 	claimEpoch int64
-	// claimInWrite: no other live run holds the cluster, which the write
-	// that begins the upgrade claims (see claimsInWrite).
-	claimInWrite bool
 }
 
 // beginFailed reports that the provider did not begin an operation.
@@ -133,7 +130,7 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	op := rs.operation(m, false)
 	// The upgrade begins from the read the decision was made on.
 	op.Basis = ev.cluster.Basis
-	return []effect{{kind: effectBegin, k: k, op: op, claimed: ev.claimed, claimEpoch: ev.claimEpoch, claimInWrite: ev.claimInWrite}}
+	return []effect{{kind: effectBegin, k: k, op: op, claimed: ev.claimed, claimEpoch: ev.claimEpoch}}
 }
 
 // onBeginFailed applies a provider's refusal to begin: a busy cluster, a

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/caravan-dev/caravan/cluster"
 	"github.com/caravan-dev/caravan/store"
@@ -33,11 +32,8 @@ type inspection struct {
 	memberID  string // canonical store id
 	clusterID string
 	// claim: claim the cluster in the store before reading it (at the
-	// member's turn, in a store with claims); checkClaim instead: read who
-	// holds it, and claim it in the write that begins the upgrade (see
-	// claimsInWrite).
-	claim      bool
-	checkClaim bool
+	// member's turn, in a store with claims).
+	claim bool
 	// read is the cluster in hand (read ahead, or at the operation's end)
 	// and readErr the error of a read ahead that failed; with neither,
 	// describe reads the cluster.
@@ -64,17 +60,13 @@ func (r *runner) newInspection(ef effect) *inspection {
 		name:      m.Name,
 		memberID:  store.CanonicalID(r.fleetID + "/members/" + m.Name),
 		clusterID: m.ClusterResourceID,
-		read:      ef.read,
-		readErr:   ef.readErr,
-	}
-	// The cluster is claimed in the store at the member's turn, or, on a
-	// store where the server is alone, checked free then and claimed in
-	// the write that begins the upgrade; either way the upgrade begins
-	// without a write of its own first. The run holds the claim still
-	// while the upgrade is verified.
-	if r.e.claimer() != nil && !verifying {
-		in.checkClaim = r.claimsInWrite()
-		in.claim = !in.checkClaim
+		// The cluster is claimed in the store at the member's turn, at
+		// the same time as its membership is read, so that the upgrade
+		// begins without another write first; the run holds the claim
+		// still while the upgrade is verified.
+		claim:   r.e.claimer() != nil && !verifying,
+		read:    ef.read,
+		readErr: ef.readErr,
 	}
 	// A member whose upgrade just succeeded is verified with the read its
 	// provider made after the operation's end, when it made one.
@@ -115,37 +107,20 @@ func (in *inspection) work(ctx context.Context, r *runner) (lost bool) {
 	return false
 }
 
-// event is the inspection's result, given the store's answers on
-// membership and, for an inspection that checks its claim, on who holds
-// the clusters.
-func (in *inspection) event(a *answers) inspected {
+// event is the inspection's result, given the store's answer on
+// membership.
+func (in *inspection) event(present map[string]bool, storeErr error) inspected {
 	ev := in.ev
-	holder, held := a.holders[store.CanonicalID(in.clusterID)]
 	switch {
 	case in.final:
-	case a.err != nil:
-		ev.err = fmt.Errorf("error reading member %s: %w", in.name, a.err)
-	case in.checkClaim && a.claimsErr != nil:
-		ev.err = fmt.Errorf("cannot read the claim on the cluster in the store: %w", a.claimsErr)
-	case in.checkClaim && held && holder.Run != a.run:
-		ev.claimedBy, ev.claimRetry = holder.Run, a.claimRetry
-	case !a.present[in.memberID]:
+	case storeErr != nil:
+		ev.err = fmt.Errorf("error reading member %s: %w", in.name, storeErr)
+	case !present[in.memberID]:
 		ev.gone = true
 	default:
 		ev.cluster, ev.err = in.read, in.readErr
-		ev.claimInWrite = in.checkClaim
 	}
 	return ev
-}
-
-// answers are the store's answers to a batch of inspections.
-type answers struct {
-	present    map[string]bool // members still in the fleet
-	err        error
-	holders    map[string]store.Claim // live claims, by canonical cluster
-	claimsErr  error
-	run        string // the run's canonical id
-	claimRetry time.Duration
 }
 
 // inspectAll performs inspections: the membership of all their members in
@@ -163,9 +138,10 @@ func (r *runner) inspectAll(effs []effect) {
 	ctx, mb := r.e.ctx, r.mb
 	r.e.goEffect(func() {
 		var (
-			mu      sync.Mutex
-			checked bool
-			a       = &answers{run: store.CanonicalID(r.id), claimRetry: r.e.claimRetry()}
+			mu       sync.Mutex
+			checked  bool
+			present  map[string]bool
+			storeErr error
 		)
 		var wg, claims sync.WaitGroup
 		var lost atomic.Bool
@@ -198,28 +174,22 @@ func (r *runner) inspectAll(effs []effect) {
 					return
 				}
 				mu.Unlock()
-				mb.post(in.event(a))
+				mb.post(in.event(present, storeErr))
 			}()
 		}
 		sctx, cancel := context.WithTimeout(ctx, saveTryTimeout)
-		present, err := store.Existing(sctx, r.e.cfg.Store, store.Members, ids)
-		var holders map[string]store.Claim
-		var claimsErr error
-		if clusters := checkedClusters(ins); len(clusters) > 0 {
-			holders, claimsErr = r.e.cfg.Store.(store.PartClaimer).LiveClaims(sctx, clusters, activeStates)
-		}
+		p, err := store.Existing(sctx, r.e.cfg.Store, store.Members, ids)
 		cancel()
 		claims.Wait()
 		if lost.Load() {
 			mb.post(leaseLost{})
 		}
 		mu.Lock()
-		checked = true
-		a.present, a.err, a.holders, a.claimsErr = present, err, holders, claimsErr
+		checked, present, storeErr = true, p, err
 		batch := make([]any, 0, len(ins))
 		for _, in := range ins {
 			if !in.describe || in.ready {
-				batch = append(batch, in.event(a))
+				batch = append(batch, in.event(present, storeErr))
 			}
 		}
 		mu.Unlock()
@@ -231,18 +201,6 @@ func (r *runner) inspectAll(effs []effect) {
 		}
 		wg.Wait()
 	})
-}
-
-// checkedClusters returns the clusters of the inspections that check who
-// holds them.
-func checkedClusters(ins []*inspection) []string {
-	var out []string
-	for _, in := range ins {
-		if in.checkClaim {
-			out = append(out, in.clusterID)
-		}
-	}
-	return out
 }
 
 // readAhead reads a member's cluster ahead of its turn, once after is

@@ -297,16 +297,7 @@ func (r *runner) advance(effs []effect, force bool) outcome {
 	more, wake := r.rs.step(r.locks())
 	effs = append(effs, more...)
 	if r.rs.dirty && (force || !onlyInspections(effs)) {
-		claims := writtenClaims(effs)
-		claimed, err := r.persist(claims)
-		if err == nil && claimed {
-			for i := range effs {
-				if effs[i].kind == effectBegin && effs[i].claimInWrite {
-					effs[i].claimed, effs[i].claimEpoch = true, r.epoch()
-				}
-			}
-		}
-		if err != nil {
+		if err := r.persist(); err != nil {
 			if !errors.Is(err, store.ErrPreconditionFailed) {
 				return aborted
 			}
@@ -334,11 +325,8 @@ func onlyInspections(effs []effect) bool {
 }
 
 // persist writes the run, retrying while the store fails and the engine
-// runs. A write in parts also claims claims (see claimsInWrite) and
-// reports whether it did: a cluster found claimed by another run after
-// all is left out, and claimed again before its upgrade begins, which
-// refuses it.
-func (r *runner) persist(claims []string) (claimed bool, err error) {
+// runs.
+func (r *runner) persist() error {
 	etag := r.e.cfg.NewID()
 	r.rs.run.ETag = etag
 	rec := store.Record{Kind: store.Runs, ID: r.id, Parent: r.fleetID, ETag: etag, State: string(r.rs.status().Status.State)}
@@ -347,21 +335,19 @@ func (r *runner) persist(claims []string) (claimed bool, err error) {
 	// whole document.
 	parted := r.partsWritable()
 	var pw partedWrite
+	var err error
 	if parted {
 		pw, err = r.rs.encodeParts(rec)
 		if err == nil {
 			r.rs.checkParts(pw)
 			pw.w.Release, pw.w.ReleaseEpoch = r.releaseWithWrite()
-			if len(claims) > 0 {
-				pw.w.Claim, pw.w.ClaimEpoch, pw.w.ClaimLive = claims, r.epoch(), activeStates
-			}
 		}
 	} else {
 		rec.Body, err = r.rs.encode()
 	}
 	if err != nil {
 		r.rs.run.ETag = r.rs.etag
-		return false, err
+		return err
 	}
 	for delay := 100 * time.Millisecond; ; delay = min(delay*2, 10*time.Second) {
 		ctx, cancel := context.WithTimeout(r.e.ctx, saveTryTimeout)
@@ -374,26 +360,17 @@ func (r *runner) persist(claims []string) (claimed bool, err error) {
 		if err == nil || errors.Is(err, store.ErrPreconditionFailed) {
 			break
 		}
-		if errors.Is(err, store.ErrClusterClaimed) && len(pw.w.Claim) > 0 {
-			// Taken since the member's check (which the engine's locks
-			// and a store of one server should make impossible): the
-			// run is written without its claims, and each upgrade
-			// claims its cluster before it begins, which refuses it.
-			r.e.log.Warn("a cluster checked free at its member's turn is claimed; writing the update run without its claims", "run", r.id, "error", err)
-			pw.w.Claim = nil
-			continue
-		}
 		r.e.log.Warn("cannot save update run; retrying", "run", r.id, "error", err, "retry_in", delay)
 		r.saveErr.Store(&err)
 		if !r.sleep(delay) {
 			r.saveErr.Store(nil)
-			return false, fmt.Errorf("engine closed while saving update run %s: %w", r.id, err)
+			return fmt.Errorf("engine closed while saving update run %s: %w", r.id, err)
 		}
 	}
 	r.saveErr.Store(nil)
 	if err != nil {
 		r.rs.run.ETag = r.rs.etag
-		return false, err
+		return err
 	}
 	r.rs.etag = etag
 	r.rs.dirty = false
@@ -410,7 +387,7 @@ func (r *runner) persist(claims []string) (claimed bool, err error) {
 	if r.e.cfg.Persisted != nil {
 		r.e.cfg.Persisted(rec)
 	}
-	return len(pw.w.Claim) > 0, nil
+	return nil
 }
 
 func (r *runner) sleep(d time.Duration) bool {

@@ -43,9 +43,6 @@ type effect struct {
 	// cluster in the store, at lease epoch claimEpoch.
 	claimed    bool
 	claimEpoch int64
-	// claimInWrite, for a beginning: the write that records it claims
-	// the cluster (see claimsInWrite), which sets claimed once written.
-	claimInWrite bool
 }
 
 // step advances the run as far as it can at rs.now: it finishes a stopping

@@ -42,28 +42,6 @@ type PartedWrite struct {
 	// Claimer ignores them.
 	Release      []string
 	ReleaseEpoch int64
-	// Claim names clusters the write claims for the record's run, at
-	// ClaimEpoch, in its transaction, as ClaimCluster would before it
-	// (live are the states in which a holder's run is live): the write
-	// that records an upgrade's beginning takes its cluster with it. A
-	// cluster another live run holds fails the whole write with a
-	// *ClaimedError, and one the run holds at a newer epoch with
-	// ErrLeaseLost. Only a PartClaimer takes claims in a write; any other
-	// store refuses a write that asks it to.
-	Claim      []string
-	ClaimEpoch int64
-	ClaimLive  []string
-}
-
-// PartClaimer is a store whose parted writes take claims on clusters
-// (PartedWrite.Claim) and which tells, in one read, who holds the claims on
-// many clusters. The SQLite and memory stores implement it: on them a
-// server is alone, so a claim its engine checked is still free when the
-// write that takes it comes.
-type PartClaimer interface {
-	// LiveClaims returns the claims on clusters held by runs that are
-	// live (by live), by canonical cluster id.
-	LiveClaims(ctx context.Context, clusters []string, live []string) (map[string]Claim, error)
 }
 
 // PartStore is a store that keeps records in parts. The stores of this

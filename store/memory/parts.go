@@ -2,7 +2,6 @@ package memory
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"slices"
 	"sort"
@@ -17,36 +16,7 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 	if err := store.CheckPartedWrite(w, cond); err != nil {
 		return err
 	}
-	// Claims are taken before the write, outside the store's lock (they
-	// take it to read the holder's run), and given back if the write
-	// does not happen.
-	var taken []string
-	giveBack := func() {
-		for _, c := range taken {
-			s.LocalClaims.ReleaseClaim(ctx, c, w.Record.ID, w.ClaimEpoch)
-		}
-	}
-	held := map[string]bool{}
-	if len(w.Claim) > 0 {
-		mine, err := s.LocalClaims.Claims(ctx, w.Record.ID)
-		if err != nil {
-			return err
-		}
-		for _, c := range mine {
-			held[c.Cluster] = true
-		}
-	}
-	for _, c := range w.Claim {
-		if _, err := s.LocalClaims.ClaimCluster(ctx, c, w.Record.ID, w.ClaimEpoch, w.ClaimLive); err != nil {
-			giveBack()
-			return err
-		}
-		if !held[store.CanonicalID(c)] {
-			taken = append(taken, c)
-		}
-	}
 	if err := s.putParts(w, cond); err != nil {
-		giveBack()
 		return err
 	}
 	// After the write, outside the store's lock: claims take it to read
@@ -100,33 +70,4 @@ func (s *Store) assembled(r store.Record) (store.Record, error) {
 	}
 	r.Body = slices.Clone(body)
 	return r, nil
-}
-
-// LiveClaims implements store.PartClaimer.
-func (s *Store) LiveClaims(ctx context.Context, clusters []string, live []string) (map[string]store.Claim, error) {
-	all, err := s.LocalClaims.Claims(ctx, "")
-	if err != nil {
-		return nil, err
-	}
-	want := map[string]bool{}
-	for _, c := range clusters {
-		want[store.CanonicalID(c)] = true
-	}
-	out := map[string]store.Claim{}
-	for _, c := range all {
-		if !want[c.Cluster] {
-			continue
-		}
-		rec, err := s.run(ctx, c.Run)
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			continue
-		case err != nil:
-			return nil, err
-		}
-		if slices.Contains(live, rec.State) {
-			out[c.Cluster] = c
-		}
-	}
-	return out, nil
 }

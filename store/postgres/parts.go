@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/jackc/pgx/v5"
 
@@ -26,11 +25,6 @@ func (s *Store) putParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 	}
 	if err := errors.Join(store.CheckRecord(w.Record), store.CheckPartedWrite(w, cond)); err != nil {
 		return err
-	}
-	if len(w.Claim) > 0 {
-		// Servers sharing this store claim clusters with ClaimCluster,
-		// fenced by their leases, not in a write of the run.
-		return fmt.Errorf("writing %s %s: the PostgreSQL store takes no claims in a write in parts; claim with ClaimCluster", w.Record.Kind, w.Record.ID)
 	}
 	rec := w.Record
 	fail := func(err error) error { return s.fail(err, "writing %s %s", rec.Kind, rec.ID) }

@@ -52,15 +52,6 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 				return fail(err)
 			}
 		}
-		for _, c := range w.Claim {
-			if _, err := claimIn(ctx, tx, store.CanonicalID(c), store.CanonicalID(rec.ID), w.ClaimEpoch, w.ClaimLive); err != nil {
-				var claimed *store.ClaimedError
-				if errors.Is(err, store.ErrLeaseLost) || errors.As(err, &claimed) {
-					return err
-				}
-				return fail(err)
-			}
-		}
 		return nil
 	}, fail)
 	if err != nil {
