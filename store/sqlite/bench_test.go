@@ -123,3 +123,24 @@ func benchMembers(b *testing.B, n int) *sqlite.Store {
 	}
 	return s
 }
+
+// Which of a wave's members are still in the fleet: one member, as when
+// a slot frees, and 25, as when a stage begins.
+func BenchmarkExisting(b *testing.B) {
+	ctx := context.Background()
+	s := benchMembers(b, 1000)
+	for _, n := range []int{1, 25} {
+		b.Run(fmt.Sprintf("%d", n), func(b *testing.B) {
+			for i := 0; b.Loop(); i++ {
+				ids := make([]string, n)
+				for j := range ids {
+					ids[j] = fmt.Sprintf("%s/members/m-%05d", benchFleet, (i*n+j)%1000)
+				}
+				got, err := s.Existing(ctx, store.Members, ids)
+				if err != nil || len(got) != n {
+					b.Fatalf("Existing: %d of %d, %v", len(got), n, err)
+				}
+			}
+		})
+	}
+}
