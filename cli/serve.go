@@ -46,7 +46,9 @@ model").
 Environment: CARAVAN_TOKEN (admin token), CARAVAN_DB (like --db),
 CARAVAN_ARM_ENDPOINT (like --arm-endpoint), CARAVAN_ARM_TOKEN (static
 token for the ARM endpoint; without it Azure's default credential chain is
-used).`,
+used); the AKS provider's retries, polling and requests in flight
+(CARAVAN_ARM_MAX_RETRIES, CARAVAN_ARM_POLL_MAX, CARAVAN_ARM_MAX_IN_FLIGHT)
+are in docs/aks-provider.md.`,
 		Example: `  # A server on a simulated cloud, for trying things out
   CARAVAN_TOKEN=secret caravan serve --simulate --sim-seed fleet.yaml --sim-speed 60
 
