@@ -73,13 +73,9 @@ func (f *following) wait(ctx context.Context, tgt target) (*observation, error) 
 		wait = next()
 		obs, err := f.p.read(ctx, f.cs, f.id)
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if reason(err) != cluster.Transient {
+			if err := settleLook(ctx, err); err != nil {
 				return nil, err
 			}
-			lookFailed(ctx, err)
 			continue
 		}
 		lookSucceeded(ctx)
@@ -105,13 +101,9 @@ func (f *following) wait(ctx context.Context, tgt target) (*observation, error) 
 			ended = true
 		}
 		if err := f.p.addOffers(ctx, f.cs, f.id, obs, tgt.offersNeeded()); err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if reason(err) != cluster.Transient {
+			if err := settleLook(ctx, err); err != nil {
 				return nil, err
 			}
-			lookFailed(ctx, err)
 			continue
 		}
 		if s, ok := nextStep(obs.cluster, tgt); ok && s == f.s && !checked {

@@ -9,8 +9,6 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
-
-	"github.com/caravan-dev/caravan/cluster"
 )
 
 // interval decides how long to wait before the next look: an interval
@@ -199,13 +197,9 @@ func (p *Provider) waitIdle(ctx context.Context, id clusterID, offers offerUse) 
 			}
 		}
 		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			if reason(err) != cluster.Transient {
+			if err := settleLook(ctx, err); err != nil {
 				return nil, err
 			}
-			lookFailed(ctx, err)
 		}
 		if err := sleep(ctx, iv.after(nil)); err != nil {
 			return nil, err

@@ -47,6 +47,21 @@ func (p *Provider) endpoint() string {
 	return p.cfg.Endpoint
 }
 
+// settleLook settles a look at the cloud that failed: it returns the
+// error to give up with (ctx's end, or a failure that looking again will
+// not mend), or nil after reporting a passing failure (lookFailed), when
+// the caller looks again.
+func settleLook(ctx context.Context, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	if reason(err) != cluster.Transient {
+		return err
+	}
+	lookFailed(ctx, err)
+	return nil
+}
+
 // lookFailed reports a look at the cloud that failed with a transient
 // error, which the caller is about to try again.
 func lookFailed(ctx context.Context, err error) {

@@ -304,13 +304,9 @@ func (p *Provider) converge(ctx context.Context, t *tracker, st start) (*observa
 		if obs == nil {
 			var err error
 			if obs, err = p.observe(ctx, t.id, st.target.offersNeeded()); err != nil {
-				if ctx.Err() != nil {
-					return nil, ctx.Err()
-				}
-				if reason(err) != cluster.Transient {
+				if err := settleLook(ctx, err); err != nil {
 					return nil, err
 				}
-				lookFailed(ctx, err)
 				if err := sleep(ctx, retry.after(nil)); err != nil {
 					return nil, err
 				}

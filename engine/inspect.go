@@ -182,7 +182,10 @@ func (r *runner) inspectAll(effs []effect) {
 		cancel()
 		claims.Wait()
 		if lost.Load() {
+			// The run passed to another server: nothing of the batch is
+			// for this runner.
 			mb.post(leaseLost{})
+			return
 		}
 		mu.Lock()
 		checked, present, storeErr = true, p, err

@@ -28,12 +28,12 @@ import (
 // are not made while members whose turn came are being checked: they
 // would compete with those members' writes and PUTs, which are on the
 // critical path; the runner also sends them only once the upgrades begun
-// in the same step are sent. A read still
-// in flight when the turn comes is the one the member's inspection uses.
-// Whether the member is still in the fleet is checked at its turn in any
-// case (a read of the store, not of the cloud; see inspect.go), and not
-// by the read ahead. Nothing is held while reading ahead: the cluster is
-// taken from other runs only at the turn.
+// in the same step are sent. A read still in flight when the turn comes
+// is the one the member's inspection uses. Whether the member is still in
+// the fleet is checked at its turn in any case (a read of the store, not
+// of the cloud; see inspect.go), and not by the read ahead. Nothing is
+// held while reading ahead: the cluster is taken from other runs only at
+// the turn.
 // Reads ahead are decided here, in the pure core, from the run's state
 // and the time; the runner only performs them.
 
