@@ -33,7 +33,7 @@ func TestSmallestScenarioReportsEveryField(t *testing.T) {
 	for _, k := range []string{"scenario", "store", "members", "runs", "wall_p50_s", "wall_p90_s", "wall_max_s",
 		"critical_path_s", "overhead_ratio", "cpu_s", "peak_rss_bytes", "overhead_per_transition_ms", "transitions",
 		"exercises", "run_writes", "bytes_written_per_transition", "cores", "go_version", "date", "calibration_sha256_4k_ns",
-		"calibration_engine_us_per_transition", "load_avg_1m_before", "load_avg_1m_after", "start_accept_max_ms"} {
+		"calibration_engine_us_per_transition", "calibration_provider_us_per_upgrade", "load_avg_1m_before", "load_avg_1m_after", "start_accept_max_ms"} {
 		if _, ok := fields[k]; !ok {
 			t.Errorf("the result has no %q: %s", k, lines[0])
 		}
@@ -64,7 +64,7 @@ func TestSmallestScenarioReportsEveryField(t *testing.T) {
 	if r.RunWrites <= 0 || r.BytesWrittenPerTransition <= 0 || r.BytesWrittenPerTransition > 8<<10 {
 		t.Errorf("%d writes of runs, %v bytes written per transition: want writes, and under 8 KiB per transition", r.RunWrites, r.BytesWrittenPerTransition)
 	}
-	if r.CalibrationSHA4KB <= 0 || r.CalibrationEngineUS <= 0 || r.GoVersion == "" || r.Date == "" || r.Cores <= 0 || r.Exercises == "" {
+	if r.CalibrationSHA4KB <= 0 || r.CalibrationEngineUS <= 0 || r.CalibrationProviderUS <= 0 || r.GoVersion == "" || r.Date == "" || r.Cores <= 0 || r.Exercises == "" {
 		t.Errorf("the result does not say where and when it was measured: %s", lines[0])
 	}
 	// One PUT per member upgraded, and the polls the note reports.

@@ -37,6 +37,10 @@ type machine struct {
 	// CalibrationEngineUS is calibrateEngine's figure: microseconds per
 	// member transition of the engine alone on a fixed run.
 	CalibrationEngineUS float64 `json:"calibration_engine_us_per_transition"`
+	// CalibrationProviderUS is calibrateProvider's figure: microseconds
+	// of CPU per upgrade of the AKS provider and the simulated cloud
+	// alone.
+	CalibrationProviderUS float64 `json:"calibration_provider_us_per_upgrade"`
 	// LoadBefore and LoadAfter are the system's load average over the
 	// last minute just before and just after the measured part (-1 where
 	// the system does not tell): how busy the machine was.
@@ -44,19 +48,21 @@ type machine struct {
 	LoadAfter  float64 `json:"load_avg_1m_after"`
 }
 
-// calibration is what calibrate and calibrateEngine measured.
+// calibration is what calibrate, calibrateEngine and calibrateProvider
+// measured.
 type calibration struct {
-	sha256, engine float64
+	sha256, engine, provider float64
 }
 
 func thisMachine(c calibration, loadBefore, loadAfter float64) machine {
 	return machine{
-		Cores:               runtime.NumCPU(),
-		GoVersion:           runtime.Version(),
-		Date:                time.Now().UTC().Format(time.RFC3339),
-		CalibrationSHA4KB:   c.sha256,
-		CalibrationEngineUS: c.engine,
-		LoadBefore:          loadBefore,
-		LoadAfter:           loadAfter,
+		Cores:                 runtime.NumCPU(),
+		GoVersion:             runtime.Version(),
+		Date:                  time.Now().UTC().Format(time.RFC3339),
+		CalibrationSHA4KB:     c.sha256,
+		CalibrationEngineUS:   c.engine,
+		CalibrationProviderUS: c.provider,
+		LoadBefore:            loadBefore,
+		LoadAfter:             loadAfter,
 	}
 }

@@ -54,6 +54,9 @@ func (e *env) execute(ctx context.Context, p plan, prof *profiles) (*measurement
 	if m.calibration.engine, err = calibrateEngine(ctx); err != nil {
 		return nil, err
 	}
+	if m.calibration.provider, err = calibrateProvider(ctx); err != nil {
+		return nil, err
+	}
 	m.loadBefore = loadAverage()
 	for i, r := range p.runs {
 		m.runs[i].critical = criticalPath(r, func(member int) time.Duration { return p.timing(r.fleet, member).total })

@@ -114,6 +114,7 @@ var figures = []figure{
 	{"list members while it runs, p99 (ms)", "%.1f", positive(func(r Result) float64 { return r.ListMembersP99MS })},
 	{"calibration: SHA-256 of 4 KiB (ns)", "%.0f", always(func(r Result) float64 { return r.CalibrationSHA4KB })},
 	{"calibration: engine alone (µs per transition)", "%.1f", always(func(r Result) float64 { return r.CalibrationEngineUS })},
+	{"calibration: provider and cloud alone (µs CPU per upgrade)", "%.0f", positive(func(r Result) float64 { return r.CalibrationProviderUS })},
 	{"load average before", "%.2f", func(r Result) (float64, bool) { return r.LoadBefore, r.LoadBefore >= 0 }},
 	{"load average after", "%.2f", func(r Result) (float64, bool) { return r.LoadAfter, r.LoadAfter >= 0 }},
 	{"setup, not measured (s)", "%.1f", always(func(r Result) float64 { return r.Setup })},
@@ -240,6 +241,7 @@ func machineRows(p Page) ([][2]string, string) {
 		{"measured", first.Date + " to " + last.Date},
 		{"calibration: SHA-256 of 4 KiB, ns (median)", spread(func(r Result) float64 { return r.CalibrationSHA4KB }, "%.0f")},
 		{"calibration: engine alone, µs per transition (median)", spread(func(r Result) float64 { return r.CalibrationEngineUS }, "%.1f")},
+		{"calibration: provider and cloud alone, µs of CPU per upgrade (median)", spread(func(r Result) float64 { return r.CalibrationProviderUS }, "%.0f")},
 		{"load average (1 min) when the command began and ended", loadText(p.LoadBefore) + " and " + loadText(p.LoadAfter)},
 	}
 	// The busiest moment any scenario saw, against the cores it had.
