@@ -104,10 +104,10 @@ func (p *Provider) Describe(ctx context.Context, clusterID string) (*cluster.Clu
 	var windows map[string]maintenance.Window
 	var werr error
 	listed := make(chan struct{})
-	go func() {
+	p.workers.Go(func() {
 		defer close(listed)
 		windows, werr = p.windows(ctx, id)
-	}()
+	})
 	obs, err := p.observe(ctx, id, cachedOffers)
 	<-listed
 	if err != nil {

@@ -4,8 +4,10 @@ import (
 	"context"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/caravan-dev/caravan/cluster"
+	"github.com/caravan-dev/caravan/workers"
 )
 
 // Provider is the AKS cluster provider. It is safe for concurrent use.
@@ -18,6 +20,11 @@ type Provider struct {
 	// inFlight holds a slot per request in flight (Config.MaxInFlight);
 	// nil when there is no cap.
 	inFlight chan struct{}
+	// workers runs the provider's own goroutines (the maintenance list
+	// read beside a cluster, an operation's tracking) on kept ones: each
+	// goes through the SDK's pipeline, deep enough that a fresh
+	// goroutine's stack would grow several times.
+	workers *workers.Pool
 
 	versions *offerCache[[]string] // by region
 	images   *offerCache[string]   // by region and image family
@@ -59,6 +66,7 @@ func New(cfg Config) (*Provider, error) {
 	return &Provider{
 		cfg:          cfg,
 		inFlight:     inFlight,
+		workers:      workers.New(time.Second),
 		insecureHTTP: insecure,
 		transport:    own,
 		versions:     newOfferCache[[]string](cfg.OfferTTL, cfg.Now),
@@ -82,6 +90,7 @@ func (p *Provider) Close() error {
 	p.mu.Unlock()
 	p.cancel()
 	p.wg.Wait()
+	p.workers.Close()
 	if p.transport != nil {
 		p.transport.CloseIdleConnections()
 	}

@@ -80,7 +80,7 @@ func (p *Provider) Upgrade(ctx context.Context, op cluster.Operation, done func(
 		return err
 	}
 	close(t.started)
-	go p.track(t, st)
+	p.workers.Go(func() { p.track(t, st) })
 	return nil
 }
 

@@ -16,7 +16,8 @@ import (
 
 // The provider's calibration: providerClusters clusters of a simulated
 // cloud of its own, upgraded providerWave at a time (a wave of
-// kubefleet-1run's first stage) by the AKS provider alone.
+// kubefleet-1run's first stage) by the AKS provider alone, the best of
+// calibrationTries tries on fresh clusters.
 const (
 	providerClusters = 60
 	providerWave     = 10
@@ -29,9 +30,9 @@ const (
 // configurations), sending the PUT and reading the cluster until the
 // operation ended, through Azure's SDK over loopback HTTP, and the
 // simulated cloud serving those requests. It returns microseconds of
-// process CPU per upgrade. Every scenario's members go through the same
-// requests, so its CPU per transition cannot fall below half of it (an
-// upgrade is two transitions).
+// process CPU per upgrade, the best of several tries. Every scenario's
+// members go through the same requests, so its CPU per transition cannot
+// fall below half of it (an upgrade is two transitions).
 func calibrateProvider(ctx context.Context) (float64, error) {
 	cloud := simcloud.New(simcloud.Options{
 		Authorize: func(r *http.Request) bool { return r.Header.Get("Authorization") == "Bearer "+providerToken },
@@ -48,12 +49,27 @@ func calibrateProvider(ctx context.Context) (float64, error) {
 		return 0, fmt.Errorf("error calibrating with the provider alone: %w", err)
 	}
 	defer p.Close()
+	best := time.Duration(1 << 62)
+	for try := range calibrationTries {
+		used, err := upgradeMany(ctx, cloud, p, try)
+		if err != nil {
+			return 0, err
+		}
+		best = min(best, used)
+	}
+	return round(float64(best.Microseconds())/float64(providerClusters-1), 1), nil
+}
+
+// upgradeMany upgrades providerClusters new clusters and returns the CPU
+// the process spent on all but the first.
+func upgradeMany(ctx context.Context, cloud *simcloud.Cloud, p *aks.Provider, try int) (time.Duration, error) {
 	sub := newGUID()
 	ids := make([]string, providerClusters)
 	for i := range ids {
+		var err error
 		ids[i], err = cloud.CreateCluster(simcloud.ClusterSpec{
 			Subscription:      sub,
-			Name:              fmt.Sprintf("calibration-%03d", i),
+			Name:              fmt.Sprintf("calibration-%d-%03d", try, i),
 			ResourceGroup:     clusterGroup,
 			Region:            benchRegion,
 			KubernetesVersion: fromVersion,
@@ -66,7 +82,7 @@ func calibrateProvider(ctx context.Context) (float64, error) {
 	}
 	// The first upgrade fills the provider's caches of what the region
 	// offers and opens connections, as earlier members do in a scenario.
-	if err := upgradeOne(ctx, p, ids[0], "calibration-0"); err != nil {
+	if err := upgradeOne(ctx, p, ids[0], fmt.Sprintf("calibration-%d-0", try)); err != nil {
 		return 0, err
 	}
 	rest := ids[1:]
@@ -78,7 +94,7 @@ func calibrateProvider(ctx context.Context) (float64, error) {
 		sem <- struct{}{}
 		wg.Go(func() {
 			defer func() { <-sem }()
-			errs <- upgradeOne(ctx, p, id, fmt.Sprintf("calibration-%d", i+1))
+			errs <- upgradeOne(ctx, p, id, fmt.Sprintf("calibration-%d-%d", try, i+1))
 		})
 	}
 	wg.Wait()
@@ -89,7 +105,7 @@ func calibrateProvider(ctx context.Context) (float64, error) {
 			return 0, err
 		}
 	}
-	return round(float64(used.Microseconds())/float64(len(rest)), 1), nil
+	return used, nil
 }
 
 // upgradeOne upgrades a cluster as the engine does: it describes it,

@@ -17,6 +17,7 @@ import (
 	"github.com/caravan-dev/caravan/feed"
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
+	"github.com/caravan-dev/caravan/workers"
 )
 
 // Config is what an Engine works with.
@@ -63,12 +64,14 @@ type Config struct {
 // Engine executes update runs. Create it with New, call Start to resume
 // the runs that were active, and Close to stop.
 type Engine struct {
-	cfg     Config
-	log     *slog.Logger
-	locks   *clusterLocks
-	ctx     context.Context
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup // runners and the effects they started
+	cfg    Config
+	log    *slog.Logger
+	locks  *clusterLocks
+	ctx    context.Context
+	cancel context.CancelFunc
+	wg     sync.WaitGroup // runners and the effects they started
+	// effects runs the effects on kept goroutines (see goEffect).
+	effects *workers.Pool
 	mu      sync.Mutex
 	runners map[string]*runner
 	closed  bool
@@ -115,7 +118,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Ownership = &own
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}, own: cfg.Ownership}
+	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}, own: cfg.Ownership, effects: workers.New(effectIdle)}
 	e.locks = newClusterLocks(e.poke)
 	return e, nil
 }
@@ -173,6 +176,7 @@ func (e *Engine) Close() {
 	e.mu.Unlock()
 	e.cancel()
 	e.wg.Wait()
+	e.effects.Close()
 	if e.own != nil {
 		e.releaseAll()
 	}
@@ -353,11 +357,18 @@ func (e *Engine) retire(r *runner) bool {
 	return true
 }
 
-// goEffect runs f in a goroutine the engine waits for on Close.
+// goEffect runs f in a goroutine the engine waits for on Close. The
+// goroutines are kept between effects: an effect reads the store and
+// calls the provider, deep enough that a fresh goroutine's stack would be
+// grown and copied several times for each.
 func (e *Engine) goEffect(f func()) {
 	e.wg.Add(1)
-	go func() {
+	e.effects.Go(func() {
 		defer e.wg.Done()
 		f()
-	}()
+	})
 }
+
+// effectIdle is how long a goroutine that ran an effect is kept for the
+// next.
+const effectIdle = time.Second

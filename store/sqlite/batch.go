@@ -4,6 +4,8 @@ import (
 	"context"
 	"slices"
 	"sync"
+
+	"github.com/caravan-dev/caravan/workers"
 )
 
 // Group commit. SQLite commits one write transaction at a time, and a
@@ -33,6 +35,9 @@ const maxBatch = 64
 // batcher queues writes for the writer and commits them in groups.
 type batcher struct {
 	h *handle
+	// workers runs drain on a kept goroutine, whose stack has room for
+	// SQLite's already (nil: a new goroutine each time).
+	workers *workers.Pool
 
 	mu    sync.Mutex
 	queue []*queued
@@ -71,7 +76,7 @@ func (b *batcher) do(ctx context.Context, fn func(ctx context.Context, tx *txn) 
 	}
 	b.mu.Unlock()
 	if start {
-		go b.drain()
+		b.workers.Go(b.drain)
 	}
 	select {
 	case <-q.done:

@@ -11,10 +11,12 @@ import (
 	"path/filepath"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
 
 	"github.com/caravan-dev/caravan/store"
+	"github.com/caravan-dev/caravan/workers"
 )
 
 // FileName is the name the database file has in a data directory:
@@ -111,6 +113,7 @@ func open(ctx context.Context, path string, mayCreate bool) (*Store, error) {
 	}
 	s.writer = newHandle(writer)
 	s.batch.h = s.writer
+	s.batch.workers = workers.New(time.Second)
 	s.writer.SetMaxOpenConns(1)
 	s.writer.SetMaxIdleConns(1)
 	s.writer.SetConnMaxLifetime(0)
@@ -160,6 +163,7 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
 		s.closed.Store(true)
 		s.checkpoints.stop()
+		s.batch.workers.Close()
 		s.closeErr = errors.Join(s.checkpointDB.Close(), s.reader.Close(), s.writer.Close())
 		if s.closeErr != nil {
 			s.closeErr = fmt.Errorf("error closing SQLite database %s: %w", s.path, s.closeErr)
