@@ -2,6 +2,8 @@ package api_test
 
 import (
 	"context"
+	"io"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
@@ -85,5 +87,17 @@ func TestGetRunServesTheStoresSharedBody(t *testing.T) {
 	st.serve(`{"name":"as the store checked it"}`, true)
 	if got := ts.get(f + "/updateRuns/r" + newest); got != `{"name":"as the store checked it"}` {
 		t.Fatalf("GET of a run the store checked: %s; want the store's bytes as they are", got)
+	}
+	// A large run's answer says its length, so that a client reads it
+	// into one buffer, and is not chunked.
+	st.serve(`{"name":"`+strings.Repeat("x", 256<<10)+`"}`, true)
+	resp, err := http.Get(ts.url + f + "/updateRuns/r" + newest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.ContentLength != int64(len(data)) || len(data) < 256<<10 || len(resp.TransferEncoding) != 0 {
+		t.Errorf("GET of a large run: Content-Length %d, transfer encoding %v, body of %d bytes; want the body's length", resp.ContentLength, resp.TransferEncoding, len(data))
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strconv"
 
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
@@ -143,6 +144,9 @@ func (a *API) respondStored(w http.ResponseWriter, status int, rec store.Record,
 	}
 	setETag(w, rec.ETag)
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	// The length up front: a client sizes its buffer once for a large
+	// run's document instead of growing it, and the body is not chunked.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	w.WriteHeader(status)
 	w.Write(body)
 	return nil

@@ -41,6 +41,18 @@ const throttledTries = 20
 // limit on requests in flight per caller. It returns how many bytes the
 // answer had.
 func (c *armClient) do(ctx context.Context, method, path string, body, out any) (int, error) {
+	return c.request(ctx, method, path, body, out, nil)
+}
+
+// get is do for a GET whose answer is read into *buf, grown when it is too
+// small and kept for the next: the probe reads a large run's document
+// ten times a second, and a new buffer each time would be zeroed in full.
+func (c *armClient) get(ctx context.Context, path string, buf *[]byte) (int, error) {
+	return c.request(ctx, "GET", path, nil, nil, buf)
+}
+
+// request is do with the buffer of get (nil: a new one).
+func (c *armClient) request(ctx context.Context, method, path string, body, out any, buf *[]byte) (int, error) {
 	var b []byte
 	if body != nil {
 		var err error
@@ -49,7 +61,7 @@ func (c *armClient) do(ctx context.Context, method, path string, body, out any) 
 		}
 	}
 	for try := 1; ; try++ {
-		status, retryAfter, data, err := c.send(ctx, method, path, b)
+		status, retryAfter, data, err := c.send(ctx, method, path, b, buf)
 		if err != nil {
 			return 0, err
 		}
@@ -67,7 +79,7 @@ func (c *armClient) do(ctx context.Context, method, path string, body, out any) 
 
 // send sends one request and reads its answer, with the wait a 429 asks
 // for (a second when it names none).
-func (c *armClient) send(ctx context.Context, method, path string, body []byte) (status int, retryAfter time.Duration, data []byte, err error) {
+func (c *armClient) send(ctx context.Context, method, path string, body []byte, buf *[]byte) (status int, retryAfter time.Duration, data []byte, err error) {
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -85,7 +97,7 @@ func (c *armClient) send(ctx context.Context, method, path string, body []byte) 
 		return 0, 0, nil, fmt.Errorf("error calling %s %s: %w", method, path, err)
 	}
 	defer resp.Body.Close()
-	data, err = io.ReadAll(resp.Body)
+	data, err = readBody(resp, buf)
 	if err != nil {
 		return 0, 0, nil, fmt.Errorf("error reading the answer to %s %s: %w", method, path, err)
 	}
@@ -108,3 +120,32 @@ func (c *armClient) answer(method, path string, status int, data []byte, out any
 	}
 	return len(data), nil
 }
+
+// readBody reads an answer's body, in one buffer of the length the answer
+// gives when it gives one (a 10,000-member run's document is megabytes):
+// *buf when it is large enough, and then kept there (buf may be nil).
+func readBody(resp *http.Response, buf *[]byte) ([]byte, error) {
+	if n := resp.ContentLength; n >= 0 && n <= maxBody {
+		var data []byte
+		if buf != nil && int64(cap(*buf)) >= n {
+			data = (*buf)[:n]
+		} else {
+			data = make([]byte, n)
+			if buf != nil {
+				*buf = data
+			}
+		}
+		if _, err := io.ReadFull(resp.Body, data); err != nil {
+			return nil, err
+		}
+		return data, nil
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, maxBody+1))
+	if err == nil && len(data) > maxBody {
+		err = fmt.Errorf("the answer is longer than %d bytes", maxBody)
+	}
+	return data, err
+}
+
+// maxBody bounds what the benchmark reads of an answer.
+const maxBody = 256 << 20

@@ -21,6 +21,7 @@ type probe struct {
 // runProbe reads until ctx ends and returns what it measured.
 func runProbe(ctx context.Context, api *armClient, runPath, membersPath string) *probe {
 	p := &probe{}
+	var buf []byte // the answers' bodies, one at a time
 	tick := time.NewTicker(probeInterval)
 	defer tick.Stop()
 	for {
@@ -29,7 +30,7 @@ func runProbe(ctx context.Context, api *armClient, runPath, membersPath string) 
 			into *[]time.Duration
 		}{{runPath, &p.getRun}, {membersPath, &p.listMembers}} {
 			start := time.Now()
-			_, err := api.do(ctx, "GET", c.path, nil, nil)
+			_, err := api.get(ctx, c.path, &buf)
 			if ctx.Err() != nil {
 				return p
 			}

@@ -118,7 +118,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Ownership = &own
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}, own: cfg.Ownership, effects: workers.New(effectIdle)}
+	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}, own: cfg.Ownership, effects: workers.New(effectIdle, effectsKept)}
 	e.locks = newClusterLocks(e.poke)
 	return e, nil
 }
@@ -369,6 +369,10 @@ func (e *Engine) goEffect(f func()) {
 	})
 }
 
-// effectIdle is how long a goroutine that ran an effect is kept for the
-// next.
-const effectIdle = time.Second
+// A goroutine that ran an effect is kept for the next for effectIdle; at
+// most effectsKept are (more than the effects of a few busy runs in
+// flight at once).
+const (
+	effectIdle  = time.Second
+	effectsKept = 128
+)

@@ -7,8 +7,11 @@
 // policies, and a statement runs SQLite's C code translated to Go. Done on
 // fresh goroutines, thousands of them a second, that copying costs a few
 // percent of the CPU of an upgrade; a kept goroutine has grown its stack
-// already. The most recently idle goroutine is reused first, and one idle
-// for longer than the pool's idle time ends.
+// already. The most recently idle goroutine is reused first, one idle for
+// longer than the pool's idle time ends, and no more are kept idle than
+// the pool's bound: a burst of thousands of tasks at once (a hundred runs
+// starting together) gets goroutines that end with their task, rather
+// than thousands of grown stacks kept afterwards.
 package workers
 
 import (
@@ -20,6 +23,7 @@ import (
 // one with New. It is safe for concurrent use.
 type Pool struct {
 	idleFor time.Duration
+	maxIdle int
 
 	mu     sync.Mutex
 	idle   []*worker // most recently idle last
@@ -33,9 +37,10 @@ type worker struct {
 	tasks chan func()
 }
 
-// New returns a pool whose goroutines end after idleFor without a task.
-func New(idleFor time.Duration) *Pool {
-	return &Pool{idleFor: idleFor}
+// New returns a pool that keeps at most maxIdle goroutines idle, each for
+// at most idleFor.
+func New(idleFor time.Duration, maxIdle int) *Pool {
+	return &Pool{idleFor: idleFor, maxIdle: maxIdle}
 }
 
 // Go runs f on an idle goroutine of the pool, or on a new one. It never
@@ -92,11 +97,12 @@ func (p *Pool) work(w *worker, f func()) {
 	}
 }
 
-// park puts w among the idle workers; false when the pool is closed.
+// park puts w among the idle workers; false when the pool is closed or
+// keeps as many idle as it may.
 func (p *Pool) park(w *worker) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed {
+	if p.closed || len(p.idle) >= p.maxIdle {
 		return false
 	}
 	p.idle = append(p.idle, w)

@@ -26,7 +26,7 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 }
 
 func TestEveryTaskRunsOnce(t *testing.T) {
-	p := New(time.Second)
+	p := New(time.Second, 1000)
 	defer p.Close()
 	const n = 2000
 	var runs [n]atomic.Int32
@@ -47,7 +47,7 @@ func TestEveryTaskRunsOnce(t *testing.T) {
 }
 
 func TestAnIdleGoroutineRunsTheNextTask(t *testing.T) {
-	p := New(time.Minute)
+	p := New(time.Minute, 1000)
 	defer p.Close()
 	for range 100 {
 		done := make(chan struct{})
@@ -62,7 +62,7 @@ func TestAnIdleGoroutineRunsTheNextTask(t *testing.T) {
 }
 
 func TestTasksRunAtOnce(t *testing.T) {
-	p := New(time.Second)
+	p := New(time.Second, 1000)
 	defer p.Close()
 	const n = 50
 	var running atomic.Int32
@@ -86,8 +86,26 @@ func TestTasksRunAtOnce(t *testing.T) {
 	}
 }
 
+func TestNoMoreAreKeptIdleThanTheBound(t *testing.T) {
+	p := New(time.Minute, 4)
+	defer p.Close()
+	release := make(chan struct{})
+	var wg sync.WaitGroup
+	for range 20 {
+		wg.Add(1)
+		p.Go(func() { defer wg.Done(); <-release })
+	}
+	close(release)
+	wg.Wait()
+	// The 16 beyond the bound end with their task; give them time to.
+	time.Sleep(50 * time.Millisecond)
+	if _, idle := p.counts(); idle != 4 {
+		t.Errorf("%d goroutines idle after 20 tasks at once, want the bound, 4", idle)
+	}
+}
+
 func TestIdleGoroutinesEnd(t *testing.T) {
-	p := New(20 * time.Millisecond)
+	p := New(20*time.Millisecond, 1000)
 	defer p.Close()
 	var wg sync.WaitGroup
 	for range 10 {
@@ -103,7 +121,7 @@ func TestIdleGoroutinesEnd(t *testing.T) {
 }
 
 func TestCloseEndsIdleGoroutinesAndTasksStillRun(t *testing.T) {
-	p := New(time.Minute)
+	p := New(time.Minute, 1000)
 	var wg sync.WaitGroup
 	for range 5 {
 		wg.Add(1)
@@ -136,7 +154,7 @@ func BenchmarkDeepTask(b *testing.B) {
 		}
 	})
 	b.Run("pool", func(b *testing.B) {
-		p := New(time.Second)
+		p := New(time.Second, 1000)
 		defer p.Close()
 		for range b.N {
 			done := make(chan struct{})

@@ -55,18 +55,30 @@ type queued struct {
 	ctx  context.Context
 	fn   func(ctx context.Context, tx *txn) error
 	wrap func(error) error // says what failed when the transaction did
-	err  error
-	done chan struct{}
+	// committed, if set, runs once the write is committed, before its
+	// caller hears of it.
+	committed func()
+	err       error
+	done      chan struct{}
 }
 
 // do runs fn in a write transaction, perhaps with other callers' writes,
 // and returns its error, or the error of beginning or committing the
 // transaction passed through wrap.
 func (b *batcher) do(ctx context.Context, fn func(ctx context.Context, tx *txn) error, wrap func(error) error) error {
+	return b.doCommitted(ctx, fn, wrap, nil)
+}
+
+// doCommitted is do, with committed run as soon as the transaction that
+// holds fn's write is committed (not when it fails), on the goroutine
+// that committed it: what the caller keeps of the write in memory is
+// brought up to date before any other write begins, and at once after
+// readers can see it.
+func (b *batcher) doCommitted(ctx context.Context, fn func(ctx context.Context, tx *txn) error, wrap func(error) error, committed func()) error {
 	if err := ctx.Err(); err != nil {
 		return wrap(err)
 	}
-	q := &queued{ctx: ctx, fn: fn, wrap: wrap, done: make(chan struct{})}
+	q := &queued{ctx: ctx, fn: fn, wrap: wrap, committed: committed, done: make(chan struct{})}
 	b.mu.Lock()
 	b.queue = append(b.queue, q)
 	start := !b.busy
@@ -122,6 +134,9 @@ func (b *batcher) drain() {
 		b.mu.Unlock()
 		b.commit(group)
 		for _, q := range group {
+			if q.err == nil && q.committed != nil {
+				q.committed()
+			}
 			close(q.done)
 		}
 	}

@@ -181,3 +181,58 @@ func TestGroupCommitWithdrawsACanceledWrite(t *testing.T) {
 		t.Fatalf("rows %v, want only the first write's", got)
 	}
 }
+
+// What runs once a write is committed runs before its caller hears of
+// it, in the order the writes were committed, with the write readable,
+// and never for a write that failed.
+func TestGroupCommitRunsCommittedInOrderBeforeAnswering(t *testing.T) {
+	hb := holdWriter(t)
+	refused := errors.New("refused")
+	ctx := context.Background()
+	var mu sync.Mutex
+	var ran []int
+	var seen [][]int
+	errs := make([]error, 4)
+	answered := make([]bool, 4)
+	var wg sync.WaitGroup
+	for i := range 4 {
+		var fail error
+		if i == 1 {
+			fail = refused
+		}
+		committed := func() {
+			mu.Lock()
+			defer mu.Unlock()
+			if answered[i] {
+				t.Errorf("write %d: its caller heard of it before committed ran", i)
+			}
+			ran = append(ran, i)
+			seen = append(seen, rows(t, hb.b.h))
+		}
+		wg.Go(func() {
+			errs[i] = hb.b.doCommitted(ctx, insert(i, fail), func(err error) error { return err }, committed)
+			mu.Lock()
+			answered[i] = true
+			mu.Unlock()
+		})
+		// One at a time, so that they queue in order.
+		if i == 0 {
+			hb.waitTaken(t, 1)
+			<-hb.queued // the first write's
+		} else {
+			hb.waitQueued(t, i)
+		}
+	}
+	hb.release()
+	wg.Wait()
+	if !errors.Is(errs[1], refused) || errs[0] != nil || errs[2] != nil || errs[3] != nil {
+		t.Fatalf("errors %v, want only write 1's", errs)
+	}
+	// The queued writes commit together, in the order they queued.
+	if !same(ran, []int{0, 2, 3}) {
+		t.Fatalf("committed ran for %v, want 0 2 3: each committed write in order, not the failed one", ran)
+	}
+	if !same(seen[0], []int{0}) || !same(seen[1], []int{0, 2, 3}) {
+		t.Errorf("committed saw rows %v, want the write readable when it runs", seen)
+	}
+}

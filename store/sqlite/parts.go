@@ -25,7 +25,14 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 	if body == nil {
 		body = []byte{}
 	}
-	err := s.batch.do(ctx, func(ctx context.Context, tx *txn) error {
+	// The parts kept in memory follow the write as soon as it is
+	// committed: a read that finds the new row then assembles it from
+	// them, rather than from the database.
+	committed := func() {
+		s.checkpoints.wrote()
+		s.parts.Wrote(w, cond.IfMatch)
+	}
+	err := s.batch.doCommitted(ctx, func(ctx context.Context, tx *txn) error {
 		res, err := tx.ExecContext(ctx, `UPDATE caravan_records SET parent = ?2, etag = ?3, state = ?4, body = ?5
 		WHERE id = ?1 AND kind = ?6 AND etag = ?7`, rec.ID, rec.Parent, rec.ETag, rec.State, body, string(rec.Kind), cond.IfMatch)
 		if err != nil {
@@ -53,13 +60,11 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 			}
 		}
 		return nil
-	}, fail)
+	}, fail, committed)
 	if err != nil {
 		s.parts.Drop(rec.ID)
 		return err
 	}
-	s.checkpoints.wrote()
-	s.parts.Wrote(w, cond.IfMatch)
 	return nil
 }
 

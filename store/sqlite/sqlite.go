@@ -113,7 +113,7 @@ func open(ctx context.Context, path string, mayCreate bool) (*Store, error) {
 	}
 	s.writer = newHandle(writer)
 	s.batch.h = s.writer
-	s.batch.workers = workers.New(time.Second)
+	s.batch.workers = workers.New(time.Second, 1) // one drains at a time
 	s.writer.SetMaxOpenConns(1)
 	s.writer.SetMaxIdleConns(1)
 	s.writer.SetConnMaxLifetime(0)
