@@ -24,6 +24,9 @@ type inspected struct {
 	k       mkey
 	cluster *cluster.Cluster
 	err     error
+	// storeErr is a failure of the store during the check (reading the
+	// membership, claiming the cluster); the cluster was not looked at.
+	storeErr error
 	// gone reports that the member was deleted from the fleet.
 	gone bool
 	// claimedBy is the run that holds the cluster, when another does;
@@ -91,6 +94,10 @@ func (rs *runState) onInspected(ev inspected, locks locker) []effect {
 	case ev.gone:
 		locks.release(m.ClusterResourceID, rs.id)
 		rs.finishMember(m, fleet.Skipped, "member was removed from the fleet before its turn")
+		return nil
+	case ev.storeErr != nil:
+		locks.release(m.ClusterResourceID, rs.id)
+		rs.hold(k, fmt.Sprintf("could not check the member in caravan's store: %v; will check again", ev.storeErr))
 		return nil
 	case ev.err != nil && cluster.ReasonOf(ev.err) == cluster.NotFound:
 		locks.release(m.ClusterResourceID, rs.id)
@@ -182,6 +189,10 @@ func (rs *runState) onVerified(k mkey, ev inspected, locks locker) {
 		return
 	}
 	switch {
+	case ev.storeErr != nil:
+		rs.verifyAt[k] = rs.now.Add(rs.recheck)
+		rs.setMessage(m, fmt.Sprintf("upgrade ended; could not check the member in caravan's store: %v; will check again", ev.storeErr))
+		return
 	case ev.err != nil && cluster.ReasonOf(ev.err) != cluster.NotFound:
 		rs.verifyAt[k] = rs.now.Add(rs.recheck)
 		rs.setMessage(m, fmt.Sprintf("upgrade ended; could not read the cluster to check it is at the target: %v; will check again", ev.err))

@@ -87,7 +87,7 @@ func (in *inspection) work(ctx context.Context, r *runner) (lost bool) {
 		case errors.Is(err, store.ErrLeaseLost):
 			return true
 		case err != nil:
-			in.ev.err = fmt.Errorf("cannot claim the cluster in the store: %w", err)
+			in.ev.storeErr = fmt.Errorf("cannot claim its cluster: %w", err)
 			in.final = true
 			return false
 		case holder != "":
@@ -114,7 +114,7 @@ func (in *inspection) event(present map[string]bool, storeErr error) inspected {
 	switch {
 	case in.final:
 	case storeErr != nil:
-		ev.err = fmt.Errorf("error reading member %s: %w", in.name, storeErr)
+		ev.storeErr = fmt.Errorf("cannot read member %s: %w", in.name, storeErr)
 	case !present[in.memberID]:
 		ev.gone = true
 	default:

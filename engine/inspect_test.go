@@ -3,10 +3,12 @@ package engine_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/caravan-dev/caravan/fleet"
 	"github.com/caravan-dev/caravan/store"
@@ -126,6 +128,68 @@ func TestWaveIsCheckedAndBegunTogether(t *testing.T) {
 		for _, m := range []string{"b", "c", "d", "e", "f", "a2"} {
 			e.finish(m, nil)
 		}
+		e.wantRun(id, fleet.Completed)
+	})
+}
+
+// failingChecks is a store whose reads of membership fail while fail is
+// set.
+type failingChecks struct {
+	*memory.Store
+	mu   sync.Mutex
+	fail error
+}
+
+func (s *failingChecks) set(err error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.fail = err
+}
+
+func (s *failingChecks) Existing(ctx context.Context, kind store.Kind, ids []string) (map[string]bool, error) {
+	s.mu.Lock()
+	err := s.fail
+	s.mu.Unlock()
+	if err != nil {
+		return nil, err
+	}
+	return s.Store.Existing(ctx, kind, ids)
+}
+
+// A check of a member that caravan's own store fails (at its turn, and
+// after its upgrade) says so, not that the cluster could not be read;
+// the member waits and is checked again once the store answers.
+func TestStoreFailureAtACheckIsNotBlamedOnTheCluster(t *testing.T) {
+	test(t, func(e *env) {
+		e.eng.Close()
+		fs := &failingChecks{Store: e.store.(*memory.Store)}
+		e.store = fs
+		e.startEngine()
+		e.member("m", "g", "eastus", "1.30.4")
+		e.member("n", "g", "eastus", "1.30.4")
+		id := e.createRun("r", nil, full("1.31.2"))
+		fs.set(errors.New("disk I/O error"))
+		e.start(id)
+		m := e.memberStatus(id, "m")
+		if m.Status.State != fleet.Pending || !strings.Contains(m.Message, "could not check the member in caravan's store") ||
+			!strings.Contains(m.Message, "disk I/O error") || strings.Contains(m.Message, "read the cluster") {
+			t.Fatalf("m while the store fails at its turn: %s %q; want Pending, naming the store and its error", m.Status.State, m.Message)
+		}
+		e.wantUpgrading()
+		fs.set(nil)
+		e.advance(time.Minute)
+		e.wantUpgrading("m")
+		fs.set(errors.New("disk I/O error"))
+		e.finish("m", nil)
+		m = e.memberStatus(id, "m")
+		if m.Status.State != fleet.Running || !strings.Contains(m.Message, "upgrade ended; could not check the member in caravan's store") {
+			t.Fatalf("m while the store fails after its upgrade: %s %q; want Running, naming the store", m.Status.State, m.Message)
+		}
+		fs.set(nil)
+		e.advance(time.Minute)
+		e.wantState(id, "m", fleet.Completed)
+		e.wantUpgrading("n")
+		e.finish("n", nil)
 		e.wantRun(id, fleet.Completed)
 	})
 }
