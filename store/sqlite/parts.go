@@ -33,14 +33,29 @@ func (s *Store) PutParts(ctx context.Context, w store.PartedWrite, cond store.Pr
 		s.parts.Wrote(w, cond.IfMatch)
 	}
 	err := s.batch.doCommitted(ctx, func(ctx context.Context, tx *txn) error {
-		res, err := tx.ExecContext(ctx, `UPDATE caravan_records SET parent = ?2, etag = ?3, state = ?4, body = ?5
-		WHERE id = ?1 AND kind = ?6 AND etag = ?7`, rec.ID, rec.Parent, rec.ETag, rec.State, body, string(rec.Kind), cond.IfMatch)
-		if err != nil {
-			return fail(err)
+		// The summary's write leaves the indexes alone when the run's
+		// parent and state are as stored (see sameIndexed), as they are
+		// at every write but those that change the run's state.
+		updated := func(query string, args ...any) (bool, error) {
+			res, err := tx.ExecContext(ctx, query, args...)
+			if err != nil {
+				return false, fail(err)
+			}
+			n, err := res.RowsAffected()
+			if err != nil {
+				return false, fail(err)
+			}
+			return n == 1, nil
 		}
-		if n, err := res.RowsAffected(); err != nil {
-			return fail(err)
-		} else if n != 1 {
+		done, err := updated(sameIndexed, rec.ID, string(rec.Kind), rec.Parent, rec.ETag, rec.State, body, cond.IfMatch)
+		if err == nil && !done {
+			done, err = updated(`UPDATE caravan_records SET parent = ?2, etag = ?3, state = ?4, body = ?5
+			WHERE id = ?1 AND kind = ?6 AND etag = ?7`, rec.ID, rec.Parent, rec.ETag, rec.State, body, string(rec.Kind), cond.IfMatch)
+		}
+		switch {
+		case err != nil:
+			return err
+		case !done:
 			return store.ErrPreconditionFailed
 		}
 		if w.Reset {

@@ -161,6 +161,17 @@ const (
 		ON CONFLICT (id) DO NOTHING`
 	replaceIfUnchanged = `UPDATE caravan_records SET kind = ?2, parent = ?3, etag = ?4, state = ?5, body = ?6
 		WHERE id = ?1 AND kind = ?7 AND etag = ?8 AND (?9 = '' OR ` + parentExists9 + `)`
+	// sameIndexed is the write of a record whose kind, parent and state
+	// stay as stored: most writes (a run's summary, a cluster's
+	// observation) change only its ETag and body. SQLite rewrites an
+	// index's entry whenever an UPDATE assigns one of its columns, even to
+	// the value it had, so the general statements above cost three index
+	// pages more per write; this one leaves the indexes alone. ?7 is the
+	// ETag the row must have, or '' for none. A row with its parent
+	// unchanged needs no check of the parent: a parent's Delete takes its
+	// children with it.
+	sameIndexed = `UPDATE caravan_records SET etag = ?4, body = ?6
+		WHERE id = ?1 AND kind = ?2 AND parent = ?3 AND state = ?5 AND (?7 = '' OR etag = ?7)`
 	current       = `SELECT kind, etag FROM caravan_records WHERE id = ?1`
 	parentExists7 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = ?3 AND p.kind = ?7)`
 	parentExists9 = `EXISTS (SELECT 1 FROM caravan_records p WHERE p.id = ?3 AND p.kind = ?9)`
@@ -196,9 +207,19 @@ func (s *Store) Put(ctx context.Context, rec store.Record, cond store.Preconditi
 		}
 
 		return store.PutIf(ctx, rec.Kind, cond, store.Writes{
-			Upsert:         func() (bool, error) { return exec(upsert, parentKind) },
+			Upsert: func() (bool, error) {
+				if done, err := exec(sameIndexed, ""); done || err != nil {
+					return done, err
+				}
+				return exec(upsert, parentKind)
+			},
 			InsertIfAbsent: func() (bool, error) { return exec(insertIfAbsent, parentKind) },
 			ReplaceIfUnchanged: func(kind, etag string) (bool, error) {
+				if kind == string(rec.Kind) {
+					if done, err := exec(sameIndexed, etag); done || err != nil {
+						return done, err
+					}
+				}
 				return exec(replaceIfUnchanged, kind, etag, parentKind)
 			},
 			ParentExists: func() (bool, error) {
