@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/runtime"
@@ -114,14 +115,45 @@ func clusterUpdate(body []byte, s step) ([]byte, error) {
 		}
 		pools = append(pools, ap)
 	}
-	var err error
-	if props["agentPoolProfiles"], err = json.Marshal(pools); err != nil {
-		return nil, err
+	out := make([]byte, 0, len(body))
+	var list []byte
+	list = append(list, '[')
+	for i, ap := range pools {
+		if i > 0 {
+			list = append(list, ',')
+		}
+		list = appendObject(list, ap)
 	}
-	if mc["properties"], err = json.Marshal(props); err != nil {
-		return nil, err
+	props["agentPoolProfiles"] = append(list, ']')
+	mc["properties"] = appendObject(nil, props)
+	return appendObject(out, mc), nil
+}
+
+// appendObject appends m to b as a JSON object, its keys in order. Its
+// values are JSON already (decoded from the read, or encoded here), so
+// they are copied as they are: json.Marshal would check and compact each
+// one again, for every level of the cluster nested in the next.
+func appendObject(b []byte, m map[string]json.RawMessage) []byte {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
 	}
-	return json.Marshal(mc)
+	slices.Sort(keys)
+	b = append(b, '{')
+	for i, k := range keys {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		name, _ := json.Marshal(k) // a string always encodes
+		b = append(b, name...)
+		b = append(b, ':')
+		if v := m[k]; v == nil {
+			b = append(b, "null"...)
+		} else {
+			b = append(b, v...)
+		}
+	}
+	return append(b, '}')
 }
 
 // rawString decodes a JSON string; nil when it is not one.
