@@ -66,7 +66,7 @@ func New(cfg Config) (*Provider, error) {
 	return &Provider{
 		cfg:          cfg,
 		inFlight:     inFlight,
-		workers:      workers.New(time.Second, 128),
+		workers:      workers.New(time.Second, 64),
 		insecureHTTP: insecure,
 		transport:    own,
 		versions:     newOfferCache[[]string](cfg.OfferTTL, cfg.Now),

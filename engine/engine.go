@@ -118,7 +118,7 @@ func New(cfg Config) (*Engine, error) {
 		cfg.Ownership = &own
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}, own: cfg.Ownership, effects: workers.New(effectIdle, effectsKept)}
+	e := &Engine{cfg: cfg, log: cfg.Logger, ctx: ctx, cancel: cancel, runners: map[string]*runner{}, own: cfg.Ownership, effects: workers.New(effectIdle, effectWorkers)}
 	e.locks = newClusterLocks(e.poke)
 	return e, nil
 }
@@ -369,10 +369,11 @@ func (e *Engine) goEffect(f func()) {
 	})
 }
 
-// A goroutine that ran an effect is kept for the next for effectIdle; at
-// most effectsKept are (more than the effects of a few busy runs in
-// flight at once).
+// A goroutine that ran an effect is kept for the next for effectIdle, and
+// at most effectWorkers run effects on kept goroutines (the effects of a
+// few busy runs at once); beyond them, effects run on goroutines of their
+// own (see workers).
 const (
-	effectIdle  = time.Second
-	effectsKept = 128
+	effectIdle    = time.Second
+	effectWorkers = 64
 )

@@ -7,11 +7,12 @@
 // policies, and a statement runs SQLite's C code translated to Go. Done on
 // fresh goroutines, thousands of them a second, that copying costs a few
 // percent of the CPU of an upgrade; a kept goroutine has grown its stack
-// already. The most recently idle goroutine is reused first, one idle for
-// longer than the pool's idle time ends, and no more are kept idle than
-// the pool's bound: a burst of thousands of tasks at once (a hundred runs
-// starting together) gets goroutines that end with their task, rather
-// than thousands of grown stacks kept afterwards.
+// already. The most recently idle goroutine is reused first, and one idle
+// for longer than the pool's idle time ends. A pool has at most its bound
+// of goroutines, busy or idle: in a burst of thousands of tasks at once (a
+// hundred runs starting together), most of which wait for their turn at
+// the cloud, the tasks beyond it get goroutines of their own that end with
+// them, small while they wait, rather than each holding a grown stack.
 package workers
 
 import (
@@ -23,13 +24,14 @@ import (
 // one with New. It is safe for concurrent use.
 type Pool struct {
 	idleFor time.Duration
-	maxIdle int
+	max     int
 
 	mu     sync.Mutex
 	idle   []*worker // most recently idle last
 	closed bool
-	// started counts the goroutines the pool has started.
-	started int
+	// owned counts the pool's goroutines, busy or idle; started counts
+	// those it ever started.
+	owned, started int
 }
 
 // worker is a kept goroutine; it takes its next task from tasks.
@@ -37,15 +39,16 @@ type worker struct {
 	tasks chan func()
 }
 
-// New returns a pool that keeps at most maxIdle goroutines idle, each for
-// at most idleFor.
-func New(idleFor time.Duration, maxIdle int) *Pool {
-	return &Pool{idleFor: idleFor, maxIdle: maxIdle}
+// New returns a pool of at most max goroutines, each kept idle for at most
+// idleFor.
+func New(idleFor time.Duration, max int) *Pool {
+	return &Pool{idleFor: idleFor, max: max}
 }
 
-// Go runs f on an idle goroutine of the pool, or on a new one. It never
-// waits for a task to end. After Close, and on a nil Pool, f runs on a
-// goroutine of its own.
+// Go runs f on an idle goroutine of the pool, on a new one of the pool
+// when it has fewer than its bound, or else on a goroutine of its own. It
+// never waits for a task to end. After Close, and on a nil Pool, f runs on
+// a goroutine of its own.
 func (p *Pool) Go(f func()) {
 	if p == nil {
 		go f()
@@ -65,6 +68,12 @@ func (p *Pool) Go(f func()) {
 		w.tasks <- f // buffered: a worker taken from idle has room
 		return
 	}
+	if p.owned >= p.max {
+		p.mu.Unlock()
+		go f()
+		return
+	}
+	p.owned++
 	p.started++
 	p.mu.Unlock()
 	go p.work(&worker{tasks: make(chan func(), 1)}, f)
@@ -75,6 +84,11 @@ func (p *Pool) Go(f func()) {
 func (p *Pool) work(w *worker, f func()) {
 	timer := time.NewTimer(p.idleFor)
 	defer timer.Stop()
+	defer func() {
+		p.mu.Lock()
+		p.owned--
+		p.mu.Unlock()
+	}()
 	for {
 		f()
 		if !p.park(w) {
@@ -97,12 +111,11 @@ func (p *Pool) work(w *worker, f func()) {
 	}
 }
 
-// park puts w among the idle workers; false when the pool is closed or
-// keeps as many idle as it may.
+// park puts w among the idle workers; false when the pool is closed.
 func (p *Pool) park(w *worker) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if p.closed || len(p.idle) >= p.maxIdle {
+	if p.closed {
 		return false
 	}
 	p.idle = append(p.idle, w)

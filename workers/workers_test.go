@@ -86,21 +86,30 @@ func TestTasksRunAtOnce(t *testing.T) {
 	}
 }
 
-func TestNoMoreAreKeptIdleThanTheBound(t *testing.T) {
+func TestTasksBeyondTheBoundRunOnGoroutinesOfTheirOwn(t *testing.T) {
 	p := New(time.Minute, 4)
 	defer p.Close()
+	var running atomic.Int32
 	release := make(chan struct{})
 	var wg sync.WaitGroup
 	for range 20 {
 		wg.Add(1)
-		p.Go(func() { defer wg.Done(); <-release })
+		p.Go(func() { defer wg.Done(); running.Add(1); <-release })
+	}
+	// All 20 run at once, 4 of them on the pool's goroutines.
+	waitFor(t, "every task to run", func() bool { return running.Load() == 20 })
+	if started, _ := p.counts(); started != 4 {
+		t.Errorf("20 tasks at once started %d goroutines of the pool, want the bound, 4", started)
 	}
 	close(release)
 	wg.Wait()
-	// The 16 beyond the bound end with their task; give them time to.
-	time.Sleep(50 * time.Millisecond)
-	if _, idle := p.counts(); idle != 4 {
-		t.Errorf("%d goroutines idle after 20 tasks at once, want the bound, 4", idle)
+	waitFor(t, "the pool's goroutines to be idle", func() bool { _, idle := p.counts(); return idle == 4 })
+	// Later tasks go to the pool's idle goroutines.
+	done := make(chan struct{})
+	p.Go(func() { close(done) })
+	<-done
+	if started, _ := p.counts(); started != 4 {
+		t.Errorf("a task after the burst started a goroutine (%d in all), want it on an idle one", started)
 	}
 }
 
