@@ -21,9 +21,9 @@ type Provider struct {
 	// nil when there is no cap.
 	inFlight chan struct{}
 	// workers runs the provider's own goroutines (the maintenance list
-	// read beside a cluster, an operation's tracking) on kept ones: each
-	// goes through the SDK's pipeline, deep enough that a fresh
-	// goroutine's stack would grow several times.
+	// read beside a cluster, an operation's tracking) on kept ones, up to
+	// providerWorkers at once: each goes through the SDK's pipeline, deep
+	// enough that a fresh goroutine's stack would grow several times.
 	workers *workers.Pool
 
 	versions *offerCache[[]string] // by region
@@ -46,6 +46,9 @@ type Provider struct {
 
 var _ cluster.Provider = (*Provider)(nil)
 
+// providerWorkers bounds the provider's kept goroutines (see workers).
+const providerWorkers = 64
+
 // New returns a provider for cfg's endpoint and credential.
 func New(cfg Config) (*Provider, error) {
 	insecure, err := cfg.validate()
@@ -66,7 +69,7 @@ func New(cfg Config) (*Provider, error) {
 	return &Provider{
 		cfg:          cfg,
 		inFlight:     inFlight,
-		workers:      workers.New(time.Second, 64),
+		workers:      workers.New(time.Second, providerWorkers),
 		insecureHTTP: insecure,
 		transport:    own,
 		versions:     newOfferCache[[]string](cfg.OfferTTL, cfg.Now),
