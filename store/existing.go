@@ -62,8 +62,25 @@ type IDRows interface {
 	Err() error
 }
 
-// CollectIDs reads the ids a database store's Existing query returns.
-func CollectIDs(rows IDRows) (map[string]bool, error) {
+// QueryExisting is what the database stores' Existing share: ids that are
+// not valid keys exist nowhere and are not asked for; query is asked for
+// the others in one read (not at all when none is left), and the ids its
+// rows give are collected. done closes the rows query returned.
+func QueryExisting(kind Kind, ids []string, query func(valid []string) (rows IDRows, done func(), err error)) (map[string]bool, error) {
+	valid := ValidKeys(kind, ids)
+	if len(valid) == 0 {
+		return map[string]bool{}, nil
+	}
+	rows, done, err := query(valid)
+	if err != nil {
+		return nil, err
+	}
+	defer done()
+	return collectIDs(rows)
+}
+
+// collectIDs reads the ids of an Existing query.
+func collectIDs(rows IDRows) (map[string]bool, error) {
 	out := map[string]bool{}
 	for rows.Next() {
 		var id string

@@ -55,11 +55,7 @@ func (p *Pool) Go(f func()) {
 		return
 	}
 	p.mu.Lock()
-	if p.closed {
-		p.mu.Unlock()
-		go f()
-		return
-	}
+	// Close empties idle: a closed pool has none.
 	if n := len(p.idle); n > 0 {
 		w := p.idle[n-1]
 		p.idle[n-1] = nil
@@ -68,14 +64,16 @@ func (p *Pool) Go(f func()) {
 		w.tasks <- f // buffered: a worker taken from idle has room
 		return
 	}
-	if p.owned >= p.max {
-		p.mu.Unlock()
+	keep := !p.closed && p.owned < p.max
+	if keep {
+		p.owned++
+		p.started++
+	}
+	p.mu.Unlock()
+	if !keep {
 		go f()
 		return
 	}
-	p.owned++
-	p.started++
-	p.mu.Unlock()
 	go p.work(&worker{tasks: make(chan func(), 1)}, f)
 }
 

@@ -12,17 +12,15 @@ func (s *Store) Existing(ctx context.Context, kind store.Kind, ids []string) (ma
 	if s.closed.Load() {
 		return nil, store.ErrClosed
 	}
-	valid := store.ValidKeys(kind, ids)
-	if len(valid) == 0 {
-		return map[string]bool{}, nil
-	}
-	rows, err := s.pool.Query(ctx, `SELECT id FROM caravan_records WHERE kind = $1 AND id = ANY($2)`, string(kind), valid)
-	if err == nil {
-		defer rows.Close()
-		var out map[string]bool
-		if out, err = store.CollectIDs(rows); err == nil {
-			return out, nil
+	out, err := store.QueryExisting(kind, ids, func(valid []string) (store.IDRows, func(), error) {
+		rows, err := s.pool.Query(ctx, `SELECT id FROM caravan_records WHERE kind = $1 AND id = ANY($2)`, string(kind), valid)
+		if err != nil {
+			return nil, nil, err
 		}
+		return rows, rows.Close, nil
+	})
+	if err != nil {
+		return nil, s.fail(err, "checking which of %d %s exist", len(ids), kind)
 	}
-	return nil, s.fail(err, "checking which of %d %s exist", len(valid), kind)
+	return out, nil
 }

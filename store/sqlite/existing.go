@@ -13,21 +13,19 @@ func (s *Store) Existing(ctx context.Context, kind store.Kind, ids []string) (ma
 	if s.closed.Load() {
 		return nil, store.ErrClosed
 	}
-	valid := store.ValidKeys(kind, ids)
-	if len(valid) == 0 {
-		return map[string]bool{}, nil
-	}
-	list, err := json.Marshal(valid)
-	if err != nil {
-		return nil, err
-	}
-	rows, err := s.reader.QueryContext(ctx, `SELECT id FROM caravan_records WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))`, string(kind), string(list))
-	if err == nil {
-		defer rows.Close()
-		var out map[string]bool
-		if out, err = store.CollectIDs(rows); err == nil {
-			return out, nil
+	out, err := store.QueryExisting(kind, ids, func(valid []string) (store.IDRows, func(), error) {
+		list, err := json.Marshal(valid)
+		if err != nil {
+			return nil, nil, err
 		}
+		rows, err := s.reader.QueryContext(ctx, `SELECT id FROM caravan_records WHERE kind = ?1 AND id IN (SELECT value FROM json_each(?2))`, string(kind), string(list))
+		if err != nil {
+			return nil, nil, err
+		}
+		return rows, func() { rows.Close() }, nil
+	})
+	if err != nil {
+		return nil, s.fail(err, "checking which of %d %s exist", len(ids), kind)
 	}
-	return nil, s.fail(err, "checking which of %d %s exist", len(valid), kind)
+	return out, nil
 }
